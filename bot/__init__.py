@@ -1,0 +1,1 @@
+"""replycrew's ways in: Slack, the REST API and the command line."""

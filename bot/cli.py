@@ -1,0 +1,105 @@
+"""The `replycrew` command: serve, draft, batch, cache replay, templates."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import sys
+from collections.abc import Sequence
+
+from pydantic import ValidationError
+
+from bot.settings import Settings
+from engine.models import DraftRequest, Result, describe_validation_error
+
+__all__ = ["main"]
+
+
+def _serve(args: argparse.Namespace) -> int:
+    settings = Settings()
+    if args.socket:
+        from bot.socket_mode import run_socket_mode
+
+        return run_socket_mode(settings)
+    from bot.server import run_server
+
+    run_server(settings)
+    return 0
+
+
+def _read_request(args: argparse.Namespace) -> DraftRequest:
+    raw = sys.stdin.read() if args.file in (None, "-") else open(args.file, encoding="utf-8").read()
+    try:
+        body = json.loads(raw)
+        if not isinstance(body, dict):
+            raise ValueError
+    except ValueError:
+        body = {"conversation_thread": raw}  # a plain pasted thread
+    body.setdefault("channel", args.channel)
+    body.setdefault("mode", args.mode)
+    if args.template:
+        body["use_templates"] = True
+    return DraftRequest.model_validate(body)
+
+
+def _print_result(result: Result) -> None:
+    if result.draft.subject:
+        print(f"Subject: {result.draft.subject}\n")
+    print(result.draft.text)
+    print()
+    print(f"{'step':<10} {'status':<8} {'source':<16} {'ms':>7}")
+    for step in result.steps:
+        source = step.source or "-"
+        if step.similarity is not None:
+            source += f" {step.similarity:.2f}"
+        print(f"{step.name:<10} {step.status:<8} {source:<16} {step.elapsed_ms:>7}")
+    print(f"{'total':<10} {'':<8} {result.mode:<16} {result.total_ms:>7}")
+    for note in result.notes:
+        print(f"note: {note}")
+    if result.offline:
+        print("offline mode: no LLM key is set, so this draft comes from heuristics and templates.")
+
+
+def _draft(args: argparse.Namespace) -> int:
+    from engine.build import build_engine
+
+    try:
+        request = _read_request(args)
+    except ValidationError as exc:
+        print(f"error: {describe_validation_error(exc)}", file=sys.stderr)
+        return 2
+    settings = Settings()
+    result = asyncio.run(build_engine(settings).run(request, scope="cli:local"))
+    _print_result(result)
+    return 0
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="replycrew", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    serve = commands.add_parser("serve", help="run the HTTP server (Slack events + REST API)")
+    serve.add_argument("--socket", action="store_true", help="use Slack Socket Mode (SLACK_APP_TOKEN)")
+    serve.set_defaults(func=_serve)
+
+    draft = commands.add_parser("draft", help="draft a reply to a thread (a file, or - for stdin)")
+    draft.add_argument("file", nargs="?", default="-",
+                       help="a pasted thread, or a JSON DraftRequest; - reads stdin")
+    draft.add_argument("--channel", default="linkedin", help="linkedin, email, slack or other")
+    draft.add_argument("--mode", default="parallel", choices=["sequential", "parallel", "fast"])
+    draft.add_argument("--template", action="store_true", help="draft from a template when one fits")
+    draft.set_defaults(func=_draft)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the `replycrew` console script."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    args = _parser().parse_args(argv)
+    return int(args.func(args))
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

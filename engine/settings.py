@@ -1,0 +1,72 @@
+"""Engine settings (LLM, store, caches, limits), read once from the environment and `.env`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+__all__ = ["EngineSettings", "LLMKind"]
+
+LLMKind = Literal["openai", "azure", "offline"]
+
+
+class EngineSettings(BaseSettings):
+    """Everything the engine reads from the environment; names match DESIGN.md."""
+
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", populate_by_name=True)
+
+    openai_api_key: str | None = None
+    openai_base_url: str | None = None
+    llm_model: str = "gpt-4o-mini"
+    azure_openai_api_key: str | None = None
+    azure_openai_endpoint: str | None = None
+    azure_openai_deployment: str | None = None
+    azure_openai_api_version: str = "2024-10-21"
+
+    redis_url: str | None = None
+    redis_host: str | None = None
+    redis_port: int = 6379
+    data_dir: Path = Path("./data")
+
+    max_concurrent_requests: int = Field(default=50, ge=1)
+    step_timeout_s: float = Field(default=60.0, gt=0)
+    llm_max_retries: int = Field(default=3, ge=0)
+
+    cache_ttl_profile: int = 7200
+    cache_ttl_workflow: int = 3600
+    cache_ttl_faq: int = 86400
+    semantic_similarity_threshold: float = Field(default=0.85, ge=0.0, le=1.0)
+
+    allow_private_fetch: bool = False
+    fetch_timeout_s: float = 5.0
+    fetch_max_bytes: int = 1_000_000
+
+    templates_dir: Path | None = None
+
+    @field_validator("openai_api_key", "azure_openai_api_key", "redis_url", "redis_host",
+                     "openai_base_url", "azure_openai_endpoint", "azure_openai_deployment",
+                     mode="before")
+    @classmethod
+    def _blank_is_unset(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @property
+    def llm_kind(self) -> LLMKind:
+        """Which LLM backend is configured; `offline` when no key is set."""
+        if self.azure_openai_api_key and self.azure_openai_endpoint:
+            return "azure"
+        if self.openai_api_key:
+            return "openai"
+        return "offline"
+
+    @property
+    def redis_dsn(self) -> str | None:
+        """REDIS_URL, or one built from REDIS_HOST and REDIS_PORT; None means the embedded store."""
+        if self.redis_url:
+            return self.redis_url
+        if self.redis_host:
+            return f"redis://{self.redis_host}:{self.redis_port}/0"
+        return None

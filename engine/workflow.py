@@ -1,0 +1,260 @@
+"""The step graph: profile || analysis -> reply, in three modes, streaming StepEvents.
+
+    sequential   profile, then analysis, then reply            (the seed's /run)
+    parallel     profile and analysis together, then reply     (critical path: max(p, a) + r)
+    fast         all three at once; the reply reads the raw thread only
+
+A step that fails or times out does not sink the draft: the reply is drafted from what is there
+(offline, if the reply step itself failed) and the result says `degraded: true`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Protocol, TypeVar
+
+from engine.cache.layers import CacheLayers
+from engine.models import (
+    Draft,
+    DraftRequest,
+    ProspectProfile,
+    Result,
+    Source,
+    StepEvent,
+    StepName,
+    StepResult,
+    ThreadAnalysis,
+    new_request_id,
+)
+from engine.settings import EngineSettings
+from engine.steps import Backends, ReplyBackend, build_backends
+
+__all__ = ["Engine", "TemplateDrafter", "TemplateOutcome"]
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class TemplateOutcome:
+    """A templated draft, or None with the reason no template could be used."""
+
+    draft: Draft | None
+    note: str = ""
+
+
+class TemplateDrafter(Protocol):
+    """Drafts common scenarios from templates in milliseconds."""
+
+    async def draft(
+        self, request: DraftRequest, *, profile: ProspectProfile | None,
+        analysis: ThreadAnalysis | None,
+    ) -> TemplateOutcome: ...
+
+
+@dataclass
+class _Run:
+    """The state of one workflow run, shared by its step tasks."""
+
+    request: DraftRequest
+    request_id: str
+    scope: str
+    read_cache: bool
+    started: float = field(default_factory=time.perf_counter)
+    events: asyncio.Queue[StepEvent | None] = field(default_factory=asyncio.Queue)
+    steps: dict[str, StepResult] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+    def ms(self) -> int:
+        return int((time.perf_counter() - self.started) * 1000)
+
+
+class Engine:
+    """Runs drafting workflows; the one front door for Slack, the REST API and the CLI."""
+
+    def __init__(
+        self,
+        settings: EngineSettings,
+        *,
+        backends: Backends | None = None,
+        caches: CacheLayers | None = None,
+        templates: TemplateDrafter | None = None,
+        fallback_reply: ReplyBackend | None = None,
+    ) -> None:
+        self.settings = settings
+        self.backends = backends or build_backends(settings)
+        self.caches = caches or CacheLayers()
+        self.templates = templates
+        if fallback_reply is None:
+            from engine.steps.offline import OfflineReply
+
+            fallback_reply = OfflineReply()
+        self._fallback_reply = fallback_reply
+        self._slots = asyncio.Semaphore(settings.max_concurrent_requests)
+
+    @property
+    def offline(self) -> bool:
+        return self.settings.llm_kind == "offline"
+
+    async def run(self, request: DraftRequest, *, scope: str, use_cache: bool | None = None,
+                  request_id: str | None = None) -> Result:
+        """Run a workflow to its result, discarding the step events."""
+        async for item in self.stream(request, scope=scope, use_cache=use_cache,
+                                      request_id=request_id):
+            if isinstance(item, Result):
+                return item
+        raise AssertionError("workflow ended without a result")  # pragma: no cover
+
+    async def stream(
+        self, request: DraftRequest, *, scope: str, use_cache: bool | None = None,
+        request_id: str | None = None,
+    ) -> AsyncIterator[StepEvent | Result]:
+        """Yield a StepEvent as each step starts and finishes, then the Result."""
+        run = _Run(request=request, request_id=request_id or new_request_id(), scope=scope,
+                   read_cache=request.use_cache if use_cache is None else use_cache)
+        async with self._slots:
+            run.started = time.perf_counter()
+            if run.read_cache:
+                cached = await self.caches.results.get(request, scope=scope)
+                if cached is not None:
+                    for event in self._replay_cached(run, cached):
+                        yield event
+                    yield self._cached_result(run, cached)
+                    return
+            task = asyncio.create_task(self._execute(run))
+            task.add_done_callback(lambda _: run.events.put_nowait(None))  # ends the stream
+            try:
+                while (event := await run.events.get()) is not None:
+                    yield event
+            finally:
+                task.cancel()  # a no-op when done; stops the steps if the caller went away
+            result = task.result()
+        if not result.degraded:
+            await self.caches.results.put(request, scope=scope, result=result)
+        yield result
+
+    async def _execute(self, run: _Run) -> Result:
+        mode = run.request.mode
+        profile: ProspectProfile | None
+        analysis: ThreadAnalysis | None
+        if mode == "sequential":
+            profile = await self._profile(run)
+            analysis = await self._analysis(run)
+            draft = await self._reply(run, profile, analysis)
+        elif mode == "parallel":
+            profile, analysis = await asyncio.gather(self._profile(run), self._analysis(run))
+            draft = await self._reply(run, profile, analysis)
+        else:
+            profile, analysis, draft = await asyncio.gather(
+                self._profile(run), self._analysis(run), self._reply(run, None, None)
+            )
+        order = ("profile", "analysis", "reply")
+        steps = [run.steps[name] for name in order]
+        return Result(
+            request_id=run.request_id, mode=mode, total_ms=run.ms(),
+            degraded=any(step.status == "failed" for step in steps), offline=self.offline,
+            draft=draft, analysis=analysis, profile=profile, steps=steps, notes=run.notes,
+        )
+
+    async def _profile(self, run: _Run) -> ProspectProfile | None:
+        async def enrich() -> tuple[ProspectProfile, Source]:
+            if run.read_cache:
+                cached = await self.caches.profiles.get(run.request)
+                if cached is not None:
+                    return cached, "profile_cache"
+            profile = await self.backends.profile.enrich(run.request)
+            await self.caches.profiles.put(run.request, profile)
+            return profile, self.backends.profile.source
+
+        return await self._step(run, "profile", enrich)
+
+    async def _analysis(self, run: _Run) -> ThreadAnalysis | None:
+        similarity: float | None = None
+
+        async def analyse() -> tuple[ThreadAnalysis, Source]:
+            nonlocal similarity
+            thread = run.request.conversation_thread
+            if run.read_cache:
+                hit = await self.caches.analyses.lookup(thread, scope=run.scope)
+                if hit is not None:
+                    similarity = hit.similarity
+                    return hit.analysis, "semantic_cache" if hit.semantic else "exact_cache"
+            analysis = await self.backends.analysis.analyse(thread)
+            await self.caches.analyses.put(thread, scope=run.scope, analysis=analysis)
+            return analysis, self.backends.analysis.source
+
+        return await self._step(run, "analysis", analyse, similarity=lambda: similarity)
+
+    async def _reply(self, run: _Run, profile: ProspectProfile | None,
+                     analysis: ThreadAnalysis | None) -> Draft:
+        async def draft() -> tuple[Draft, Source]:
+            if run.request.use_templates and self.templates is not None:
+                outcome = await self.templates.draft(run.request, profile=profile,
+                                                     analysis=analysis)
+                if outcome.draft is not None:
+                    return outcome.draft, "template"
+                run.notes.append(outcome.note)
+            snippets: Sequence[str] = ()
+            if analysis is not None:
+                snippets = await self.caches.faq.snippets(analysis, scope=run.scope)
+            reply = await self.backends.reply.draft(run.request, profile=profile,
+                                                    analysis=analysis, snippets=snippets)
+            return reply, self.backends.reply.source
+
+        drafted = await self._step(run, "reply", draft)
+        if drafted is not None:
+            return drafted
+        # The reply step failed: a plain offline draft keeps the rep moving; the result is degraded.
+        run.notes.append("The reply was drafted offline because the reply step failed.")
+        return await self._fallback_reply.draft(run.request, profile=profile, analysis=analysis)
+
+    async def _step(
+        self, run: _Run, name: StepName, body: Callable[[], Awaitable[tuple[T, Source]]],
+        *, similarity: Callable[[], float | None] = lambda: None,
+    ) -> T | None:
+        started_ms = run.ms()
+        run.events.put_nowait(StepEvent(request_id=run.request_id, name=name, status="started",
+                                        started_ms=started_ms))
+        try:
+            output, source = await asyncio.wait_for(body(), timeout=self.settings.step_timeout_s)
+        except Exception as exc:  # any step failure degrades the draft instead of failing it
+            error = _describe(exc, self.settings.step_timeout_s)
+            log.warning("step %s failed for %s: %s", name, run.request_id, error)
+            result = StepResult(name=name, status="failed", started_ms=started_ms,
+                                elapsed_ms=run.ms() - started_ms, error=error)
+            run.steps[name] = result
+            run.events.put_nowait(StepEvent(request_id=run.request_id, **result.model_dump()))
+            return None
+        result = StepResult(name=name, status="ok", source=source, started_ms=started_ms,
+                            elapsed_ms=run.ms() - started_ms, similarity=similarity())
+        run.steps[name] = result
+        run.events.put_nowait(StepEvent(request_id=run.request_id, **result.model_dump()))
+        return output
+
+    def _replay_cached(self, run: _Run, cached: Result) -> list[StepEvent]:
+        return [
+            StepEvent(request_id=run.request_id, name=step.name, status=step.status,
+                      source="exact_cache" if step.status == "ok" else step.source,
+                      started_ms=run.ms())
+            for step in cached.steps
+        ]
+
+    def _cached_result(self, run: _Run, cached: Result) -> Result:
+        steps = [
+            step.model_copy(update={"source": "exact_cache", "started_ms": 0, "elapsed_ms": run.ms(),
+                                    "similarity": None})
+            if step.status == "ok" else step
+            for step in cached.steps
+        ]
+        return cached.model_copy(update={"request_id": run.request_id, "total_ms": run.ms(),
+                                         "steps": steps})
+
+
+def _describe(exc: BaseException, timeout_s: float) -> str:
+    if isinstance(exc, TimeoutError):
+        return f"timed out after {timeout_s:g} s"
+    return str(exc) or type(exc).__name__

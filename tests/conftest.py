@@ -1,0 +1,69 @@
+"""Shared fixtures: free ports, a real redis-server, the app over loopback."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+import engine  # noqa: F401  (sets the crewai/HF environment before anything imports crewai)
+
+SAMPLES = Path(__file__).resolve().parents[2] / "shared" / "samples"
+if not SAMPLES.exists():  # a clone beside shared/, as CI has it
+    SAMPLES = Path(__file__).resolve().parents[1].parent / "shared" / "samples"
+
+# No test may pick up a developer's real keys or tokens.
+for _name in ("OPENAI_API_KEY", "AZURE_OPENAI_API_KEY", "AZURE_OPENAI_ENDPOINT", "REDIS_URL",
+              "REDIS_HOST", "SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN",
+              "API_KEYS", "OPENAI_BASE_URL"):
+    os.environ.pop(_name, None)
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def redis_server() -> Iterator[str]:
+    """A real redis-server on a free loopback port; yields its URL. Fails (never skips) without it."""
+    binary = shutil.which("redis-server")
+    assert binary, "redis-server is not installed: run `make test`, which installs it"
+    port = free_port()
+    workdir = tempfile.mkdtemp(prefix="replycrew-redis-")
+    proc = subprocess.Popen(
+        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+         "--dir", workdir],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                break
+        except OSError:
+            time.sleep(0.05)
+    else:
+        proc.kill()
+        raise RuntimeError("redis-server did not start")
+    yield f"redis://127.0.0.1:{port}/0"
+    proc.terminate()
+    proc.wait(timeout=10)
+    shutil.rmtree(workdir, ignore_errors=True)
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path) -> Path:
+    """An empty DATA_DIR for one test."""
+    path = tmp_path / "data"
+    path.mkdir()
+    return path
