@@ -51,9 +51,9 @@ def _print_result(result: Result) -> None:
     print()
     print(f"{'step':<10} {'status':<8} {'source':<16} {'ms':>7}")
     for step in result.steps:
-        source = step.source or "-"
+        source = str(step.source or "-")
         if step.similarity is not None:
-            source += f" {step.similarity:.2f}"
+            source = f"{source} {step.similarity:.2f}"
         print(f"{step.name:<10} {step.status:<8} {source:<16} {step.elapsed_ms:>7}")
     print(f"{'total':<10} {'':<8} {result.mode:<16} {result.total_ms:>7}")
     for note in result.notes:

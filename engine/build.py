@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from engine.cache.store import open_store
 from engine.settings import EngineSettings
 from engine.workflow import Engine
 
@@ -10,4 +11,4 @@ __all__ = ["build_engine"]
 
 def build_engine(settings: EngineSettings) -> Engine:
     """An Engine wired with everything the settings configure."""
-    return Engine(settings)
+    return Engine(settings, store=open_store(settings))

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Protocol, TypeVar
 
 from engine.cache.layers import CacheLayers
+from engine.cache.store import SQLiteStore, Store
 from engine.models import (
     Draft,
     DraftRequest,
@@ -84,8 +85,11 @@ class Engine:
         caches: CacheLayers | None = None,
         templates: TemplateDrafter | None = None,
         fallback_reply: ReplyBackend | None = None,
+        store: Store | None = None,
     ) -> None:
         self.settings = settings
+        self.store: Store = store or SQLiteStore(":memory:")
+        self._listeners: list[Callable[[StepEvent | Result], None]] = []
         self.backends = backends or build_backends(settings)
         self.caches = caches or CacheLayers()
         self.templates = templates
@@ -95,6 +99,18 @@ class Engine:
             fallback_reply = OfflineReply()
         self._fallback_reply = fallback_reply
         self._slots = asyncio.Semaphore(settings.max_concurrent_requests)
+
+    def subscribe(self, listener: Callable[[StepEvent | Result], None]) -> Callable[[], None]:
+        """Call `listener` with every StepEvent and Result of every run; returns an unsubscribe."""
+        self._listeners.append(listener)
+        return lambda: self._listeners.remove(listener)
+
+    def _publish(self, item: StepEvent | Result) -> None:
+        for listener in list(self._listeners):
+            try:
+                listener(item)
+            except Exception:  # a broken listener (a closed socket) must not break a draft
+                log.exception("event listener failed")
 
     @property
     def offline(self) -> bool:
@@ -114,6 +130,15 @@ class Engine:
         request_id: str | None = None,
     ) -> AsyncIterator[StepEvent | Result]:
         """Yield a StepEvent as each step starts and finishes, then the Result."""
+        async for item in self._stream(request, scope=scope, use_cache=use_cache,
+                                       request_id=request_id):
+            self._publish(item)
+            yield item
+
+    async def _stream(
+        self, request: DraftRequest, *, scope: str, use_cache: bool | None,
+        request_id: str | None,
+    ) -> AsyncIterator[StepEvent | Result]:
         run = _Run(request=request, request_id=request_id or new_request_id(), scope=scope,
                    read_cache=request.use_cache if use_cache is None else use_cache)
         async with self._slots:
@@ -128,8 +153,8 @@ class Engine:
             task = asyncio.create_task(self._execute(run))
             task.add_done_callback(lambda _: run.events.put_nowait(None))  # ends the stream
             try:
-                while (event := await run.events.get()) is not None:
-                    yield event
+                while (step_event := await run.events.get()) is not None:
+                    yield step_event
             finally:
                 task.cancel()  # a no-op when done; stops the steps if the caller went away
             result = task.result()

@@ -169,19 +169,19 @@ class RedisStore:
 
     async def append(self, key: str, value: str) -> int:
         try:
-            return int(await self._redis.rpush(key, value))  # type: ignore[misc]
+            return int(await self._redis.rpush(key, value))
         except aioredis.RedisError as exc:
             raise StoreUnavailable(f"Redis at {self.dsn} is unreachable: {exc}") from exc
 
     async def read_from(self, key: str, start: int) -> list[str]:
         try:
-            return [str(v) for v in await self._redis.lrange(key, start, -1)]  # type: ignore[misc]
+            return [str(v) for v in await self._redis.lrange(key, start, -1)]
         except aioredis.RedisError as exc:
             raise StoreUnavailable(f"Redis at {self.dsn} is unreachable: {exc}") from exc
 
     async def ping(self) -> bool:
         try:
-            return bool(await self._redis.ping())  # type: ignore[misc]
+            return bool(await self._redis.ping())
         except aioredis.RedisError:
             return False
 

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from engine.models import Draft, DraftRequest, ProspectProfile, Source, ThreadAnalysis
 from engine.settings import EngineSettings
 from engine.steps import Backends
-from engine.steps.heuristics import analyse_thread, profile_from_request, plain_reply
+from engine.steps.heuristics import analyse_thread, plain_reply, profile_from_request
 
 __all__ = ["OfflineAnalysis", "OfflineProfile", "OfflineReply", "offline_backends"]
 
