@@ -11,7 +11,11 @@ from collections.abc import Sequence
 
 from pydantic import ValidationError
 
+from bot.cli_batch import add_batch_command
+from bot.cli_cache import add_cache_command
+from bot.cli_templates import add_templates_command
 from bot.settings import Settings
+from engine.errors import ReplycrewError
 from engine.models import DraftRequest, Result, describe_validation_error
 
 __all__ = ["main"]
@@ -29,8 +33,20 @@ def _serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def _read_input(file: str | None) -> str:
+    """The thread or JSON to draft from: a file (any common encoding) or stdin."""
+    from engine.batch_csv import decode_csv_bytes
+
+    if file in (None, "-"):
+        if sys.stdin.isatty():
+            print("Paste the thread, then press Ctrl-D:", file=sys.stderr)
+        return decode_csv_bytes(sys.stdin.buffer.read())[0]
+    with open(file, "rb") as handle:  # OSError is reported by _draft
+        return decode_csv_bytes(handle.read())[0]
+
+
 def _read_request(args: argparse.Namespace) -> DraftRequest:
-    raw = sys.stdin.read() if args.file in (None, "-") else open(args.file, encoding="utf-8").read()
+    raw = _read_input(args.file)
     try:
         body = json.loads(raw)
         if not isinstance(body, dict):
@@ -70,8 +86,25 @@ def _draft(args: argparse.Namespace) -> int:
     except ValidationError as exc:
         print(f"error: {describe_validation_error(exc)}", file=sys.stderr)
         return 2
+    except OSError as exc:
+        print(f"error: cannot read {args.file}: {exc.strerror or exc}", file=sys.stderr)
+        return 2
     settings = Settings()
-    result = asyncio.run(build_engine(settings).run(request, scope="cli:local"))
+
+    async def run() -> Result:
+        engine = build_engine(settings)
+        try:
+            return await engine.run(request, scope="cli:local")
+        finally:
+            await engine.store.close()
+
+    try:
+        result = asyncio.run(run())
+    except KeyboardInterrupt:
+        return 130
+    except ReplycrewError as exc:  # e.g. the store is unreachable: say so, no stack trace
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
     _print_result(result)
     return 0
 
@@ -91,6 +124,10 @@ def _parser() -> argparse.ArgumentParser:
     draft.add_argument("--mode", default="parallel", choices=["sequential", "parallel", "fast"])
     draft.add_argument("--template", action="store_true", help="draft from a template when one fits")
     draft.set_defaults(func=_draft)
+
+    add_batch_command(commands)
+    add_templates_command(commands)
+    add_cache_command(commands)
     return parser
 
 

@@ -2,20 +2,25 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 from aiohttp import web
 
-from bot import api
+from bot import api, dashboard
+from bot import metrics as bot_metrics
+from bot.api_templates import add_template_routes
 from bot.auth import RateLimiter, auth_middleware
 from bot.settings import Settings
 from engine.build import build_engine
+from engine.cache.setup import cache_status, start_in_background
 from engine.workflow import Engine
 
 __all__ = ["build_web_app", "run_server"]
 
 log = logging.getLogger(__name__)
 SETTINGS = web.AppKey("settings", Settings)
+_CACHE_START = web.AppKey("cache_start", asyncio.Task[None])
 
 
 async def healthz(request: web.Request) -> web.Response:
@@ -25,7 +30,13 @@ async def healthz(request: web.Request) -> web.Response:
         "status": "ok",
         "llm": engine.settings.llm_kind,
         "offline": engine.offline,
+        "cache": cache_status(engine.store),
     })
+
+
+async def _start_caches(app: web.Application) -> None:
+    # In the background: the server answers (without the semantic cache) while MiniLM loads.
+    app[_CACHE_START] = start_in_background(app[api.ENGINE].store)
 
 
 def build_web_app(settings: Settings, *, engine: Engine | None = None) -> web.Application:
@@ -41,7 +52,15 @@ def build_web_app(settings: Settings, *, engine: Engine | None = None) -> web.Ap
     app[SETTINGS] = settings
     app[api.ENGINE] = engine or build_engine(settings)
     app.router.add_get("/healthz", healthz)
-    api.add_routes(app)
+    app.on_startup.append(_start_caches)
+    if settings.slack_enabled:
+        from bot.app import mount_slack  # Bolt loads only when Slack is configured
+
+        mount_slack(app, settings, app[api.ENGINE])
+    api.add_routes(app, open_api=not settings.api_key_list)
+    add_template_routes(app)
+    bot_metrics.install(app, app[api.ENGINE])
+    dashboard.install(app)
     return app
 
 

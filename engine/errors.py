@@ -2,6 +2,8 @@
 
     ReplycrewError
     ├── InvalidRequest          a request field is wrong (HTTP 422, a per-row batch error)
+    ├── BatchRejected           a whole batch file is refused before any work (bad header, too big)
+    ├── BatchNotFound           no checkpointed batch has this id (nothing to resume)
     ├── StepFailed              one step failed; the workflow degrades instead of failing
     │   └── StepTimeout         ... because it ran past its time limit
     ├── LLMUnavailable          the LLM endpoint refused or kept failing after retries
@@ -14,6 +16,8 @@
 from __future__ import annotations
 
 __all__ = [
+    "BatchNotFound",
+    "BatchRejected",
     "FetchFailed",
     "FetchRefused",
     "InvalidRequest",
@@ -37,6 +41,14 @@ class InvalidRequest(ReplycrewError):
         super().__init__(f"{field}: {message}")
         self.field = field
         self.message = message
+
+
+class BatchRejected(ReplycrewError):
+    """A batch file is refused as a whole, before any row runs; the message says how to fix it."""
+
+
+class BatchNotFound(ReplycrewError):
+    """No checkpointed batch has this id, so there is nothing to resume."""
 
 
 class StepFailed(ReplycrewError):

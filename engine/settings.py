@@ -32,13 +32,20 @@ class EngineSettings(BaseSettings):
     data_dir: Path = Path("./data")
 
     max_concurrent_requests: int = Field(default=50, ge=1)
+    # Batch (CSV) limits, stated in the error when a file exceeds them.
+    max_batch_rows: int = Field(default=1000, ge=1)
+    max_batch_bytes: int = Field(default=10_000_000, ge=1)
     step_timeout_s: float = Field(default=60.0, gt=0)
     llm_max_retries: int = Field(default=3, ge=0)
+    # One LLM HTTP call's limit (LLM_TIMEOUT_S); retries come on top, the step timeout caps them all.
+    llm_timeout_s: float = Field(default=30.0, gt=0)
 
     cache_ttl_profile: int = 7200
     cache_ttl_workflow: int = 3600
     cache_ttl_faq: int = 86400
     semantic_similarity_threshold: float = Field(default=0.85, ge=0.0, le=1.0)
+    # SEMANTIC_CACHE: auto = on when an LLM runs the analysis (offline analysis costs ~1 ms).
+    semantic_cache: Literal["auto", "on", "off"] = "auto"
 
     allow_private_fetch: bool = False
     fetch_timeout_s: float = 5.0

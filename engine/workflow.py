@@ -33,6 +33,7 @@ from engine.models import (
 )
 from engine.settings import EngineSettings
 from engine.steps import Backends, ReplyBackend, build_backends
+from engine.templates.guard import guard_reply
 
 __all__ = ["Engine", "TemplateDrafter", "TemplateOutcome"]
 
@@ -104,6 +105,10 @@ class Engine:
         """Call `listener` with every StepEvent and Result of every run; returns an unsubscribe."""
         self._listeners.append(listener)
         return lambda: self._listeners.remove(listener)
+
+    def publish(self, item: StepEvent | Result) -> None:
+        """Send an item produced outside `stream` (the template fast path) to every listener."""
+        self._publish(item)
 
     def _publish(self, item: StepEvent | Result) -> None:
         for listener in list(self._listeners):
@@ -220,9 +225,10 @@ class Engine:
             if run.request.use_templates and self.templates is not None:
                 outcome = await self.templates.draft(run.request, profile=profile,
                                                      analysis=analysis)
+                if outcome.note:
+                    run.notes.append(outcome.note)
                 if outcome.draft is not None:
                     return outcome.draft, "template"
-                run.notes.append(outcome.note)
             snippets: Sequence[str] = ()
             if analysis is not None:
                 snippets = await self.caches.faq.snippets(analysis, scope=run.scope)
@@ -231,11 +237,15 @@ class Engine:
             return reply, self.backends.reply.source
 
         drafted = await self._step(run, "reply", draft)
-        if drafted is not None:
-            return drafted
-        # The reply step failed: a plain offline draft keeps the rep moving; the result is degraded.
-        run.notes.append("The reply was drafted offline because the reply step failed.")
-        return await self._fallback_reply.draft(run.request, profile=profile, analysis=analysis)
+        if drafted is None:
+            # The reply step failed: a plain offline draft keeps the rep moving; the result is degraded.
+            run.notes.append("The reply was drafted offline because the reply step failed.")
+            drafted = await self._fallback_reply.draft(run.request, profile=profile, analysis=analysis)
+        # Every draft, templated or not, passes the leak guard before anyone sees it.
+        guarded, guard_notes = guard_reply(drafted, request=run.request, profile=profile,
+                                           analysis=analysis)
+        run.notes.extend(guard_notes)
+        return guarded
 
     async def _step(
         self, run: _Run, name: StepName, body: Callable[[], Awaitable[tuple[T, Source]]],

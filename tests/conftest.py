@@ -10,6 +10,7 @@ import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -59,6 +60,16 @@ def redis_server() -> Iterator[str]:
     proc.terminate()
     proc.wait(timeout=10)
     shutil.rmtree(workdir, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def embedder() -> Any:
+    """The process-wide MiniLM embedder, loaded once for the whole test session."""
+    from engine.cache.embedder import get_embedder
+
+    shared = get_embedder()
+    shared.load()
+    return shared
 
 
 @pytest.fixture

@@ -6,8 +6,8 @@ Keeping the registry separate lets the digest module plug in without the command
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 __all__ = ["SUBCOMMANDS", "SubcommandContext", "subcommand"]
@@ -24,6 +24,8 @@ class SubcommandContext:
     body: dict[str, Any]
     client: Any  # slack_sdk.web.async_client.AsyncWebClient
     respond: Callable[..., Awaitable[Any]]  # bolt's respond (ephemeral by default)
+    # Bolt's listener context: middlewares put shared state there (runtime_of, the digests).
+    context: Mapping[str, Any] = field(default_factory=dict)
 
 
 Subcommand = Callable[[SubcommandContext], Awaitable[None]]

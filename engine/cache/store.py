@@ -50,6 +50,7 @@ class SQLiteStore:
         if str(path) != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         self._db = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
+        self._writes = 0
         self._db.executescript(
             """
             PRAGMA journal_mode=WAL;
@@ -73,6 +74,9 @@ class SQLiteStore:
             "INSERT OR REPLACE INTO kv (key, value, expires) VALUES (?, ?, ?)",
             (key, value, _expiry(ttl)),
         )
+        self._writes += 1
+        if self._writes % _PURGE_EVERY == 0:  # expired rows are invisible, but would pile up forever
+            self._db.execute("DELETE FROM kv WHERE expires IS NOT NULL AND expires <= ?", (time.time(),))
 
     async def set_if_absent(self, key: str, value: str, *, ttl: int | None = None) -> bool:
         # One statement, so it is atomic across processes sharing the file: an expired row
@@ -98,12 +102,13 @@ class SQLiteStore:
             yield str(key), str(value)
 
     async def append(self, key: str, value: str) -> int:
-        self._db.execute(
+        # One statement returning its own row: another process appending at the same moment
+        # cannot make us report its position as ours.
+        row = self._db.execute(
             "INSERT INTO log (key, seq, value) "
-            "VALUES (?, (SELECT COALESCE(MAX(seq), -1) + 1 FROM log WHERE key = ?), ?)",
+            "VALUES (?, (SELECT COALESCE(MAX(seq), -1) + 1 FROM log WHERE key = ?), ?) RETURNING seq",
             (key, key, value),
-        )
-        row = self._db.execute("SELECT MAX(seq) FROM log WHERE key = ?", (key,)).fetchone()
+        ).fetchone()
         return int(row[0]) + 1
 
     async def read_from(self, key: str, start: int) -> list[str]:
@@ -195,6 +200,9 @@ def open_store(settings: EngineSettings) -> Store:
     if dsn:
         return RedisStore(dsn)
     return SQLiteStore(settings.data_dir / "replycrew.sqlite3")
+
+
+_PURGE_EVERY = 1000
 
 
 def _expiry(ttl: int | None) -> float | None:

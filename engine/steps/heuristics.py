@@ -1,135 +1,132 @@
-"""Reading a pasted thread without an LLM: speakers, the prospect's last message, intent, facts.
+"""Reading a pasted thread without an LLM: the offline analysis step, and the front door to its parts.
 
-First version: keyword rules. Good enough to run end to end offline; sharpened in its own issue.
+    speakers.py   who said what (`Rep (Name):`, `Name:`, quoted mail, signatures)
+    negation.py   is a cue asked for, or negated ("no need for a demo")?
+    intent.py     intent rules on the prospect's latest message
+    facts.py      name-free facts: numbers, timeframes, tools, standards, asks
+    prospect.py   names and company from the request, thread and URL slugs
+    replies.py    the plain offline reply (words in wording.py)
+
+The analysis holds no person or company names, e-mail addresses or signatures: it is reused
+across prospects by the semantic cache.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
-from dataclasses import dataclass
-from urllib.parse import urlsplit
 
-from engine.models import Draft, DraftRequest, Intent, ProspectProfile, ThreadAnalysis
+from engine.models import Intent, ThreadAnalysis
+from engine.steps.facts import COMPETITORS, extract_facts, fact_kind, scrub
+from engine.steps.intent import classify_intent
+from engine.steps.negation import negator_before
+from engine.steps.prospect import profile_from_request
+from engine.steps.replies import plain_reply
+from engine.steps.speakers import Message, body_of, last_prospect_message, names_in_thread, parse_messages
+from engine.steps.wording import INTENT_SCENARIOS
 
-__all__ = ["Message", "analyse_thread", "parse_messages", "plain_reply", "profile_from_request"]
-
-_SPEAKER = re.compile(r"^(?P<who>Rep \((?P<rep>[^)]{1,60})\)|[A-Z][\w'’.\-]*(?: [A-Z][\w'’.\-]*){0,3}):\s?(?P<text>.*)$")
-
-
-@dataclass(frozen=True)
-class Message:
-    """One message of a pasted thread."""
-
-    speaker: str
-    is_rep: bool
-    text: str
-
-
-def parse_messages(thread: str) -> list[Message]:
-    """Split a pasted thread into messages by `Name:` / `Rep (Name):` line prefixes."""
-    messages: list[Message] = []
-    for line in thread.splitlines():
-        match = _SPEAKER.match(line.strip())
-        if match:
-            rep = match.group("rep")
-            messages.append(Message(speaker=rep or match.group("who"), is_rep=rep is not None,
-                                    text=match.group("text")))
-        elif messages:
-            last = messages[-1]
-            messages[-1] = Message(last.speaker, last.is_rep, f"{last.text}\n{line}".strip())
-        elif line.strip():
-            messages.append(Message(speaker="", is_rep=False, text=line.strip()))
-    return messages
-
-
-def last_prospect_message(thread: str) -> Message | None:
-    """The latest message not written by the rep: the one a reply must answer."""
-    for message in reversed(parse_messages(thread)):
-        if not message.is_rep:
-            return message
-    return None
-
-
-_RULES: list[tuple[Intent, re.Pattern[str]]] = [
-    ("unsubscribe_request", re.compile(r"unsubscribe|remove me|stop (emailing|messaging)|opt out", re.I)),
-    ("out_of_office", re.compile(r"out of (the )?office|on leave|annual leave|limited access to email", re.I)),
-    ("not_interested", re.compile(r"not interested|no thanks|not a fit|pass on this", re.I)),
-    ("referral_to_colleague", re.compile(r"reach out to (him|her|them)|i don'?t own|better person|loop(ing)? in", re.I)),
-    ("bad_timing_follow_up_next_quarter", re.compile(r"next quarter|circle back|revisit|q[1-4]\b", re.I)),
-    ("budget_objection", re.compile(r"budget|too expensive|can'?t afford", re.I)),
-    ("already_uses_competitor", re.compile(r"already (use|using|have)|we use \w+|locked in", re.I)),
-    ("asks_security_compliance", re.compile(r"soc ?2|iso ?27001|hipaa|gdpr|security review|pen ?test", re.I)),
-    ("asks_integration_question", re.compile(r"integrat|api\b|connect(s|or)? (to|with)", re.I)),
-    ("asks_pricing", re.compile(r"pric|cost|quote|how much", re.I)),
-    ("asks_case_study", re.compile(r"case stud|references?|customer stor", re.I)),
-    ("wants_trial", re.compile(r"\btrial\b|sandbox|try it|pilot", re.I)),
-    ("partnership_interest", re.compile(r"partner", re.I)),
-    ("congratulates_funding_round_context", re.compile(r"series [a-e]\b|raised|funding", re.I)),
-    ("asks_to_send_more_info_by_email", re.compile(r"send (me )?(more )?info|email me|deck", re.I)),
-    ("interested_book_meeting", re.compile(r"demo|call|meet|invite|calendar|schedule", re.I)),
+__all__ = [
+    "Message",
+    "analyse_text",
+    "analyse_thread",
+    "last_prospect_message",
+    "parse_messages",
+    "plain_reply",
+    "profile_from_request",
 ]
 
-_NUMBER = re.compile(r"\b\d[\d,.]*\s*(%|k|m|seats?|users?|vehicles?|trucks?|locations?|people|employees)?", re.I)
-_DATE = re.compile(
-    r"\b(next|this) (week|month|quarter|year)\b|\b(mon|tues|wednes|thurs|fri|satur|sun)day\b|\bq[1-4]\b"
-    r"|\b(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.? \d{1,2}\b", re.I)
+_POSITIVE = {"interested_book_meeting", "asks_pricing", "asks_case_study", "asks_integration_question",
+             "asks_security_compliance", "congratulates_funding_round_context", "partnership_interest",
+             "wants_trial", "asks_to_send_more_info_by_email"}
+_NEGATIVE = {"not_interested", "unsubscribe_request", "already_uses_competitor"}
+_CALM = {"not_interested", "unsubscribe_request", "out_of_office", "bad_timing_follow_up_next_quarter",
+         "already_uses_competitor"}
+_URGENT = re.compile(r"\b(?:asap|urgent\w*|today|tomorrow|this week|before (?:mon|tue|wed|thu|fri|the \d|next|"
+                     r"our|legal|we|i take|that)\w*|by (?:mon|tue|wed|thu|fri|end of)\w*|need (?:it|them|answers) "
+                     r"before)", re.IGNORECASE)
+
+
+def _mark_negated(facts: list[str], text: str, intent: Intent) -> list[str]:
+    """Mark facts the prospect negates: "no need for a 30 min demo" -> "no 30 min demo",
+    "we already ran a 30-day proof of concept" -> "already done: 30-day proof of concept"."""
+    out = []
+    for fact in facts:
+        kind = fact_kind(fact)
+        core = fact.removeprefix("mentions ").removeprefix("involves ")
+        spans = [m.span() for m in re.finditer(re.escape(core), text, re.IGNORECASE)]
+        negators = [negator_before(text, start, end) for start, end in spans]
+        if kind in ("topic", "duration", "tool", "time", "standard") and spans and all(negators):
+            if negators[-1] == "already" and kind == "time":
+                out.append(fact)  # "already approved this year": the time itself is not negated
+            elif negators[-1] == "already":
+                out.append(f"already done: {core}")
+            else:
+                out.append(f"not {fact}" if kind == "time" else f"no {core}")
+        elif kind == "tool" and intent == "already_uses_competitor" and core in COMPETITORS:
+            out.append(f"uses {core}")
+        else:
+            out.append(fact)
+    return out
+
+
+def _objections(intent: Intent, facts: list[str], text: str) -> list[str]:
+    tools = [f.removeprefix("uses ") for f in facts if f.startswith("uses ")]
+    found: list[str] = {
+        "budget_objection": ["price above budget"],
+        "already_uses_competitor": [f"already uses {tool}" for tool in tools] or ["already has a solution"],
+        "bad_timing_follow_up_next_quarter": ["bad timing"],
+        "not_interested": ["not interested"],
+        "unsubscribe_request": ["wants no further contact"],
+        "referral_to_colleague": ["not the decision maker"],
+    }.get(intent, [])
+    if intent == "budget_objection" and re.search(r"capex", text, re.I):
+        found.append("no capex left this year")
+    if re.search(r"\b(?:frozen|freeze)\b", text, re.I):
+        found.append("budget frozen")
+    if re.search(r"\brenew(?:ed|al)\b", text, re.I) and intent == "already_uses_competitor":
+        found.append("recently renewed")
+    if re.search(r"no time for a call|calls? (?:won'?t work|are impossible)|calendar is full|no call", text, re.I):
+        found.append("no time for a call")
+    if re.search(r"(?:don'?t|do not|dont) want to (?:sign|commit)|before we commit|premature", text, re.I):
+        found.append("wants to try before committing")
+    return found
+
+
+_EMOJI = "[\U0001F300-\U0001FAFF\u2600-\u27BF]+"
+
+
+def _questions(text: str, names: set[str]) -> list[str]:
+    sentences = re.split(rf"(?<=[.!?])\s+|\n|\s*{_EMOJI}\s*", text)
+    asked = [s.strip() for s in sentences if s.strip().endswith("?")]
+    cleaned = [scrub(question, names) for question in asked]
+    return [question[:300] for question in cleaned if question][:5]
+
+
+def analyse_text(text: str, *, context: str = "", names: set[str] | None = None) -> ThreadAnalysis:
+    """Analyse one prospect message; `context` is the rep's message before it, `names` are scrubbed."""
+    match = classify_intent(text, context=context)
+    intent = match.intent
+    facts = _mark_negated(extract_facts(text), text, intent)
+    scenario = INTENT_SCENARIOS[intent]
+    summary = scenario[0].upper() + scenario[1:] + (f"; key facts: {', '.join(facts[:5])}." if facts else ".")
+    return ThreadAnalysis(
+        intent=intent,
+        sentiment="positive" if intent in _POSITIVE else "negative" if intent in _NEGATIVE else "neutral",
+        key_facts=facts,
+        questions=_questions(text, names or set()),
+        objections=_objections(intent, facts, text),
+        urgency="low" if intent in _CALM else "high" if _URGENT.search(text) else "medium",
+        scenario=scenario,
+        summary=summary,
+    )
 
 
 def analyse_thread(thread: str) -> ThreadAnalysis:
     """Intent, facts and questions from the prospect's latest message, without names."""
-    message = last_prospect_message(thread)
-    text = message.text if message else thread
-    intent: Intent = next((name for name, rule in _RULES if rule.search(text)), "general")
-    questions = [q.strip() + "?" for q in re.split(r"[?]", text)[:-1] if q.strip()][:5]
-    facts = [m.group(0).strip() for m in _NUMBER.finditer(text)][:5]
-    facts += [m.group(0) for m in _DATE.finditer(text)][:5]
-    negative = intent in ("not_interested", "unsubscribe_request", "budget_objection")
-    return ThreadAnalysis(
-        intent=intent,
-        sentiment="negative" if negative else "positive" if intent != "general" else "neutral",
-        key_facts=facts, questions=[q[-300:] for q in questions],
-        urgency="high" if re.search(r"asap|urgent|today|tomorrow", text, re.I) else "medium",
-        scenario=intent, summary=f"Prospect's latest message reads as {intent.replace('_', ' ')}.",
-    )
-
-
-def _name_from_slug(url: str | None) -> str | None:
-    if not url or "linkedin.com/in/" not in url:
-        return None
-    slug = urlsplit(url).path.rstrip("/").rsplit("/", 1)[-1]
-    words = [w for w in re.split(r"[-_]", slug) if w.isalpha()]
-    return " ".join(w.capitalize() for w in words[:3]) or None
-
-
-def profile_from_request(request: DraftRequest) -> ProspectProfile:
-    """Prospect name from the request, the thread's speakers or the LinkedIn slug; company from URLs."""
-    message = last_prospect_message(request.conversation_thread)
-    name = request.prospect_name or (message.speaker if message and message.speaker else None)
-    name = name or _name_from_slug(request.prospect_profile_url)
-    domain = urlsplit(request.prospect_company_website).hostname if request.prospect_company_website else None
-    company = domain.split(".")[-2].capitalize() if domain and domain.count(".") >= 1 else None
-    return ProspectProfile(name=name, first_name=name.split()[0] if name else None,
-                           company=company, company_domain=domain)
-
-
-_OPENERS: dict[str, str] = {
-    "asks_pricing": "Happy to walk you through pricing — it depends mainly on your team size, so I'll send a short breakdown.",
-    "interested_book_meeting": "Great — I'll send a calendar invite for the time you suggested.",
-    "not_interested": "Understood, thanks for letting me know. I won't follow up further.",
-    "unsubscribe_request": "Understood — I've removed you from our outreach. Sorry for the noise.",
-    "out_of_office": "Thanks for the heads-up. I'll follow up once you're back.",
-    "bad_timing_follow_up_next_quarter": "Makes sense — I'll check back in next quarter.",
-}
-
-
-def plain_reply(request: DraftRequest, *, profile: ProspectProfile | None,
-                analysis: ThreadAnalysis | None, snippets: Sequence[str] = ()) -> Draft:
-    """A short, plain reply for the analysed intent."""
-    first = profile.first_name if profile and profile.first_name else None
-    greeting = f"Hi {first}," if first else "Hi,"
-    intent = analysis.intent if analysis else "general"
-    body = _OPENERS.get(intent, "Thanks for getting back to me — happy to help with next steps.")
-    text = "\n\n".join([greeting, body, *snippets[:1], "Best regards"])
-    subject = "Re: our conversation" if request.channel == "email" else None
-    return Draft(text=text, subject=subject, channel=request.channel)
+    messages = parse_messages(thread)
+    index = next((i for i in range(len(messages) - 1, -1, -1) if not messages[i].is_rep), None)
+    if index is None:
+        text, context = thread, ""
+    else:
+        text = body_of(messages[index])
+        context = next((m.text for m in reversed(messages[:index]) if m.is_rep), "")
+    return analyse_text(text, context=context, names=names_in_thread(thread))

@@ -1,0 +1,33 @@
+"""POST /run-template: a templated draft in milliseconds (the full workflow, noted, when none fits)."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from bot.api import ENGINE, json_errors, parse_draft_request, read_json, result_response
+from bot.auth import API_SCOPE_KEY
+from bot.ws import CLIENT_ID_HEADER, WS_HUB
+from engine.models import new_request_id
+from engine.templates.runner import run_template
+
+__all__ = ["add_template_routes"]
+
+
+@json_errors
+async def run_template_handler(request: web.Request) -> web.StreamResponse:
+    """POST /run-template: the seed's body; `use_templates` is always on here."""
+    draft_request = parse_draft_request(await read_json(request), use_templates=True)
+    scope = request[API_SCOPE_KEY]
+    request_id = new_request_id()
+    hub = request.app[WS_HUB]
+    hub.track(request_id, scope=scope, client_id=request.headers.get(CLIENT_ID_HEADER))
+    try:
+        result = await run_template(request.app[ENGINE], draft_request, scope=scope, request_id=request_id)
+    finally:
+        hub.untrack(request_id)
+    return result_response(result)
+
+
+def add_template_routes(app: web.Application) -> None:
+    """Register POST /run-template (after `bot.api.add_routes`, which sets up the WebSocket hub)."""
+    app.router.add_post("/run-template", run_template_handler)

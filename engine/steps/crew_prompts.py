@@ -1,0 +1,160 @@
+"""The words the crew backends say to the LLM (agents and tasks) and to users (notes). One place to edit.
+
+Task texts are crewai templates: `{name}` placeholders are filled from the kickoff inputs, so
+these strings must hold no other braces.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+__all__ = ["ANALYSIS", "CHANNEL_RULES", "LLM_WORDS", "NOTES", "PROFILE", "REPLY", "CrewText"]
+
+
+@dataclass(frozen=True)
+class CrewText:
+    """One step's agent persona and task template."""
+
+    role: str
+    goal: str
+    backstory: str
+    task: str
+    expected_output: str
+
+
+PROFILE = CrewText(
+    role="Prospect researcher",
+    goal="Work out who a sales prospect is and what their company does, from the facts given only",
+    backstory="You prepare short, factual briefs for sales reps. You never guess beyond the evidence.",
+    task=(
+        "Build a brief profile of the prospect a sales rep is talking to.\n"
+        "Use only the facts below; leave a field null when they do not say.\n"
+        "The person's name may come from the thread's speaker labels or the LinkedIn URL slug; "
+        "the company from the website, its domain or the e-mail signature.\n"
+        "industry: a few words. website_summary: what the company does, in one or two sentences.\n"
+        "notes: at most three short facts useful for a reply (team size, region, product).\n\n"
+        "Given name (may be empty): {prospect_name}\n"
+        "LinkedIn profile URL (not fetched): {profile_url}\n"
+        "Company page URL: {company_url}\n"
+        "Company website: {website_url}\n"
+        "Website title: {website_title}\n"
+        "Website description: {website_description}\n"
+        "Website text:\n{website_text}\n\n"
+        "Conversation ({channel}):\n{thread}"
+    ),
+    expected_output="The prospect's profile, as the requested structure.",
+)
+
+ANALYSIS = CrewText(
+    role="Sales conversation analyst",
+    goal="Say precisely what a prospect's latest message asks for, without naming anyone",
+    backstory=(
+        "You read sales threads for a team of reps. Your analyses are reused for other prospects "
+        "with similar messages, so they never contain a person's name or the prospect's company name."
+    ),
+    task=(
+        "Analyse the prospect's latest message in this sales conversation, reading earlier "
+        "messages only for context.\n"
+        "intent: the one label that fits the latest message best. sentiment and urgency: as the "
+        "prospect expresses them.\n"
+        "key_facts: numbers, dates, timeframes, products and competitors the prospect mentions, "
+        "copied exactly (keep '40 vehicles', 'next quarter', 'SOC 2'). questions: what they ask, "
+        "one per item. objections: what holds them back.\n"
+        "scenario: a few words naming the situation. summary: one sentence.\n"
+        "Never write a person's name, the prospect's company name, an e-mail address or a phone "
+        "number: say 'the prospect', 'the rep', 'their company'. Competitor and product names are fine.\n\n"
+        "Conversation:\n{thread}"
+    ),
+    expected_output="The analysis of the latest message, as the requested structure, naming no one.",
+)
+
+REPLY = CrewText(
+    role="Sales development rep",
+    goal="Draft the reply a good rep would send to the prospect's latest message",
+    backstory=(
+        "You write short, warm, specific replies that answer exactly what the prospect asked, "
+        "propose one clear next step and never invent facts, prices or dates."
+    ),
+    task=(
+        "Write the rep's reply to the prospect's latest message.\n"
+        "Channel: {channel}. {channel_rules}\n"
+        "Answer their questions using only the approved answers and facts below; where a fact is "
+        "missing, offer to follow up rather than inventing it. Greet the prospect by first name "
+        "when known. Sign off as the rep ({rep_name}).\n\n"
+        "Prospect profile: {profile}\n"
+        "Analysis of their latest message: {analysis}\n"
+        "Approved answers you may use:\n{snippets}\n\n"
+        "Conversation:\n{thread}"
+    ),
+    expected_output="The reply text (and an e-mail subject for e-mail), as the requested structure.",
+)
+
+CHANNEL_RULES: dict[str, str] = {
+    "email": "Write an e-mail: a subject line, a greeting, two or three short paragraphs, a sign-off.",
+    "linkedin": "Write a LinkedIn message: under 600 characters, no subject, conversational.",
+    "slack": "Write a Slack message: two to four sentences, no subject.",
+    "other": "Write a short message: no subject.",
+}
+
+
+class NOTES:
+    """Notes added to a profile or result, read by reps."""
+
+    NO_WEBSITE = "No company website was given, so the profile is built from the thread and URLs."
+    LINKEDIN_NOT_FETCHED = "LinkedIn is never fetched; the name comes from the URL slug."
+
+    @staticmethod
+    def website_failed(reason: str) -> str:
+        """The website could not be used; the profile was built without it."""
+        return f"The company website was not used ({reason})."
+
+
+class LLM_WORDS:  # noqa: N801  (a namespace of messages, like NOTES)
+    """Why an LLM call failed and what to do, as users read it in a step's error.
+
+    None of these may contain "rate limit", "too many requests", "throttled" or "resource
+    exhausted": crewai re-runs a call whose error says so, on top of our own retries.
+    """
+
+    @staticmethod
+    def timeout(where: str, seconds: float, attempts: int) -> str:
+        """Every attempt ran past LLM_TIMEOUT_S."""
+        return (f"the LLM at {where} did not answer within {seconds:g} s ({attempts} attempts); "
+                "try again, or raise LLM_TIMEOUT_S")
+
+    @staticmethod
+    def unreachable(where: str) -> str:
+        """No connection could be made."""
+        return (f"could not connect to the LLM at {where}; check OPENAI_BASE_URL "
+                "(or AZURE_OPENAI_ENDPOINT) and the network")
+
+    @staticmethod
+    def status(where: str, status: int, attempts: int, detail: str = "") -> str:
+        """The endpoint answered an HTTP error (after retrying the retryable ones)."""
+        said = f": {detail}" if detail else ""
+        if status in (401, 403):
+            return (f"the LLM at {where} refused the API key (HTTP {status}); "
+                    "check OPENAI_API_KEY / AZURE_OPENAI_API_KEY")
+        if status == 429:
+            return (f"the LLM at {where} kept answering HTTP 429 (over its request quota) after "
+                    f"{attempts} attempts; try again in a minute or lower MAX_CONCURRENT_REQUESTS")
+        if status >= 500 or status in (408, 409):
+            return f"the LLM at {where} answered HTTP {status} after {attempts} attempts; try again shortly"
+        return (f"the LLM at {where} rejected the request with HTTP {status}{said}; "
+                "check LLM_MODEL (or AZURE_OPENAI_DEPLOYMENT) and that the endpoint supports structured output")
+
+    @staticmethod
+    def garbled(where: str, detail: str) -> str:
+        """The answer could not be read as a chat completion."""
+        return f"the LLM at {where} gave no usable answer ({detail}); try again"
+
+    @staticmethod
+    def refused(where: str, refusal: str) -> str:
+        """The model declined to answer."""
+        return f"the LLM at {where} declined to answer ({refusal[:200]}); edit the thread or try again"
+
+    @staticmethod
+    def misfit(model: str, problems: int, example: str) -> str:
+        """The answer is JSON that does not fit the requested structure."""
+        return (f"the LLM's answer does not fit {model} ({problems} problems, e.g. {example}); "
+                "try again, or use a model that supports structured output")

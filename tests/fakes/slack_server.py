@@ -1,0 +1,540 @@
+"""A fake Slack Web API on 127.0.0.1 that the real slack_sdk client talks to over HTTP.
+
+It answers the methods replycrew uses (auth.test, chat.postMessage/update/postEphemeral,
+views.open/update/push, users.info, conversations.info, files.* for uploads and downloads,
+apps.connections.open for Socket Mode), records every call in `calls`, keeps the messages it was
+sent (so a chat.update of an unknown ts fails as on Slack), and validates every `blocks` and `view`
+with slack_sdk's own models — an invalid payload gets `invalid_blocks`, as Slack would answer, and
+is listed in `invalid`. It can answer 429 with Retry-After, or a chosen error, for the next calls.
+POSTs to `response_url(...)` (Bolt's `respond`) are kept in `responses`.
+
+    fake = await FakeSlack().start()
+    settings = Settings(slack_api_url=fake.url, slack_bot_token=fake.token, ...)
+    fake.rate_limit("chat.update", times=1, retry_after=0)
+    await fake.wait_for(lambda f: len(f.calls_to("chat.update")) >= 2)
+    await fake.close()
+
+A Socket Mode client that connects gets `hello`; `socket_send(payload)` delivers an envelope and
+returns the client's ack.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import WSMsgType, web
+from slack_sdk.errors import SlackObjectFormationError
+from slack_sdk.models.basic_objects import JsonObject
+from slack_sdk.models.blocks import Block
+from slack_sdk.models.views import View
+
+__all__ = ["FakeSlack", "SlackCall", "SlackMessage", "validate_blocks", "validate_view"]
+
+MAX_MESSAGE_BLOCKS = 50
+MAX_VIEW_BLOCKS = 100
+MAX_TEXT = 40_000
+
+
+@dataclass
+class SlackCall:
+    """One Web API call as the fake saw it."""
+
+    method: str
+    args: dict[str, Any]
+    token: str | None
+    at: float
+    status: int = 200
+    error: str | None = None
+    wall: float = field(default_factory=time.time)  # comparable across processes (perf/)
+
+
+@dataclass
+class SlackMessage:
+    """A message the app posted, as it stands now, with every version it had."""
+
+    channel: str
+    ts: str
+    text: str
+    blocks: list[dict[str, Any]]
+    thread_ts: str | None = None
+    history: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def updates(self) -> int:
+        """How many times chat.update changed it."""
+        return len(self.history) - 1
+
+    @property
+    def all_text(self) -> str:
+        """Every text in the current blocks, joined: what a reader sees."""
+        return "\n".join(_texts(self.blocks))
+
+
+def _texts(node: Any) -> list[str]:
+    if isinstance(node, dict):
+        found = [node["text"]] if isinstance(node.get("text"), str) else []
+        return found + [t for key, value in node.items() if key != "text" or not isinstance(value, str)
+                        for t in _texts(value)]
+    if isinstance(node, list):
+        return [t for item in node for t in _texts(item)]
+    return []
+
+
+def _validate_tree(obj: Any) -> None:
+    if isinstance(obj, JsonObject):
+        obj.validate_json()
+        for name in obj.attributes:
+            _validate_tree(getattr(obj, name, None))
+    elif isinstance(obj, list | tuple):
+        for item in obj:
+            _validate_tree(item)
+
+
+def validate_blocks(blocks: Any, *, limit: int = MAX_MESSAGE_BLOCKS) -> str | None:
+    """None when Slack would accept these blocks, else why not."""
+    if isinstance(blocks, str):
+        blocks = json.loads(blocks)
+    if not isinstance(blocks, list):
+        return "blocks must be a list"
+    if len(blocks) > limit:
+        return f"no more than {limit} items allowed [json-pointer:/blocks]"
+    for index, raw in enumerate(blocks):
+        parsed = Block.parse(raw) if isinstance(raw, dict) else None
+        if parsed is None:
+            return f"unknown block type at /blocks/{index}"
+        try:
+            _validate_tree(parsed)
+        except SlackObjectFormationError as exc:
+            return f"{exc} [json-pointer:/blocks/{index}]"
+    return None
+
+
+def validate_view(view: Any) -> str | None:
+    """None when Slack would accept this view, else why not."""
+    if isinstance(view, str):
+        view = json.loads(view)
+    if not isinstance(view, dict):
+        return "view must be an object"
+    try:
+        View(**view).validate_json()
+    except (SlackObjectFormationError, TypeError) as exc:
+        return str(exc)
+    return validate_blocks(view.get("blocks") or [], limit=MAX_VIEW_BLOCKS)
+
+
+class FakeSlack:
+    """The fake Web API server; see the module docstring."""
+
+    def __init__(self, *, token: str = "xoxb-test-token", team_id: str = "T0TEST",
+                 bot_user_id: str = "U0BOT", latency: float = 0.0) -> None:
+        self.token = token
+        self.team_id = team_id
+        self.bot_user_id = bot_user_id
+        self.latency = latency
+        self.calls: list[SlackCall] = []
+        self.responses: list[dict[str, Any]] = []
+        self.messages: dict[tuple[str, str], SlackMessage] = {}
+        self.views: dict[str, dict[str, Any]] = {}
+        self.files: dict[str, dict[str, Any]] = {}
+        self.invalid: list[tuple[str, str]] = []
+        self.socket_acks: list[dict[str, Any]] = []
+        self.downloads: list[dict[str, Any]] = []  # GETs of url_private: file id, Authorization
+        self.uploads: list[dict[str, Any]] = []  # POSTs to an upload URL: file id, bytes
+        self._failures: dict[str, list[tuple[int, str, int | None]]] = {}
+        self._ts = itertools.count(1)
+        self._changed = asyncio.Condition()
+        self._sockets: list[web.WebSocketResponse] = []
+        self._pending_acks: dict[str, asyncio.Future[dict[str, Any]]] = {}
+        self._runner: web.AppRunner | None = None
+        self.port = 0
+
+    # ---- lifecycle -------------------------------------------------------------------------
+
+    async def start(self) -> FakeSlack:
+        app = web.Application(client_max_size=16 * 1024 * 1024)
+        app.router.add_post("/api/{method}", self._api)
+        app.router.add_get("/api/{method}", self._api)
+        app.router.add_post("/response/{key}", self._response_url)
+        app.router.add_post("/upload/{file_id}", self._upload)
+        app.router.add_get("/files/{file_id}/{name}", self._download)
+        app.router.add_get("/socket", self._socket)
+        app.router.add_get("/_fake/calls", self._dump_calls)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", self.port)
+        await site.start()
+        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        return self
+
+    async def close(self) -> None:
+        for ws in list(self._sockets):
+            await ws.close()
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    async def __aenter__(self) -> FakeSlack:
+        return await self.start()
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+    @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def url(self) -> str:
+        """The Web API base URL to give as SLACK_API_URL."""
+        return f"{self.base}/api/"
+
+    def response_url(self, key: str | None = None) -> str:
+        """A response_url whose POSTs land in `responses`."""
+        return f"{self.base}/response/{key or uuid.uuid4().hex[:12]}"
+
+    # ---- scripting -------------------------------------------------------------------------
+
+    def rate_limit(self, method: str, *, times: int = 1, retry_after: int = 1) -> None:
+        """Answer the next `times` calls of `method` with 429 and Retry-After."""
+        self._failures.setdefault(method, []).extend([(429, "ratelimited", retry_after)] * times)
+
+    def refuse(self, method: str, error: str, *, times: int = 1) -> None:
+        """Answer the next `times` calls of `method` with `{"ok": false, "error": error}`."""
+        self._failures.setdefault(method, []).extend([(200, error, None)] * times)
+
+    def add_file(self, name: str, content: bytes, *, filetype: str = "csv", user: str = "U0REP",
+                 channel: str | None = None, ts: str | None = None) -> dict[str, Any]:
+        """A file as if a user had uploaded it (shared in `channel` by message `ts`, when given);
+        its url_private needs the bot token."""
+        file_id = f"F{uuid.uuid4().hex[:10].upper()}"
+        info = {"id": file_id, "name": name, "title": name, "filetype": filetype, "user": user,
+                "size": len(content), "mimetype": "text/csv" if filetype == "csv" else "text/plain",
+                "url_private": f"{self.base}/files/{file_id}/{name}",
+                "url_private_download": f"{self.base}/files/{file_id}/{name}",
+                "created": int(time.time()), "_content": content}
+        if channel and ts:
+            kind = "private" if channel.startswith(("D", "G")) else "public"
+            info["shares"] = {kind: {channel: [{"ts": ts, "channel_name": channel.lower()}]}}
+        self.files[file_id] = info
+        return _public(info)
+
+    # ---- reading what happened -------------------------------------------------------------
+
+    def calls_to(self, method: str) -> list[SlackCall]:
+        """Every call of one method, in order (failed ones included)."""
+        return [call for call in self.calls if call.method == method]
+
+    def message(self, channel: str, ts: str) -> SlackMessage:
+        return self.messages[(channel, ts)]
+
+    def messages_in(self, channel: str, *, thread_ts: str | None = None) -> list[SlackMessage]:
+        """Messages posted in a channel (or one thread of it), oldest first."""
+        return [m for (c, _), m in sorted(self.messages.items(), key=lambda kv: kv[0][1])
+                if c == channel and (thread_ts is None or m.thread_ts == thread_ts)]
+
+    async def wait_for(self, predicate: Callable[[FakeSlack], bool], *, within: float = 10.0) -> None:
+        """Wait until `predicate(self)` holds; raises TimeoutError after `within` seconds."""
+        async with self._changed:
+            await asyncio.wait_for(self._changed.wait_for(lambda: predicate(self)), within)
+
+    async def _notify(self) -> None:
+        async with self._changed:
+            self._changed.notify_all()
+
+    # ---- Web API ---------------------------------------------------------------------------
+
+    async def _api(self, request: web.Request) -> web.Response:
+        method = request.match_info["method"]
+        args = await _read_args(request)
+        header = request.headers.get("Authorization", "")
+        token = header[7:] if header.startswith("Bearer ") else args.pop("token", None)
+        call = SlackCall(method=method, args=args, token=token, at=time.perf_counter())
+        self.calls.append(call)
+        if self.latency:
+            await asyncio.sleep(self.latency)
+        try:
+            queued = self._failures.get(method)
+            if queued:
+                status, error, retry_after = queued.pop(0)
+                call.status, call.error = status, error
+                headers = {"Retry-After": str(retry_after)} if retry_after is not None else {}
+                return web.json_response({"ok": False, "error": error}, status=status, headers=headers)
+            expected = self.token if method != "apps.connections.open" else None
+            if expected and token != expected:
+                call.error = "invalid_auth"
+                return web.json_response({"ok": False, "error": "invalid_auth"})
+            handler = getattr(self, "_m_" + method.replace(".", "_"), None)
+            if handler is None:
+                call.error = "unknown_method"
+                return web.json_response({"ok": False, "error": "unknown_method"})
+            body: dict[str, Any] = handler(args)
+            if not body.get("ok"):
+                call.error = str(body.get("error"))
+                if call.error == "invalid_blocks":
+                    self.invalid.append((method, str(body.get("detail"))))
+            return web.json_response(body)
+        finally:
+            await self._notify()
+
+    def _next_ts(self) -> str:
+        return f"{int(time.time())}.{next(self._ts):06d}"
+
+    def _check_message(self, args: dict[str, Any]) -> dict[str, Any] | None:
+        blocks = args.get("blocks")
+        if blocks is not None:
+            problem = validate_blocks(blocks)
+            if problem:
+                return {"ok": False, "error": "invalid_blocks", "detail": problem}
+        if not args.get("text") and not blocks:
+            return {"ok": False, "error": "no_text"}
+        if len(str(args.get("text") or "")) > MAX_TEXT:
+            return {"ok": False, "error": "msg_too_long"}
+        return None
+
+    def _m_auth_test(self, args: dict[str, Any]) -> dict[str, Any]:
+        return {"ok": True, "url": f"{self.base}/", "team": "Test Team", "user": "replycrew",
+                "team_id": self.team_id, "user_id": self.bot_user_id, "bot_id": "B0BOT",
+                "is_enterprise_install": False}
+
+    def _m_chat_postMessage(self, args: dict[str, Any]) -> dict[str, Any]:
+        if not args.get("channel"):
+            return {"ok": False, "error": "channel_not_found"}
+        problem = self._check_message(args)
+        if problem:
+            return problem
+        ts = self._next_ts()
+        channel = str(args["channel"])
+        blocks = _as_list(args.get("blocks"))
+        message = SlackMessage(channel=channel, ts=ts, text=str(args.get("text") or ""), blocks=blocks,
+                               thread_ts=args.get("thread_ts"))
+        message.history.append({"text": message.text, "blocks": blocks})
+        self.messages[(channel, ts)] = message
+        return {"ok": True, "channel": channel, "ts": ts,
+                "message": {"type": "message", "text": message.text, "blocks": blocks, "ts": ts,
+                            "bot_id": "B0BOT", "user": self.bot_user_id}}
+
+    def _m_chat_update(self, args: dict[str, Any]) -> dict[str, Any]:
+        key = (str(args.get("channel")), str(args.get("ts")))
+        if key not in self.messages:
+            return {"ok": False, "error": "message_not_found"}
+        problem = self._check_message(args)
+        if problem:
+            return problem
+        message = self.messages[key]
+        message.text = str(args.get("text") or message.text)
+        if args.get("blocks") is not None:
+            message.blocks = _as_list(args.get("blocks"))
+        message.history.append({"text": message.text, "blocks": message.blocks})
+        return {"ok": True, "channel": key[0], "ts": key[1], "text": message.text}
+
+    def _m_chat_postEphemeral(self, args: dict[str, Any]) -> dict[str, Any]:
+        if not args.get("channel") or not args.get("user"):
+            return {"ok": False, "error": "channel_not_found"}
+        problem = self._check_message(args)
+        return problem or {"ok": True, "message_ts": self._next_ts()}
+
+    def _open_view(self, args: dict[str, Any], *, view_id: str | None = None) -> dict[str, Any]:
+        view = args.get("view")
+        if isinstance(view, str):
+            view = json.loads(view)
+        problem = validate_view(view)
+        if problem:
+            return {"ok": False, "error": "invalid_blocks", "detail": problem}
+        view_id = view_id or f"V{uuid.uuid4().hex[:10].upper()}"
+        stored = {**(view or {}), "id": view_id, "team_id": self.team_id, "hash": uuid.uuid4().hex[:8]}
+        self.views[view_id] = stored
+        return {"ok": True, "view": stored}
+
+    def _m_views_open(self, args: dict[str, Any]) -> dict[str, Any]:
+        if not args.get("trigger_id"):
+            return {"ok": False, "error": "invalid_trigger_id"}
+        return self._open_view(args)
+
+    def _m_views_push(self, args: dict[str, Any]) -> dict[str, Any]:
+        return self._m_views_open(args)
+
+    def _m_views_update(self, args: dict[str, Any]) -> dict[str, Any]:
+        view_id = args.get("view_id")
+        if not view_id or view_id not in self.views:
+            return {"ok": False, "error": "not_found"}
+        return self._open_view(args, view_id=str(view_id))
+
+    def _m_users_info(self, args: dict[str, Any]) -> dict[str, Any]:
+        user = str(args.get("user") or "")
+        return {"ok": True, "user": {"id": user, "name": user.lower(), "real_name": f"User {user}",
+                                     "tz": "Europe/Berlin", "profile": {"display_name": user.lower()}}}
+
+    def _m_conversations_info(self, args: dict[str, Any]) -> dict[str, Any]:
+        channel = str(args.get("channel") or "")
+        return {"ok": True, "channel": {"id": channel, "name": channel.lower(), "is_member": True}}
+
+    def _m_files_info(self, args: dict[str, Any]) -> dict[str, Any]:
+        info = self.files.get(str(args.get("file") or ""))
+        return {"ok": True, "file": _public(info)} if info else {"ok": False, "error": "file_not_found"}
+
+    def _m_files_getUploadURLExternal(self, args: dict[str, Any]) -> dict[str, Any]:
+        name = str(args.get("filename") or "file")
+        file_id = f"F{uuid.uuid4().hex[:10].upper()}"
+        self.files[file_id] = {"id": file_id, "name": name, "title": name, "_content": b"",
+                               "url_private": f"{self.base}/files/{file_id}/{name}",
+                               "url_private_download": f"{self.base}/files/{file_id}/{name}",
+                               "size": int(args.get("length") or 0), "created": int(time.time())}
+        return {"ok": True, "upload_url": f"{self.base}/upload/{file_id}", "file_id": file_id}
+
+    def _m_files_completeUploadExternal(self, args: dict[str, Any]) -> dict[str, Any]:
+        files = args.get("files")
+        if isinstance(files, str):
+            files = json.loads(files)
+        done = []
+        for item in files or []:
+            info = self.files.get(str(item.get("id")))
+            if info is None:
+                return {"ok": False, "error": "file_not_found"}
+            if item.get("title"):
+                info["title"] = item["title"]
+            info["channels"] = [args["channel_id"]] if args.get("channel_id") else []
+            info["initial_comment"] = args.get("initial_comment")
+            info["thread_ts"] = args.get("thread_ts")
+            done.append(_public(info))
+        return {"ok": True, "files": done}
+
+    def _m_apps_connections_open(self, args: dict[str, Any]) -> dict[str, Any]:
+        return {"ok": True, "url": f"ws://127.0.0.1:{self.port}/socket"}
+
+    # ---- other endpoints -------------------------------------------------------------------
+
+    async def _dump_calls(self, request: web.Request) -> web.Response:
+        """What a benchmark in another process reads back: every call, without bodies."""
+        return web.json_response([
+            {"method": c.method, "channel": c.args.get("channel"), "ts": c.args.get("ts"),
+             "status": c.status, "error": c.error, "wall": c.wall,
+             # a final draft carries buttons or a header; progress messages carry neither
+             "final": any(b.get("type") in ("header", "actions") for b in _as_list(c.args.get("blocks")))}
+            for c in self.calls
+        ] + [{"method": "response_url", "channel": None, "ts": None, "status": 200, "error": None,
+              "wall": 0.0} for _ in self.responses])
+
+    async def _response_url(self, request: web.Request) -> web.Response:
+        body = await request.json()
+        self.responses.append({"key": request.match_info["key"], **(body if isinstance(body, dict) else {})})
+        problem = validate_blocks(body["blocks"]) if body.get("blocks") is not None else None
+        if problem:
+            self.invalid.append(("response_url", problem))
+        await self._notify()
+        return web.Response(text="ok")
+
+    async def _upload(self, request: web.Request) -> web.Response:
+        info = self.files.get(request.match_info["file_id"])
+        if info is None:
+            return web.Response(status=404, text="no such upload")
+        if request.content_type.startswith("multipart/"):
+            reader = await request.multipart()
+            part = await reader.next()
+            info["_content"] = await part.read() if part is not None else b""  # type: ignore[union-attr]
+        else:
+            info["_content"] = await request.read()
+        info["size"] = len(info["_content"])
+        self.uploads.append({"file_id": request.match_info["file_id"], "bytes": info["size"]})
+        await self._notify()
+        return web.Response(text="OK - " + str(info["size"]))
+
+    async def _download(self, request: web.Request) -> web.Response:
+        info = self.files.get(request.match_info["file_id"])
+        self.downloads.append({"file_id": request.match_info["file_id"],
+                               "authorization": request.headers.get("Authorization")})
+        if request.headers.get("Authorization") != f"Bearer {self.token}":
+            # Slack answers an unauthenticated url_private with its HTML login page, not a 401.
+            return web.Response(text="<html>Sign in to Slack</html>", content_type="text/html")
+        if info is None:
+            return web.Response(status=404, text="not found")
+        return web.Response(body=info["_content"], content_type=info.get("mimetype", "text/plain"))
+
+    async def _socket(self, request: web.Request) -> web.WebSocketResponse:
+        ws = web.WebSocketResponse()
+        await ws.prepare(request)
+        self._sockets.append(ws)
+        await self._notify()
+        await ws.send_json({"type": "hello", "num_connections": 1,
+                            "connection_info": {"app_id": "A0TEST"}})
+        try:
+            async for frame in ws:
+                if frame.type != WSMsgType.TEXT:
+                    continue
+                ack = json.loads(frame.data)
+                self.socket_acks.append(ack)
+                future = self._pending_acks.pop(str(ack.get("envelope_id")), None)
+                if future is not None and not future.done():
+                    future.set_result(ack)
+        finally:
+            self._sockets.remove(ws)
+        return ws
+
+    async def wait_for_socket(self, *, within: float = 10.0) -> None:
+        """Wait until a Socket Mode client is connected."""
+        await self.wait_for(lambda f: bool(f._sockets), within=within)
+
+    async def socket_send(self, payload: dict[str, Any], *, kind: str = "slash_commands",
+                          within: float = 10.0) -> dict[str, Any]:
+        """Deliver one Socket Mode envelope to the connected client and return its ack."""
+        envelope_id = uuid.uuid4().hex
+        future: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
+        self._pending_acks[envelope_id] = future
+        await self._sockets[0].send_json({"envelope_id": envelope_id, "type": kind, "payload": payload,
+                                          "accepts_response_payload": kind != "events_api",
+                                          "retry_attempt": 0, "retry_reason": ""})
+        return await asyncio.wait_for(future, within)
+
+
+def _as_list(blocks: Any) -> list[dict[str, Any]]:
+    if isinstance(blocks, str):
+        blocks = json.loads(blocks)
+    return list(blocks or [])
+
+
+def _public(info: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in info.items() if not k.startswith("_")}
+
+
+async def _read_args(request: web.Request) -> dict[str, Any]:
+    if request.content_type == "application/json":
+        body = await request.json()
+        return dict(body) if isinstance(body, dict) else {}
+    if request.method == "GET":
+        return dict(request.query)
+    form = await request.post()
+    args: dict[str, Any] = dict(request.query)
+    for key, value in form.items():
+        args[key] = value if isinstance(value, str | bytes | bytearray) else value.file.read()  # an upload
+    for key in ("blocks", "view", "files", "attachments"):
+        if isinstance(args.get(key), str) and args[key][:1] in "[{":
+            args[key] = json.loads(args[key])
+    return args
+
+
+async def _serve(port: int, latency: float) -> None:
+    fake = FakeSlack(latency=latency)
+    fake.port = port
+    await fake.start()
+    print(fake.port, flush=True)  # the parent reads the port from the first line
+    try:
+        await asyncio.Event().wait()
+    finally:
+        await fake.close()
+
+
+if __name__ == "__main__":  # `python -m tests.fakes.slack_server`: a separate process for perf/
+    import argparse
+
+    parser = argparse.ArgumentParser(description="Fake Slack Web API on 127.0.0.1")
+    parser.add_argument("--latency", type=float, default=0.0, help="seconds per Web API call")
+    options = parser.parse_args()
+    try:
+        asyncio.run(_serve(0, options.latency))
+    except KeyboardInterrupt:
+        pass

@@ -1,0 +1,137 @@
+"""The semantic analysis cache: hard tenant scope, guarded reuse, no names carried across prospects."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from engine.cache.embedder import Embedder
+from engine.cache.health import CacheHealth
+from engine.cache.replay import replay
+from engine.cache.semantic import SemanticAnalyses
+from engine.cache.setup import build_caches
+from engine.cache.store import RedisStore, SQLiteStore
+from engine.errors import ScopeRequired
+from engine.models import ThreadAnalysis
+from engine.settings import EngineSettings
+from engine.steps import Backends
+from engine.steps.heuristics import analyse_thread, last_prospect_message
+from engine.steps.offline import OfflineProfile, OfflineReply
+from engine.workflow import Engine
+from tests.conftest import SAMPLES
+
+ROWS = {row["id"]: row for row in map(json.loads, (SAMPLES / "threads.jsonl").read_text("utf-8").splitlines())}
+
+
+def cache_on(store: SQLiteStore | RedisStore, embedder: Embedder, **options: Any) -> SemanticAnalyses:
+    return SemanticAnalyses(CacheHealth(store), embedder=embedder, threshold=options.pop("threshold", 0.6),
+                            ttl=3600, **options)
+
+
+async def test_lookup_without_a_scope_is_refused(tmp_path: Path, embedder: Embedder) -> None:
+    cache = cache_on(SQLiteStore(tmp_path / "s.sqlite3"), embedder)
+    with pytest.raises(ScopeRequired):
+        await cache.lookup(ROWS["d02-a"]["thread"], scope="")
+    with pytest.raises(ScopeRequired):
+        await cache.put(ROWS["d02-a"]["thread"], scope="  ", analysis=ThreadAnalysis())
+
+
+async def test_paraphrase_hits_within_its_scope_only(tmp_path: Path, embedder: Embedder) -> None:
+    cache = cache_on(SQLiteStore(tmp_path / "s.sqlite3"), embedder)
+    anchor, paraphrase = ROWS["d18-a"]["thread"], ROWS["d18-p1"]["thread"]
+    await cache.put(anchor, scope="team:T1", analysis=analyse_thread(anchor))
+    assert await cache.lookup(paraphrase, scope="team:T2") is None  # another workspace: never compared
+    hit = await cache.lookup(paraphrase, scope="team:T1")
+    assert hit is not None and hit.semantic and 0.6 <= hit.similarity < 1.0
+    exact = await cache.lookup(anchor, scope="team:T1")
+    assert exact is not None and not exact.semantic and exact.similarity == 1.0
+
+
+async def test_hard_negative_is_refused_by_the_guard(tmp_path: Path, embedder: Embedder) -> None:
+    cache = cache_on(SQLiteStore(tmp_path / "s.sqlite3"), embedder, threshold=0.3)
+    anchor = ROWS["d11-a"]["thread"]
+    await cache.put(anchor, scope="team:T1", analysis=analyse_thread(anchor))
+    found = await cache.lookup_detailed(ROWS["d11-n1"]["thread"], scope="team:T1")  # ISO 27001, not SOC 2
+    assert found.decision == "guard_rejected" and found.analysis is None
+    assert "standards" in found.reason
+
+
+async def test_index_is_rebuilt_from_the_store_by_a_new_process(tmp_path: Path, embedder: Embedder) -> None:
+    path = tmp_path / "s.sqlite3"
+    first = cache_on(SQLiteStore(path), embedder)
+    anchor = ROWS["d05-a"]["thread"]
+    await first.put(anchor, scope="team:T1", analysis=analyse_thread(anchor))
+    second = cache_on(SQLiteStore(path), embedder)  # as a restarted process would
+    await second.start()
+    assert second.entries == 1
+    hit = await second.lookup(ROWS["d05-p1"]["thread"], scope="team:T1")
+    assert hit is not None and hit.semantic
+
+
+async def test_other_processes_entries_become_visible_through_redis(redis_server: str,
+                                                                     embedder: Embedder) -> None:
+    scope = f"team:{id(object())}"  # the session's Redis is shared: a scope of our own
+    reader = cache_on(RedisStore(redis_server), embedder, sync_every_s=0.2)
+    writer = cache_on(RedisStore(redis_server), embedder)
+    await reader.start()
+    paraphrase = ROWS["d24-p2"]["thread"]
+    assert await reader.lookup(paraphrase, scope=scope) is None
+    anchor = ROWS["d24-a"]["thread"]
+    await writer.put(anchor, scope=scope, analysis=analyse_thread(anchor))
+    hit = None
+    for _ in range(50):  # polls the log at most every 0.2 s
+        hit = await reader.lookup(paraphrase, scope=scope)
+        if hit is not None:
+            break
+        await asyncio.sleep(0.1)
+    assert hit is not None and hit.semantic
+
+
+class NamingAnalysis:
+    """An analysis backend careless with names, as an LLM can be: it repeats who said what."""
+
+    source = "llm"
+
+    async def analyse(self, thread: str) -> ThreadAnalysis:
+        message = last_prospect_message(thread)
+        speaker = message.speaker if message else "someone"
+        base = analyse_thread(thread)
+        return base.model_copy(update={
+            "summary": f"{speaker} wants a demo next Thursday afternoon.",
+            "key_facts": [*base.key_facts, f"{speaker} will bring the marketing ops lead"],
+        })
+
+
+async def test_a_semantic_hit_never_carries_the_other_prospects_name(tmp_path: Path, embedder: Embedder) -> None:
+    settings = EngineSettings(data_dir=tmp_path, semantic_similarity_threshold=0.55)
+    store = SQLiteStore(tmp_path / "s.sqlite3")
+    caches = build_caches(settings, store, embedder=embedder, semantic=True)
+    backends = Backends(profile=OfflineProfile(), analysis=NamingAnalysis(), reply=OfflineReply())
+    engine = Engine(settings, backends=backends, caches=caches, store=store)
+    from engine.models import DraftRequest
+
+    first = await engine.run(DraftRequest(conversation_thread=ROWS["d01-a"]["thread"]), scope="team:T1")
+    assert "Mateus" in (first.analysis.summary if first.analysis else "")  # the first run is live
+    second = await engine.run(DraftRequest(conversation_thread=ROWS["d01-p1"]["thread"]), scope="team:T1")
+    analysis_step = next(step for step in second.steps if step.name == "analysis")
+    assert analysis_step.source == "semantic_cache" and analysis_step.similarity is not None
+    everything = second.model_dump_json()
+    for word in ("Mateus", "Oliveira", "Lumenfield", "Jordan"):
+        assert word not in everything
+    assert second.draft.text.startswith("Hi Aiko")
+
+
+async def test_replay_of_the_samples_serves_no_wrong_analysis(embedder: Embedder) -> None:
+    items = [{"id": r["id"], "channel": r["channel"], "thread": r["thread"]} for r in ROWS.values()]
+    lines = [line async for line in replay(items, threshold=0.6, embedder=embedder)]
+    assert [line["id"] for line in lines] == [item["id"] for item in items]
+    group = {r["id"]: r["group"] for r in ROWS.values()}
+    hits = [line for line in lines if line["decision"] == "hit"]
+    wrong = [line for line in hits if group[line["matched_id"]] != group[line["id"]]]
+    assert wrong == []
+    paraphrase_hits = [line for line in hits if ROWS[line["id"]]["role"] == "paraphrase"]
+    assert len(paraphrase_hits) >= 25  # of 50: refusing everything would also make zero wrong hits
