@@ -294,6 +294,10 @@ class SlackBatches:
                 return  # another process finished it
             await asyncio.sleep(LEASE_TTL_S / 6)  # a live owner renews it; a dead one's expires
         self._leased.add(info.batch_id)
+        if await self.store.get(ACTIVE_PREFIX + info.batch_id) is None:
+            await self.store.delete(lease)  # delivered by its owner just before we got the lease
+            self._leased.discard(info.batch_id)
+            return
         text = await self.store.get(_key(info.batch_id, "csv"))
         if text is None:
             log.warning("batch %s: its CSV is gone from the store; dropping it", info.batch_id)

@@ -31,6 +31,9 @@ MAX_TEXT_CHARS = 4_000
 _CHUNK = 64 * 1024
 _USER_AGENT = "replycrew/0.1 (+profile enrichment; reads one public page)"
 _LINKEDIN = ("linkedin.com", "lnkd.in", "licdn.com")
+# Special-use names (RFC 2606, 6761, 7686) never hold a public website; refusing them before any DNS
+# query keeps sample and test data (all `.example`) from sending lookups off the machine.
+_RESERVED_SUFFIXES = ("example", "invalid", "test", "onion")
 # Elements that never hold a page's main text.
 _NOISE = ["script", "style", "noscript", "template", "svg", "iframe", "nav", "header", "footer",
           "aside", "form", "button", "select"]
@@ -129,6 +132,11 @@ def _check_url(url: str) -> tuple[str, str, int]:
         raise FetchRefused(
             f"refused to fetch {url!r}: LinkedIn is never fetched (names are read from the URL slug); "
             "pass the company's own website instead"
+        )
+    if host.rsplit(".", 1)[-1] in _RESERVED_SUFFIXES:
+        raise FetchRefused(
+            f"refused to fetch {url!r}: .{host.rsplit('.', 1)[-1]} is a reserved name that no public "
+            "website uses; pass the company's real website"
         )
     if parts.username or parts.password:
         raise FetchRefused(f"refused to fetch {url!r}: URLs with credentials are not fetched")

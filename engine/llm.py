@@ -14,6 +14,7 @@ Importing this module imports crewai (about 3 s); the engine does so only when a
 
 from __future__ import annotations
 
+import gc
 import os
 import threading
 from collections.abc import Iterator
@@ -24,6 +25,7 @@ from typing import Literal
 from crewai import LLM
 from crewai.llms.base_llm import BaseLLM
 from crewai_core.lock_store import set_lock_backend
+from crewai_core.user_data import update_user_data
 
 import engine  # noqa: F401  (crewai's telemetry switches must be set before crewai is imported)
 from engine.errors import LLMUnavailable
@@ -56,7 +58,8 @@ def build_llm(settings: EngineSettings, *, temperature: float | None = None,
                 "AZURE_OPENAI_DEPLOYMENT is not set: set it to the name of your Azure OpenAI model "
                 "deployment (or unset AZURE_OPENAI_API_KEY to use OpenAI or offline mode)"
             )
-        model, key, base_url = settings.azure_openai_deployment, settings.azure_openai_api_key or "", _azure_base_url(settings)
+        model, key = settings.azure_openai_deployment, settings.azure_openai_api_key or ""
+        base_url: str | None = _azure_base_url(settings)
         headers = {"api-key": key}
     elif settings.llm_kind == "openai":
         model, key, base_url = settings.llm_model, settings.openai_api_key or "", settings.openai_base_url
@@ -83,11 +86,20 @@ _config_lock = threading.Lock()
 
 
 def configure_crewai(settings: EngineSettings) -> None:
-    """Keep crewai's own files inside DATA_DIR and its locks in-process; idempotent, once per process.
+    """Keep crewai's files inside DATA_DIR, its locks in-process, its tracing off; once per process.
 
     crewai creates a SQLite file per crew for task replay under the user's home directory, guarded
     by a lock that goes to Redis whenever REDIS_URL is set. We never replay crews, so the file goes
     under DATA_DIR and the lock stays in this process (no network round trip per crew built).
+
+    crewai treats a storage directory with no recorded answer as a first-time user and then
+    collects "first-time traces" of every crew (prospect threads included) even with
+    CREWAI_TRACING_ENABLED=false, registering ~90 trace handlers that each crewai event is handed
+    to on a thread. We record the answer `crewai traces disable` records: tracing declined.
+
+    Importing crewai leaves ~290k objects that live as long as the process; each full garbage
+    collection walked them all (~200 ms with the event loop stopped, every few batches). Frozen,
+    a full collection takes ~10 ms.
     """
     global _configured
     with _config_lock:
@@ -97,7 +109,11 @@ def configure_crewai(settings: EngineSettings) -> None:
         storage.mkdir(parents=True, exist_ok=True)
         os.environ.setdefault("CREWAI_STORAGE_DIR", str(storage))
         set_lock_backend(_process_lock)
+        gc.collect()  # so that no garbage is frozen with the live objects
+        gc.freeze()
         _configured = True
+    # Outside _config_lock: crewai takes its (now our) lock around the file write.
+    update_user_data({"trace_consent": False, "first_execution_done": True})
 
 
 _locks: dict[str, threading.Lock] = {}

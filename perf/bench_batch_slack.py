@@ -125,12 +125,24 @@ async def wait_healthy(base: str, server: subprocess.Popen[bytes]) -> None:
     raise RuntimeError("replycrew serve did not start")
 
 
+def start_llm(latency: float) -> tuple[subprocess.Popen[str], int]:
+    """The fake OpenAI server in its own process; returns it and its port."""
+    proc = subprocess.Popen([sys.executable, "-m", "tests.fakes.openai_server", "--latency", str(latency)],
+                            cwd=ROOT, stdout=subprocess.PIPE, text=True)
+    assert proc.stdout is not None
+    return proc, int(proc.stdout.readline())
+
+
+def start_server(env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
+    """`replycrew serve` in its own process, logging to `log`."""
+    with log.open("w") as stderr:
+        return subprocess.Popen([sys.executable, "-m", "bot.cli", "serve"], cwd=ROOT, env=env,
+                                stdout=subprocess.DEVNULL, stderr=stderr)
+
+
 async def run(rows: int, concurrency: int, latency: float, probe_interval: float,
               baseline_s: float) -> dict[str, Any]:
-    llm = subprocess.Popen([sys.executable, "-m", "tests.fakes.openai_server", "--latency", str(latency)],
-                           cwd=ROOT, stdout=subprocess.PIPE, text=True)
-    assert llm.stdout is not None
-    llm_port = int(llm.stdout.readline())
+    llm, llm_port = start_llm(latency)
     fake = await FakeSlack(latency=0.02).start()
     data_dir = Path(tempfile.mkdtemp(prefix="bench-batch-slack-"))
     port = free_port()
@@ -141,9 +153,7 @@ async def run(rows: int, concurrency: int, latency: float, probe_interval: float
            "MAX_BATCH_ROWS": str(max(rows, 1000)), "LLM_MAX_RETRIES": "0"}
     for name in ("REDIS_URL", "REDIS_HOST", "API_KEYS", "AZURE_OPENAI_API_KEY"):
         env.pop(name, None)
-    with (data_dir / "serve.log").open("w") as log:
-        server = subprocess.Popen([sys.executable, "-m", "bot.cli", "serve"], cwd=ROOT, env=env,
-                                  stdout=subprocess.DEVNULL, stderr=log)
+    server = start_server(env, data_dir / "serve.log")
     base = f"http://127.0.0.1:{port}"
     url = f"{base}/slack/events"
     texts = [json.loads(line)["thread"] for line in (SAMPLES / "threads.jsonl").read_text().splitlines()]

@@ -1,14 +1,21 @@
 """Workflow wall time per mode against a fake LLM with a fixed latency, vs the ideal critical path.
 
-    python perf/bench_workflow.py [--latency 0.3] [-n 20] [--batch 50]
+    python perf/bench_workflow.py [--latency 0.3] [-n 20] [--batch 50] [--only tuned|stock]
 
 The fake OpenAI server runs in its own process (as a real LLM would be elsewhere), so the engine's
 event loop carries only the engine's own work. Every run goes through Engine.run with the crew
 backends (real crewai, real HTTP). Ideal: sequential 3L, parallel 2L, fast 1L; a batch of B at
 max_concurrent B in parallel mode: B runs in 2L, throughput B / 2L.
 
-Also measured: the per-step cost crewai adds (a pooled crew's kickoff minus a bare LLM call with the
-same structured output) and the cost of building a crew. Writes perf/results/bench_workflow.json.
+Two configurations run back to back in one process, alternating run by run (this machine is
+shared and noisy, so only ratios measured side by side compare):
+  tuned  replycrew's crew backends: SingleAnswerExecutor + OpenAICompatibleLLM (aiohttp)
+  stock  crewai's flow executor + crewai's OpenAI provider (the OpenAI SDK, sync on worker threads)
+
+Also measured per configuration: the CPU a pooled crew's kickoff costs vs a bare LLM call with the
+same structured output, crewai's file-store bridge (four per kickoff), and for the batch the CPU it
+burnt: on one GIL a batch cannot finish faster than its CPU time. Writes
+perf/results/bench_workflow.json (the tuned numbers at the top level, the stock ones under "stock").
 """
 
 from __future__ import annotations
@@ -22,6 +29,8 @@ import subprocess
 import sys
 import tempfile
 import time
+import uuid
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +51,7 @@ THREAD = (
     "Samsara? Happy to do a 30 min demo next Thursday afternoon."
 )
 IDEAL_CALLS: dict[str, int] = {"sequential": 3, "parallel": 2, "fast": 1}
+CONFIGS = ("tuned", "stock")
 
 
 def pct(values: list[float], q: float) -> float:
@@ -59,55 +69,79 @@ def start_fake(latency: float) -> tuple[subprocess.Popen[str], str]:
     return proc, f"http://127.0.0.1:{port}/v1"
 
 
-async def bench_modes(eng: Engine, *, n: int, latency: float) -> dict[str, Any]:
-    rows: dict[str, Any] = {}
+async def bench_modes(engines: dict[str, Engine], *, n: int, latency: float) -> dict[str, dict[str, Any]]:
+    rows: dict[str, dict[str, Any]] = {name: {} for name in engines}
     for mode in ("sequential", "parallel", "fast"):
         request = DraftRequest(conversation_thread=THREAD, mode=mode)
-        for _ in range(3):  # warm-up: first calls, pools, connections
-            await eng.run(request, scope="bench", use_cache=False)
-        walls: list[float] = []
-        step_over: list[float] = []
-        for _ in range(n):
-            started = time.perf_counter()
-            result = await eng.run(request, scope="bench", use_cache=False)
-            walls.append((time.perf_counter() - started) * 1000)
-            assert not result.degraded, result.steps
-            step_over += [step.elapsed_ms - latency * 1000 for step in result.steps]
+        for eng in engines.values():
+            for _ in range(3):  # warm-up: first calls, pools, connections
+                await eng.run(request, scope="bench", use_cache=False)
+        walls: dict[str, list[float]] = {name: [] for name in engines}
+        step_over: dict[str, list[float]] = {name: [] for name in engines}
+        for i in range(n):
+            order = list(engines) if i % 2 == 0 else list(reversed(engines))  # alternate who goes first
+            for name in order:
+                started = time.perf_counter()
+                result = await engines[name].run(request, scope="bench", use_cache=False)
+                walls[name].append((time.perf_counter() - started) * 1000)
+                assert not result.degraded, result.steps
+                step_over[name] += [step.elapsed_ms - latency * 1000 for step in result.steps]
         ideal = round(IDEAL_CALLS[mode] * latency * 1000, 1)
-        rows[mode] = {"p50_ms": round(pct(walls, 0.5), 1), "p95_ms": round(pct(walls, 0.95), 1),
-                      "ideal_ms": ideal, "overhead_p50_ms": round(pct(walls, 0.5) - ideal, 1),
-                      "overhead_p95_ms": round(pct(walls, 0.95) - ideal, 1),
-                      "step_elapsed_minus_latency_p50_ms": round(statistics.median(step_over), 1)}
-    rows["parallel_over_sequential"] = round(rows["parallel"]["p50_ms"] / rows["sequential"]["p50_ms"], 3)
+        for name in engines:
+            w = walls[name]
+            rows[name][mode] = {
+                "p50_ms": round(pct(w, 0.5), 1), "p95_ms": round(pct(w, 0.95), 1), "ideal_ms": ideal,
+                "overhead_p50_ms": round(pct(w, 0.5) - ideal, 1), "overhead_p95_ms": round(pct(w, 0.95) - ideal, 1),
+                "step_elapsed_minus_latency_p50_ms": round(statistics.median(step_over[name]), 1)}
+    for row in rows.values():
+        row["parallel_over_sequential"] = round(row["parallel"]["p50_ms"] / row["sequential"]["p50_ms"], 3)
     return rows
 
 
-async def bench_crewai_overhead(settings: EngineSettings, *, n: int) -> dict[str, Any]:
+async def _timed(call: Callable[[], Awaitable[Any]], n: int) -> dict[str, float]:
+    for _ in range(3):
+        await call()
+    walls, cpus = [], []
+    for _ in range(n):
+        wall, cpu = time.perf_counter(), time.process_time()
+        await call()
+        walls.append((time.perf_counter() - wall) * 1000)
+        cpus.append((time.process_time() - cpu) * 1000)
+    return {"p50_ms": round(pct(walls, 0.5), 1), "cpu_p50_ms": round(pct(cpus, 0.5), 2)}
+
+
+async def bench_crewai_overhead(settings: EngineSettings, *, stock: bool, n: int) -> dict[str, Any]:
     """A pooled crew kickoff vs a bare LLM call with the same structured output, sequentially."""
-    llm = build_llm(settings, temperature=0.0)
-    backends = crew_backends(settings)
-    analysis = backends.analysis
+    from crewai.utilities.file_store import clear_files, clear_task_files, get_all_files
+
+    llm = build_llm(settings, temperature=0.0, provider="crewai" if stock else "replycrew")
+    analysis = crew_backends(settings, stock=stock).analysis
     assert isinstance(analysis, CrewAnalysis)
     messages = [{"role": "user", "content": THREAD}]
 
     async def bare() -> None:
-        await llm.acall(messages, response_model=ThreadAnalysis)  # type: ignore[arg-type]
+        if stock:  # crewai's stock executor makes this sync call on a worker thread
+            await asyncio.to_thread(llm.call, messages, response_model=ThreadAnalysis)  # type: ignore[arg-type]
+        else:
+            await llm.acall(messages, response_model=ThreadAnalysis)  # type: ignore[arg-type]
 
     async def kickoff() -> None:
         await analysis.pool.run({"thread": THREAD})
 
-    out: dict[str, Any] = {}
-    for name, call in (("bare_llm_call", bare), ("pooled_crew_kickoff", kickoff)):
-        for _ in range(3):
-            await call()
-        walls, cpus = [], []
-        for _ in range(n):
-            wall, cpu = time.perf_counter(), time.process_time()
-            await call()
-            walls.append((time.perf_counter() - wall) * 1000)
-            cpus.append((time.process_time() - cpu) * 1000)
-        out[name] = {"p50_ms": round(pct(walls, 0.5), 1), "cpu_p50_ms": round(pct(cpus, 0.5), 1)}
+    async def file_store_bridge() -> None:
+        # What every kickoff calls four times, whatever the configuration: each runs a coroutine
+        # on a new event loop in a new thread, blocking ours meanwhile.
+        crew_id, task_id = uuid.uuid4(), uuid.uuid4()
+        get_all_files(crew_id, task_id)
+        get_all_files(crew_id, task_id)
+        clear_task_files(task_id)
+        clear_files(crew_id)
+
+    out: dict[str, Any] = {"bare_llm_call": await _timed(bare, n), "pooled_crew_kickoff": await _timed(kickoff, n),
+                           "file_store_bridge_x4": await _timed(file_store_bridge, n)}
     out["crewai_per_step_ms"] = round(out["pooled_crew_kickoff"]["p50_ms"] - out["bare_llm_call"]["p50_ms"], 1)
+    out["crewai_per_step_cpu_ms"] = round(out["pooled_crew_kickoff"]["cpu_p50_ms"]
+                                          - out["bare_llm_call"]["cpu_p50_ms"], 2)
     builds = []
     for _ in range(10):
         started = time.perf_counter()
@@ -117,61 +151,89 @@ async def bench_crewai_overhead(settings: EngineSettings, *, n: int) -> dict[str
     return out
 
 
-async def bench_batch(eng: Engine, *, size: int, latency: float) -> dict[str, Any]:
+async def bench_batch(engines: dict[str, Engine], *, size: int, latency: float, rounds: int = 2) -> dict[str, Any]:
     rows = [DraftRequest(conversation_thread=f"{THREAD}\n(variant {i})", mode="parallel") for i in range(size)]
-    await run_batch(eng, rows, scope="bench-warm", max_concurrent=size)  # grows the crew pools
-    out: dict[str, Any] = {}
-    for label in ("first", "second"):
-        started = time.perf_counter()
-        report = await run_batch(eng, rows, scope=f"bench-{label}", max_concurrent=size)
-        wall = time.perf_counter() - started
-        ideal_s = 2 * latency  # all rows at once, each on the parallel critical path
-        out[label] = {"wall_s": round(wall, 3), "ideal_s": ideal_s, "ok": report.successful_requests,
-                      "throughput_rps": round(size / wall, 2), "ideal_rps": round(size / ideal_s, 2),
-                      "ratio": round(ideal_s / wall, 3)}
+    for name, eng in engines.items():
+        await run_batch(eng, rows, scope=f"bench-warm-{name}", max_concurrent=size)  # grows the crew pools
+    out: dict[str, Any] = {name: {} for name in engines}
+    ideal_s = 2 * latency  # all rows at once, each on the parallel critical path
+    for i in range(rounds):
+        order = list(engines) if i % 2 == 0 else list(reversed(engines))
+        for name in order:
+            started, cpu = time.perf_counter(), time.process_time()
+            report = await run_batch(engines[name], rows, scope=f"bench-{name}-{i}", max_concurrent=size)
+            wall, cpu_s = time.perf_counter() - started, time.process_time() - cpu
+            out[name][f"round{i + 1}"] = {
+                "wall_s": round(wall, 3), "cpu_s": round(cpu_s, 3), "ideal_s": ideal_s,
+                "ok": report.successful_requests,
+                "throughput_rps": round(size / wall, 2), "ideal_rps": round(size / ideal_s, 2),
+                "ratio": round(ideal_s / wall, 3),
+                # One GIL: the batch takes at least its CPU time, so this is the best ratio possible.
+                "cpu_bound_ratio": round(min(1.0, ideal_s / cpu_s), 3) if cpu_s else None,
+                "cpu_ms_per_row": round(cpu_s / size * 1000, 1)}
     return out
 
 
 def print_table(result: dict[str, Any]) -> None:
     latency_ms = result["latency_ms"]
-    print(f"\nworkflow vs fake LLM at {latency_ms:g} ms per call, n={result['n']} per mode (crew backends)")
-    print(f"{'mode':<11}{'p50 ms':>9}{'p95 ms':>9}{'ideal':>8}{'over p50':>10}{'over p95':>10}{'step-L p50':>12}")
-    for mode in ("sequential", "parallel", "fast"):
-        row = result["modes"][mode]
-        print(f"{mode:<11}{row['p50_ms']:>9}{row['p95_ms']:>9}{row['ideal_ms']:>8g}{row['overhead_p50_ms']:>10}"
-              f"{row['overhead_p95_ms']:>10}{row['step_elapsed_minus_latency_p50_ms']:>12}")
-    print(f"parallel/sequential p50: {result['modes']['parallel_over_sequential']} (ideal 0.667)")
-    over = result["crewai"]
-    print(f"\nper step: bare LLM call {over['bare_llm_call']['p50_ms']} ms (cpu {over['bare_llm_call']['cpu_p50_ms']}),"
-          f" pooled crew kickoff {over['pooled_crew_kickoff']['p50_ms']} ms"
-          f" (cpu {over['pooled_crew_kickoff']['cpu_p50_ms']}); crewai adds {over['crewai_per_step_ms']} ms;"
-          f" building a crew {over['crew_build_p50_ms']} ms (done once per pooled crew)")
-    for label, row in result["batch"].items():
-        print(f"batch of {result['batch_size']} at max_concurrent {result['batch_size']} ({label}): "
-              f"{row['wall_s']} s, {row['throughput_rps']} req/s vs ideal {row['ideal_rps']} -> ratio {row['ratio']}"
-              f" ({row['ok']} ok)")
+    print(f"\nworkflow vs fake LLM at {latency_ms:g} ms per call, n={result['n']} per mode and configuration,"
+          f" {result['cpus']} CPUs")
+    print(f"{'config':<7}{'mode':<11}{'p50 ms':>9}{'p95 ms':>9}{'ideal':>8}{'over p50':>10}{'over p95':>10}"
+          f"{'step-L p50':>12}")
+    for name in result["configs"]:
+        block = result if name == "tuned" else result[name]
+        for mode in ("sequential", "parallel", "fast"):
+            row = block["modes"][mode]
+            print(f"{name:<7}{mode:<11}{row['p50_ms']:>9}{row['p95_ms']:>9}{row['ideal_ms']:>8g}"
+                  f"{row['overhead_p50_ms']:>10}{row['overhead_p95_ms']:>10}{row['step_elapsed_minus_latency_p50_ms']:>12}")
+        print(f"{name:<7}parallel/sequential p50: {block['modes']['parallel_over_sequential']} (ideal 0.667)")
+    print(f"\nper step, sequential calls ({'wall p50 / CPU p50 ms'}):")
+    for name in result["configs"]:
+        over = (result if name == "tuned" else result[name])["crewai"]
+        kickoff = over["pooled_crew_kickoff"]
+        print(f"{name:<7}bare LLM call {over['bare_llm_call']['p50_ms']} / {over['bare_llm_call']['cpu_p50_ms']};"
+              f" pooled crew kickoff {kickoff['p50_ms']} / {kickoff['cpu_p50_ms']};"
+              f" crewai adds {over['crewai_per_step_ms']} / {over['crewai_per_step_cpu_ms']}, of which its file-store"
+              f" bridge (x4) {over['file_store_bridge_x4']['p50_ms']} / {over['file_store_bridge_x4']['cpu_p50_ms']};"
+              f" building a crew {over['crew_build_p50_ms']} ms")
+    print(f"\nbatch of {result['batch_size']} at max_concurrent {result['batch_size']}, parallel mode:")
+    for name in result["configs"]:
+        for label, row in (result if name == "tuned" else result[name])["batch"].items():
+            print(f"{name:<7}{label}: {row['wall_s']} s (CPU {row['cpu_s']} s, {row['cpu_ms_per_row']} ms/row),"
+                  f" {row['throughput_rps']} req/s vs ideal {row['ideal_rps']} -> ratio {row['ratio']}"
+                  f" (CPU-bound best {row['cpu_bound_ratio']}; {row['ok']} ok)")
 
 
 async def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--latency", type=float, default=0.3)
     parser.add_argument("-n", type=int, default=20)
     parser.add_argument("--batch", type=int, default=50)
+    parser.add_argument("--only", choices=CONFIGS, default=None, help="run one configuration only")
     options = parser.parse_args()
+    configs = [options.only] if options.only else list(CONFIGS)
     proc, base_url = start_fake(options.latency)
     try:
         with tempfile.TemporaryDirectory() as data_dir:
             settings = EngineSettings(openai_api_key="bench", openai_base_url=base_url, data_dir=Path(data_dir),
                                       max_concurrent_requests=max(50, options.batch))
-            eng = Engine(settings)
-            result: dict[str, Any] = {"latency_ms": options.latency * 1000, "n": options.n,
-                                      "batch_size": options.batch, "cpus": os.cpu_count()}
-            result["modes"] = await bench_modes(eng, n=options.n, latency=options.latency)
-            result["crewai"] = await bench_crewai_overhead(settings, n=options.n)
-            result["batch"] = await bench_batch(eng, size=options.batch, latency=options.latency)
+            engines = {name: Engine(settings, backends=crew_backends(settings, stock=name == "stock"))
+                       for name in configs}
+            modes = await bench_modes(engines, n=options.n, latency=options.latency)
+            overhead = {name: await bench_crewai_overhead(settings, stock=name == "stock", n=options.n)
+                        for name in configs}
+            batch = await bench_batch(engines, size=options.batch, latency=options.latency)
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+    result: dict[str, Any] = {"latency_ms": options.latency * 1000, "n": options.n, "batch_size": options.batch,
+                              "cpus": os.cpu_count(), "configs": configs}
+    for name in configs:
+        block = {"modes": modes[name], "crewai": overhead[name], "batch": batch[name]}
+        if name == "tuned":
+            result.update(block)
+        else:
+            result[name] = block
     print_table(result)
     out = ROOT / "perf" / "results" / "bench_workflow.json"
     out.parent.mkdir(parents=True, exist_ok=True)

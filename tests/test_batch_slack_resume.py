@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from bot.batch_blocks import CANCEL_BATCH
@@ -22,7 +23,7 @@ BATCH = (SAMPLES / "batch.csv").read_bytes()
 VALID_ROWS = 35
 
 
-def _finished_runs(into: set[str]) -> object:
+def _finished_runs(into: set[str]) -> Callable[[StepEvent | Result], None]:
     def listener(item: StepEvent | Result) -> None:
         if isinstance(item, Result):
             into.add(item.request_id)
@@ -36,7 +37,7 @@ async def test_a_restart_mid_batch_resumes_without_redoing_or_losing_rows(data_d
         # Process A: 10 rows draft, then every reply step hangs until A is stopped.
         async with batch_harness(data_dir, fake=fake, reply=GatedReply(free=10),
                                  max_concurrent_requests=3) as one:
-            one.engine.subscribe(_finished_runs(before))  # type: ignore[arg-type]
+            one.engine.subscribe(_finished_runs(before))
             info = await share_file(one, "prospects.csv", BATCH)
             runner = BatchRunner(one.engine, batch_id=f"slack_{one.team_id}_{info['id']}")
             await until(lambda: len(before) >= 10)
@@ -46,7 +47,7 @@ async def test_a_restart_mid_batch_resumes_without_redoing_or_losing_rows(data_d
 
         # Process B: a new app on the same SQLite store resumes at start-up.
         async with batch_harness(data_dir, fake=fake) as two:
-            two.engine.subscribe(_finished_runs(after))  # type: ignore[arg-type]
+            two.engine.subscribe(_finished_runs(after))
             await until(lambda: any("Batch summary" in m.text for m in thread_messages(two)))
             await two.settle()
             messages = thread_messages(two)

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from engine.models import DraftRequest, Mode, Result
 from engine.settings import EngineSettings
-from engine.steps.crew import CrewAnalysis, CrewProfile, CrewReply
+from engine.steps.crew import CrewAnalysis, CrewProfile, CrewReply, crew_backends
 from engine.steps.offline import OfflineAnalysis
 from engine.workflow import Engine
 from tests.fakes.openai_server import FakeOpenAI, RecordedRequest, fake_openai
@@ -167,3 +167,15 @@ def test_a_key_means_crew_backends(data_dir: Path) -> None:
     assert isinstance(backends.analysis, CrewAnalysis)
     assert isinstance(backends.reply, CrewReply)
     assert {backends.profile.source, backends.analysis.source, backends.reply.source} == {"llm"}
+
+
+async def test_crewais_stock_executor_and_provider_still_draft(fake_openai: FakeOpenAI, data_dir: Path) -> None:
+    # The configuration perf/bench_workflow.py compares against: crewai's flow executor and its
+    # OpenAI provider, with the same native structured output.
+    settings = EngineSettings(openai_api_key="test-key", openai_base_url=fake_openai.base_url, data_dir=data_dir)
+    fake_openai.enqueue({"intent": "asks_pricing"}, match="ThreadAnalysis")
+    result = await Engine(settings, backends=crew_backends(settings, stock=True)).run(
+        DraftRequest(conversation_thread=THREAD, mode="parallel"), scope="tenant-a", use_cache=False)
+    assert not result.degraded
+    assert result.analysis is not None and result.analysis.intent == "asks_pricing"
+    assert one(fake_openai, "ThreadAnalysis").body["response_format"]["json_schema"]["strict"] is True

@@ -109,18 +109,18 @@ async def test_connection_goes_to_the_checked_address(site: FakeWebsite) -> None
 
     guard = FetchGuard(allowed_networks=LOOPBACK_ONLY.allowed_networks, resolve=resolve)
     port = site.base_url.rsplit(":", 1)[1]
-    info = await fetch_website(f"http://acme-site.test:{port}/", settings=STRICT, guard=guard)
+    info = await fetch_website(f"http://acme-site.internal:{port}/", settings=STRICT, guard=guard)
     assert info.title is not None
-    assert asked == ["acme-site.test"]
-    assert site.seen[0].host == f"acme-site.test:{port}"
+    assert asked == ["acme-site.internal"]
+    assert site.seen[0].host == f"acme-site.internal:{port}"
 
 
 async def test_a_name_resolving_to_a_private_address_is_refused() -> None:
     async def resolve(host: str, port: int) -> list[str]:
         return ["93.184.215.14", "10.1.2.3"]  # one private answer among public ones refuses the host
 
-    with pytest.raises(FetchRefused, match=r"rebind\.test \(10\.1\.2\.3\).*private"):
-        await fetch_website("http://rebind.test/", settings=STRICT, guard=FetchGuard(resolve=resolve))
+    with pytest.raises(FetchRefused, match=r"rebind\.internal \(10\.1\.2\.3\).*private"):
+        await fetch_website("http://rebind.internal/", settings=STRICT, guard=FetchGuard(resolve=resolve))
 
 
 async def test_size_cap_stops_reading(site: FakeWebsite) -> None:
@@ -157,3 +157,16 @@ def test_extract_falls_back_to_open_graph_and_body() -> None:
     info = extract_html(html, url="https://acme.example/")
     assert (info.title, info.description, info.text) == (
         "Acme Freight", "Regional haulage.", "We move freight across Europe.")
+
+
+@pytest.mark.parametrize("url", ["https://lumenfield.example/", "http://acme.test/", "https://x.invalid/"])
+async def test_reserved_names_are_refused_before_any_dns_lookup(url: str) -> None:
+    asked: list[str] = []
+
+    async def resolve(host: str, port: int) -> list[str]:
+        asked.append(host)
+        return ["93.184.215.14"]
+
+    with pytest.raises(FetchRefused, match="reserved name"):
+        await fetch_website(url, settings=STRICT, guard=FetchGuard(resolve=resolve))
+    assert asked == []

@@ -91,6 +91,19 @@ async def test_other_processes_entries_become_visible_through_redis(redis_server
     assert hit is not None and hit.semantic
 
 
+def test_scrub_removes_names_companies_and_addresses() -> None:
+    from engine.cache.scrub import scrub_analysis
+
+    thread = ROWS["d01-n1"]["thread"]  # Priyanka of Saffron Trail refers the rep to Rohan
+    dirty = ThreadAnalysis(summary="Priyanka Venkataraman (Saffron Trail) says Rohan owns email flows; "
+                                   "write to rohan.k@saffrontrail.example or call +1 555 010 2000.",
+                           key_facts=["Saffron Trail launched a DTC store", "Jordan Lee pitched a demo"])
+    clean = scrub_analysis(dirty, thread).model_dump_json()
+    for word in ("Priyanka", "Venkataraman", "Saffron", "Trail", "Rohan", "rohan.k", "555", "Jordan"):
+        assert word not in clean
+    assert "owns email flows" in clean and "DTC store" in clean
+
+
 class NamingAnalysis:
     """An analysis backend careless with names, as an LLM can be: it repeats who said what."""
 
@@ -116,6 +129,9 @@ async def test_a_semantic_hit_never_carries_the_other_prospects_name(tmp_path: P
 
     first = await engine.run(DraftRequest(conversation_thread=ROWS["d01-a"]["thread"]), scope="team:T1")
     assert "Mateus" in (first.analysis.summary if first.analysis else "")  # the first run is live
+    # The analysis caches (not the exact result cache, which only the same request can read).
+    stored = [value for prefix in ("rc:an:", "rc:se:") async for _, value in store.scan(prefix)]
+    assert stored and not any(word in value for value in stored for word in ("Mateus", "Oliveira", "Lumenfield"))
     second = await engine.run(DraftRequest(conversation_thread=ROWS["d01-p1"]["thread"]), scope="team:T1")
     analysis_step = next(step for step in second.steps if step.name == "analysis")
     assert analysis_step.source == "semantic_cache" and analysis_step.similarity is not None

@@ -22,7 +22,8 @@ def test_manifest_matches_the_handlers(name: str) -> None:
     shortcuts = {(s["type"], s["callback_id"]) for s in features["shortcuts"]}
     assert shortcuts == {("message", MESSAGE_SHORTCUT), ("global", GLOBAL_SHORTCUT)}
     assert manifest["settings"]["interactivity"]["is_enabled"] is True
-    assert manifest["settings"]["event_subscriptions"]["bot_events"] == ["app_mention"]
+    assert manifest["settings"]["event_subscriptions"]["bot_events"] == ["app_mention", "file_shared"]
+    assert "files:read" in manifest["oauth_config"]["scopes"]["bot"]  # file_shared needs it
     scopes = manifest["oauth_config"]["scopes"]["bot"]
     assert {"commands", "chat:write"} <= set(scopes)
     assert not any(s.endswith(":history") or s.startswith("users:") for s in scopes)  # least scopes

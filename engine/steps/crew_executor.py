@@ -34,7 +34,7 @@ class SingleAnswerExecutor(AgentExecutor):
 
     async def invoke_async(self, inputs: dict[str, Any]) -> dict[str, Any]:
         """One LLM call with crewai's messages and the task's response model; else crewai's flow."""
-        if not self._single_answer(inputs):
+        if not self._single_answer(inputs) or self.llm is None or self.agent is None:
             return await super().invoke_async(inputs)
         self.state.messages.clear()
         self.state.iterations = 0

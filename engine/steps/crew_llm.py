@@ -20,13 +20,17 @@ around `call`/`acall` does not start another round.
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import random
 import threading
 import weakref
 from collections.abc import AsyncIterator, Coroutine
+from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any, TypeVar
+from urllib.parse import urlsplit
+from urllib.request import getproxies, proxy_bypass
 
 import aiohttp
 from crewai.llms.base_llm import BaseLLM
@@ -43,6 +47,16 @@ _RETRY_STATUSES = frozenset({408, 409, 429, 500, 502, 503, 504})
 _MAX_BACKOFF_S = 8.0
 _MAX_RETRY_AFTER_S = 60.0  # a server asking for longer is not waited for here; the step times out
 _formats: dict[type[BaseModel], dict[str, Any]] = {}
+_JSON = {"Content-Type": "application/json"}
+
+
+@functools.lru_cache(maxsize=16)
+def _env_proxy(url: str) -> str | None:
+    """The proxy HTTPS_PROXY/HTTP_PROXY/NO_PROXY pick for this URL (read once), as the OpenAI SDK honours them."""
+    parts = urlsplit(url)
+    if not parts.hostname or proxy_bypass(parts.hostname):
+        return None
+    return getproxies().get(parts.scheme)
 
 
 def response_format_for(model: type[BaseModel]) -> dict[str, Any]:
@@ -81,9 +95,7 @@ def _retry_after(headers: Any) -> float | None:
     except ValueError:
         pass
     try:
-        from datetime import datetime, timezone
-
-        return max(0.0, (parsedate_to_datetime(value) - datetime.now(timezone.utc)).total_seconds())
+        return max(0.0, (parsedate_to_datetime(value) - datetime.now(UTC)).total_seconds())
     except (TypeError, ValueError):
         return None
 
@@ -159,12 +171,17 @@ class OpenAICompatibleLLM(BaseLLM):
         session = aiohttp.ClientSession(
             connector=aiohttp.TCPConnector(limit=self.max_connections, keepalive_timeout=30),
             headers={"Authorization": f"Bearer {self.api_key or ''}", **self.default_headers},
-            trust_env=True,  # HTTPS_PROXY and friends, as the OpenAI SDK honours them
+            cookie_jar=aiohttp.DummyCookieJar(),
+            # Not trust_env: it re-reads ~/.netrc and the proxy variables on a thread per request.
         )
         keeper = _close_with_loop(session)
         await keeper.__anext__()
         self._sessions[loop] = (session, keeper)
         return session
+
+    @property
+    def _url(self) -> str:
+        return f"{(self.base_url or 'https://api.openai.com/v1').rstrip('/')}/chat/completions"
 
     def _body(self, messages: str | list[Any], response_model: type[BaseModel] | None) -> bytes:
         if isinstance(messages, str):
@@ -185,7 +202,7 @@ class OpenAICompatibleLLM(BaseLLM):
 
     async def _complete(self, messages: str | list[Any], response_model: type[BaseModel] | None) -> Any:
         body = self._body(messages, response_model)
-        url = f"{(self.base_url or 'https://api.openai.com/v1').rstrip('/')}/chat/completions"
+        url = self._url
         attempts = self.max_retries + 1
         for attempt in range(attempts):
             try:
@@ -202,14 +219,14 @@ class OpenAICompatibleLLM(BaseLLM):
     async def _attempt(self, url: str, body: bytes) -> dict[str, Any]:
         session = await self._session()
         try:
-            async with session.post(url, data=body, headers={"Content-Type": "application/json"},
+            async with session.post(url, data=body, headers=_JSON, proxy=_env_proxy(url),
                                     timeout=aiohttp.ClientTimeout(total=self.timeout)) as response:
                 raw = await response.read()
                 if response.status != 200:
                     raise _Failure("status", status=response.status, detail=_error_detail(raw),
                                    retry=response.status in _RETRY_STATUSES or response.status >= 500,
                                    wait=_retry_after(response.headers))
-        except asyncio.TimeoutError:
+        except TimeoutError:
             raise _Failure("timeout", retry=True) from None
         except aiohttp.ClientError as exc:
             raise _Failure("connection", detail=str(exc), retry=True) from None

@@ -1,8 +1,9 @@
 """Single-agent crews, built once and reused: one kickoff per step, started with `Crew.akickoff`.
 
-Building a crew (agent, task, crewai's executor) costs ~15 ms of CPU, so crews are pooled. A Crew
-holds per-run state, so it serves one kickoff at a time: the pool hands each concurrent step its
-own crew and grows to the concurrency the process sees (at most MAX_CONCURRENT_REQUESTS per step).
+Building a crew (agent, task) costs ~1 ms and crewai sets up its executor on the first kickoff, so
+crews are pooled. A Crew holds per-run state, so it serves one kickoff at a time: the pool hands
+each concurrent step its own crew and grows to the concurrency the process sees (at most
+MAX_CONCURRENT_REQUESTS per step).
 
 Each agent runs on `SingleAnswerExecutor` (crew_executor.py): its one structured LLM call is
 awaited on the event loop instead of going through crewai's executor flow and a worker thread.

@@ -109,7 +109,7 @@ class NOTES:
         return f"The company website was not used ({reason})."
 
 
-class LLM_WORDS:  # noqa: N801  (a namespace of messages, like NOTES)
+class LLM_WORDS:
     """Why an LLM call failed and what to do, as users read it in a step's error.
 
     None of these may contain "rate limit", "too many requests", "throttled" or "resource

@@ -10,6 +10,7 @@ and response times (`time.perf_counter()`, comparable with the engine's own cloc
     await fake.start()
     fake.enqueue({"intent": "asks_pricing"}, match="ThreadAnalysis")
     fake.enqueue(status=429, retry_after=0.05)        # the next request, whatever it asks
+    fake.enqueue(status=503, headers={"retry-after-ms": "20"})
     ...
     fake.history[0].schema_name, fake.history[0].arrived, fake.history[0].responded
 """
@@ -40,6 +41,7 @@ class Scripted:
     delay: float | None = None
     hang: bool = False
     match: str | None = None
+    headers: dict[str, str] | None = None
 
     def matches(self, request: RecordedRequest) -> bool:
         if self.match is None:
@@ -55,6 +57,7 @@ class RecordedRequest:
     arrived: float
     responded: float | None = None
     status: int | None = None
+    peer: tuple[str, int] | None = None  # the client's address and port: one port = one pooled connection
 
     @property
     def schema_name(self) -> str | None:
@@ -133,10 +136,11 @@ class FakeOpenAI:
         return f"http://{self.host}:{self.port}/v1"
 
     def enqueue(self, content: Any = None, *, status: int = 200, retry_after: float | None = None,
-                delay: float | None = None, hang: bool = False, match: str | None = None) -> None:
+                delay: float | None = None, hang: bool = False, match: str | None = None,
+                headers: dict[str, str] | None = None) -> None:
         """Script the next answer to a request that `match`es (a schema name or prompt substring)."""
         self._script.append(Scripted(content=content, status=status, retry_after=retry_after,
-                                     delay=delay, hang=hang, match=match))
+                                     delay=delay, hang=hang, match=match, headers=headers))
 
     def requests_for(self, schema_name: str) -> list[RecordedRequest]:
         """The recorded requests that asked for this response schema."""
@@ -168,7 +172,8 @@ class FakeOpenAI:
     async def _completions(self, http: web.Request) -> web.StreamResponse:
         arrived = time.perf_counter()
         body = await http.json()
-        request = RecordedRequest(body=body, arrived=arrived)
+        peer = http.transport.get_extra_info("peername") if http.transport else None
+        request = RecordedRequest(body=body, arrived=arrived, peer=(str(peer[0]), int(peer[1])) if peer else None)
         self.history.append(request)
         script = self._next(request)
         if script.hang:
@@ -181,6 +186,7 @@ class FakeOpenAI:
         request.responded = time.perf_counter()
         if script.status != 200:
             headers = {"Retry-After": f"{script.retry_after:g}"} if script.retry_after is not None else {}
+            headers.update(script.headers or {})
             error = {"error": {"message": f"scripted failure {script.status}", "type": "fake_error",
                                "code": str(script.status)}}
             return web.json_response(error, status=script.status, headers=headers)
