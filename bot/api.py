@@ -18,7 +18,7 @@ from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from bot.auth import API_SCOPE_KEY
-from bot.ws import CLIENT_ID_HEADER, WS_HUB, setup_ws
+from bot.ws import setup_ws, tracked
 from engine.batch import BatchRow, BatchRunner, RowError
 from engine.models import DraftRequest, Mode, Result, describe_validation_error, new_request_id
 from engine.workflow import Engine
@@ -132,14 +132,10 @@ async def _respond(request: web.Request, draft_request: DraftRequest) -> web.Str
     engine = request.app[ENGINE]
     scope = request[API_SCOPE_KEY]
     request_id = new_request_id()
-    hub = request.app[WS_HUB]
-    hub.track(request_id, scope=scope, client_id=request.headers.get(CLIENT_ID_HEADER))
-    try:
+    with tracked(request, request_id):
         if NDJSON not in request.headers.get("Accept", ""):
             return result_response(await engine.run(draft_request, scope=scope, request_id=request_id))
         return await _stream(request, engine, draft_request, scope=scope, request_id=request_id)
-    finally:
-        hub.untrack(request_id)
 
 
 async def _stream(request: web.Request, engine: Engine, draft_request: DraftRequest, *,
@@ -188,13 +184,9 @@ async def run_batch(request: web.Request) -> web.StreamResponse:
     rows = [_batch_row(index, item) for index, item in enumerate(batch.requests)]
     scope = request[API_SCOPE_KEY]
     runner = BatchRunner(request.app[ENGINE], checkpoint=False)  # a REST caller cannot resume
-    hub = request.app[WS_HUB]
-    hub.track(runner.batch_id, scope=scope, client_id=request.headers.get(CLIENT_ID_HEADER))
-    try:
+    with tracked(request, runner.batch_id):
         report = await runner.run(rows, scope=scope,
                                   max_concurrent=batch.max_concurrent if batch.parallel else 1)
-    finally:
-        hub.untrack(runner.batch_id)
     return web.Response(text=report.model_dump_json(), content_type="application/json")
 
 

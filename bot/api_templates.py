@@ -6,7 +6,7 @@ from aiohttp import web
 
 from bot.api import ENGINE, json_errors, parse_draft_request, read_json, result_response
 from bot.auth import API_SCOPE_KEY
-from bot.ws import CLIENT_ID_HEADER, WS_HUB
+from bot.ws import tracked
 from engine.models import new_request_id
 from engine.templates.runner import run_template
 
@@ -19,12 +19,8 @@ async def run_template_handler(request: web.Request) -> web.StreamResponse:
     draft_request = parse_draft_request(await read_json(request), use_templates=True)
     scope = request[API_SCOPE_KEY]
     request_id = new_request_id()
-    hub = request.app[WS_HUB]
-    hub.track(request_id, scope=scope, client_id=request.headers.get(CLIENT_ID_HEADER))
-    try:
+    with tracked(request, request_id):
         result = await run_template(request.app[ENGINE], draft_request, scope=scope, request_id=request_id)
-    finally:
-        hub.untrack(request_id)
     return result_response(result)
 
 

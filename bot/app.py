@@ -1,23 +1,18 @@
 """The Slack app: a Bolt AsyncApp wired to the engine, mounted at POST /slack/events.
 
-`build_app` registers every module in bot/handlers/ that has a `register(app)` (commands,
-shortcuts, actions, views, and files/digests when they exist), a middleware that puts the
-SlackRuntime into each listener's context, and the re-delivery guard. Web API calls go to
+`build_app` registers every module in bot/handlers/ (each has a `register(app)`), a middleware
+that puts the SlackRuntime into each listener's context, and the re-delivery guard. Web API calls go to
 SLACK_API_URL and retry on 429 after the Retry-After Slack sends.
 """
 
 from __future__ import annotations
 
-import importlib
 import logging
-import weakref
-from typing import Any
 
 import aiohttp
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.app.async_app import AsyncApp
-from slack_bolt.response import BoltResponse
 from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncConnectionErrorRetryHandler,
     AsyncRateLimitErrorRetryHandler,
@@ -25,21 +20,21 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.drafts import DraftStore
+from bot.handlers import actions, commands, digests, events, files, shortcuts, views
 from bot.metrics import with_slack_meter
 from bot.redelivery import redelivery_guard
-from bot.runtime import RUNTIME_KEY, SlackRuntime
+from bot.runtime import RUNTIMES, SlackRuntime
 from bot.settings import Settings
 from engine.workflow import Engine
 
 __all__ = ["HANDLER_MODULES", "SLACK_APP", "SLACK_RUNTIME", "build_app", "mount_slack", "runtime_for"]
 
 log = logging.getLogger(__name__)
-# Registered in this order; a module that does not exist (yet) is skipped.
-HANDLER_MODULES = ("commands", "shortcuts", "actions", "views", "events", "files", "digests")
+# Registered in this order.
+HANDLER_MODULES = (commands, shortcuts, actions, views, events, files, digests)
 SLACK_APP = web.AppKey("slack_app", AsyncApp)
 SLACK_RUNTIME = web.AppKey("slack_runtime", SlackRuntime)
 _RATE_LIMIT_RETRIES = 3
-_RUNTIMES: weakref.WeakKeyDictionary[AsyncApp, SlackRuntime] = weakref.WeakKeyDictionary()
 
 
 def build_client(settings: Settings) -> AsyncWebClient:
@@ -70,32 +65,16 @@ def build_app(settings: Settings, engine: Engine, *, socket_mode: bool = False) 
         # Raising for an unhandled request would turn every unknown button into a 404 for Slack.
         raise_error_for_unhandled_request=False,
     )
-    runtime = SlackRuntime(settings=settings, engine=engine, drafts=DraftStore(engine.store))
-    _RUNTIMES[app] = runtime
-
-    async def attach_runtime(context: Any, next: Any) -> BoltResponse:
-        context[RUNTIME_KEY] = runtime
-        result: BoltResponse = await next()
-        return result
-
-    app.middleware(attach_runtime)
+    RUNTIMES.attach(app, SlackRuntime(settings=settings, engine=engine, drafts=DraftStore(engine.store)))
     app.middleware(redelivery_guard(engine.store))
-    for name in HANDLER_MODULES:
-        try:
-            module = importlib.import_module(f"bot.handlers.{name}")
-        except ModuleNotFoundError as exc:
-            if exc.name == f"bot.handlers.{name}":
-                continue
-            raise
-        register = getattr(module, "register", None)
-        if register is not None:
-            register(app)
+    for module in HANDLER_MODULES:
+        module.register(app)
     return app
 
 
 def runtime_for(app: AsyncApp) -> SlackRuntime:
     """The SlackRuntime `build_app` made for an app."""
-    return _RUNTIMES[app]
+    return RUNTIMES.of_app(app)
 
 
 def mount_slack(web_app: web.Application, settings: Settings, engine: Engine) -> AsyncApp:
@@ -104,9 +83,7 @@ def mount_slack(web_app: web.Application, settings: Settings, engine: Engine) ->
     runtime = runtime_for(app)
     web_app[SLACK_APP] = app
     web_app[SLACK_RUNTIME] = runtime
-    from bot.handlers import digests  # scheduled digests start and stop with the server
-
-    digests.mount(web_app, app)
+    digests.mount(web_app, app)  # scheduled digests start and stop with the server
 
     async def slack_events(request: web.Request) -> web.Response:
         runtime.request_started()
@@ -127,9 +104,7 @@ def mount_slack(web_app: web.Application, settings: Settings, engine: Engine) ->
             await session.close()
 
     web_app.on_startup.append(open_session)
-    from bot.handlers import files  # after open_session: resuming CSV batches calls Slack
-
-    files.mount(web_app, app)
+    files.mount(web_app, app)  # after open_session: resuming CSV batches calls Slack
     web_app.on_cleanup.append(close)
     web_app.router.add_post("/slack/events", slack_events)
     return app

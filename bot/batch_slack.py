@@ -36,6 +36,7 @@ from bot import messages as msg
 from bot.batch_blocks import batch_progress_blocks, batch_summary_blocks
 from bot.batch_files import DownloadFailed, download_file, file_info, is_csv, share_ts, upload_results
 from bot.batch_progress import BatchProgressMessage, edit_interval
+from bot.digests.activity import record_batch_run
 from bot.runtime import SlackRuntime
 from engine.batch import BATCH_TTL_S, BatchRow, BatchRunner, ProgressCallback
 from engine.batch_csv import BatchCsv, decode_csv_bytes, read_batch_csv, results_csv_bytes
@@ -258,7 +259,7 @@ class SlackBatches:
             try:
                 file_id = await upload_results(
                     self.client, channel=info.channel, thread_ts=info.thread_ts, data=data,
-                    filename=f"{stem}.drafts.csv", title=f"Drafts for {info.file_name}",
+                    filename=f"{stem}.drafts.csv", title=msg.batch_results_title(info.file_name),
                     comment=msg.BATCH_RESULTS_COMMENT)
             except (SlackApiError, ReplycrewError, OSError) as exc:
                 detail = exc.response.get("error") if isinstance(exc, SlackApiError) else str(exc)
@@ -269,6 +270,9 @@ class SlackBatches:
                     await self.store.set_if_absent(f"slack-batch-file:{info.team_id}:{file_id}", "1",
                                                    ttl=BATCH_TTL_S)
                 await self.store.set(uploaded_key, file_id or "1", ttl=BATCH_TTL_S)
+                # Once per batch (the upload mark guards re-delivery): the channel's digest counts it.
+                await record_batch_run(self.store, team_id=info.team_id, channel_id=info.channel,
+                                       report=report)
                 errors = [(row.row, item.error) for row, item in zip(batch.rows, report.results, strict=True)
                           if not item.ok and item.error and item.result is None
                           and "cancelled" not in item.error]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 from pathlib import Path
 
@@ -25,6 +26,7 @@ _SCRIPT_SLOT = "<!-- dashboard.js -->"
 _BROADCASTER = web.AppKey("metrics_broadcaster", asyncio.Task[None])
 
 
+@functools.cache  # the files ship with the package: read them once, not on every page view
 def _page() -> str:
     html = (STATIC_DIR / "dashboard.html").read_text(encoding="utf-8")
     script = (STATIC_DIR / "dashboard.js").read_text(encoding="utf-8")

@@ -267,6 +267,7 @@ __all__ += [
     "batch_progress_header",
     "batch_progress_line",
     "batch_rejected",
+    "batch_results_title",
     "batch_resumed",
     "batch_row_errors",
     "batch_stopped",
@@ -285,6 +286,11 @@ BATCH_ALREADY_FINISHED = "That batch has already finished; its results are in th
 BATCH_UNKNOWN = ("I can't find that batch any more — it may have expired. Upload the CSV again "
                  "to start a new one.")
 BATCH_RESULTS_COMMENT = "Here are the drafts, one line per row of your file."
+
+
+def batch_results_title(file_name: str) -> str:
+    """Title of the uploaded results file."""
+    return f"Drafts for {file_name}"
 
 
 def batch_rejected(file_name: str, reason: str) -> str:

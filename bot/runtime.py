@@ -1,7 +1,8 @@
 """What every Slack handler shares: settings, the engine, the draft store and background tasks.
 
-Bolt hands each listener a `context`; a global middleware (bot/app.py) puts the SlackRuntime in it
-under RUNTIME_KEY, so any handler module (files, digests, ...) reaches it with `runtime_of(context)`.
+Bolt hands each listener a `context`; an `AppScoped` keeps one object per Slack app and a global
+middleware puts it in that context. bot/app.py attaches the SlackRuntime (`runtime_of(context)`,
+`RUNTIMES.of_app(app)`); handler modules attach their own (CSV batches, digests) the same way.
 """
 
 from __future__ import annotations
@@ -9,18 +10,55 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+import weakref
 from collections.abc import Awaitable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Generic, TypeVar
+
+from slack_bolt.app.async_app import AsyncApp
+from slack_bolt.response import BoltResponse
 
 from bot.drafts import DraftStore
 from bot.settings import Settings
 from engine.workflow import Engine
 
-__all__ = ["RUNTIME_KEY", "SlackRuntime", "runtime_of"]
+__all__ = ["RUNTIMES", "RUNTIME_KEY", "AppScoped", "SlackRuntime", "runtime_of"]
 
 log = logging.getLogger(__name__)
 RUNTIME_KEY = "replycrew"
+T = TypeVar("T")
+
+
+class AppScoped(Generic[T]):
+    """One object of `kind` per Slack app, handed to every listener in its context under `key`."""
+
+    def __init__(self, key: str, kind: type[T], *, what: str) -> None:
+        self.key, self.kind, self.what = key, kind, what
+        self._by_app: weakref.WeakKeyDictionary[AsyncApp, T] = weakref.WeakKeyDictionary()
+
+    def attach(self, app: AsyncApp, value: T) -> T:
+        """Keep `value` as the app's and add a middleware that puts it in every listener's context."""
+        self._by_app[app] = value
+        key = self.key
+
+        async def put_in_context(context: Any, next: Any) -> BoltResponse:
+            context[key] = value
+            result: BoltResponse = await next()
+            return result
+
+        app.middleware(put_in_context)
+        return value
+
+    def of_app(self, app: AsyncApp) -> T:
+        """The object `attach` kept for this app."""
+        return self._by_app[app]
+
+    def of_context(self, context: Mapping[str, Any]) -> T:
+        """The object a Bolt listener's context carries."""
+        value = context.get(self.key)
+        if not isinstance(value, self.kind):
+            raise RuntimeError(f"{self.what}: build the Slack app with bot.app.build_app")
+        return value
 
 
 @dataclass
@@ -99,9 +137,9 @@ class SlackRuntime:
                 return
 
 
+RUNTIMES = AppScoped(RUNTIME_KEY, SlackRuntime, what="the Slack app has no runtime")
+
+
 def runtime_of(context: Mapping[str, Any]) -> SlackRuntime:
     """The SlackRuntime a Bolt listener's context carries."""
-    runtime = context.get(RUNTIME_KEY)
-    if not isinstance(runtime, SlackRuntime):
-        raise RuntimeError("the Slack app was not built with bot.app.build_app")
-    return runtime
+    return RUNTIMES.of_context(context)

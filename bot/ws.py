@@ -13,7 +13,7 @@ import asyncio
 import contextlib
 import json
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,7 +24,7 @@ from engine.batch import batch_of
 from engine.models import Result, StepEvent
 from engine.workflow import Engine
 
-__all__ = ["CLIENT_ID_HEADER", "WS_HUB", "WebSocketHub", "broadcast", "setup_ws", "ws_handler"]
+__all__ = ["CLIENT_ID_HEADER", "WS_HUB", "WebSocketHub", "broadcast", "setup_ws", "tracked", "ws_handler"]
 
 log = logging.getLogger(__name__)
 CLIENT_ID_HEADER = "X-Client-Id"
@@ -182,3 +182,14 @@ def setup_ws(app: web.Application, engine: Engine, *, open_api: bool) -> WebSock
     app.on_cleanup.append(_stop)
     app.router.add_get("/ws/{client_id}", ws_handler)
     return hub
+
+
+@contextlib.contextmanager
+def tracked(request: web.Request, key: str) -> Iterator[None]:
+    """Route a run's (or batch's) events to the REST caller's sockets while its request runs."""
+    hub = request.app[WS_HUB]
+    hub.track(key, scope=request[API_SCOPE_KEY], client_id=request.headers.get(CLIENT_ID_HEADER))
+    try:
+        yield
+    finally:
+        hub.untrack(key)

@@ -16,6 +16,7 @@ Store keys (values are JSON; they expire after BATCH_TTL_S):
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
 import logging
 import time
@@ -39,6 +40,7 @@ __all__ = [
     "RowError",
     "batch_of",
     "build_report",
+    "freeze_long_lived",
     "resume_batch",
     "row_request_id",
     "run_batch",
@@ -204,8 +206,13 @@ class BatchRunner:
         # Parsing 1,000 finished rows takes a few hundred ms of CPU: not on the event loop.
         return await asyncio.to_thread(_parse_finished, values)
 
-    async def resume(self) -> BatchReport:
-        """Finish a checkpointed batch: run only the rows that never finished."""
+    async def resume(self, *, shard: tuple[int, int] | None = None,
+                     max_concurrent: int | None = None) -> BatchReport:
+        """Finish a checkpointed batch: run only the rows that never finished.
+
+        `shard=(i, n)` runs only the unfinished rows whose index is i modulo n, at `max_concurrent`
+        (one of n processes sharing the batch); the batch's status is then left to whoever
+        started the n shards (`mark_running`, `finish`)."""
         meta = await self._meta()
         inputs: list[BatchRow | None] = [None] * meta.total
         async for key, value in self.engine.store.scan(self._prefix + "in:"):
@@ -215,17 +222,37 @@ class BatchRunner:
         done, offset_ms = await self._finished()
         rows = [row if row is not None else RowError("the row's input was lost from the store")
                 for row in inputs]
+        if shard is None:
+            meta = await self.mark_running(meta)
+        log.info("resuming batch %s: %d of %d rows already finished", self.batch_id, len(done),
+                 meta.total)
+        if max_concurrent is not None:
+            meta = replace(meta, max_concurrent=max(1, max_concurrent))
+        return await self._execute(meta, rows, done=done, offset_ms=offset_ms, shard=shard)
+
+    async def mark_running(self, meta: BatchMeta | None = None) -> BatchMeta:
+        """Checkpoint the batch as running again (a resume of a done or cancelled batch)."""
+        meta = meta or await self._meta()
         if meta.status != "running":
             meta = replace(meta, status="running")
             await self._put(self._prefix + "meta", meta.to_json())
-        log.info("resuming batch %s: %d of %d rows already finished", self.batch_id, len(done),
-                 meta.total)
-        return await self._execute(meta, rows, done=done, offset_ms=offset_ms)
+        return meta
+
+    async def finish(self) -> BatchStatus:
+        """Checkpoint the final status from the finished rows (after shards ran elsewhere)."""
+        meta = await self._meta()
+        finished = await self.finished_count()
+        status: BatchStatus = "cancelled" if finished < meta.total else "done"
+        await self._finish(meta, status)
+        return status
 
     async def _execute(self, meta: BatchMeta, rows: list[BatchRow], *, done: dict[int, BatchItem],
-                       offset_ms: int) -> BatchReport:
+                       offset_ms: int, shard: tuple[int, int] | None = None) -> BatchReport:
+        freeze_long_lived()
         resumed = len(done)
-        pending = iter([index for index in range(len(rows)) if index not in done])
+        part, parts = shard or (0, 1)
+        pending = iter([index for index in range(len(rows))
+                        if index not in done and index % parts == part])
         started = time.perf_counter()
         finished_now = 0
         failed = sum(1 for item in done.values() if not item.ok)
@@ -280,7 +307,8 @@ class BatchRunner:
         items = [done.get(index) or BatchItem(index=index, ok=False, error=CANCELLED_ERROR)
                  for index in range(len(rows))]
         status: BatchStatus = "cancelled" if len(done) < len(rows) else "done"
-        await self._finish(meta, status)
+        if shard is None:  # a shard's batch is finished by whoever started the shards
+            await self._finish(meta, status)
         return build_report(self.batch_id, items, total_ms=total_ms, resumed=resumed,
                             max_concurrent=limit, status=status,
                             checkpoint_errors=self._checkpoint_errors)
@@ -352,6 +380,15 @@ async def unfinished_batches(engine: Engine) -> list[BatchMeta]:
     metas = [BatchMeta.from_json(value)
              async for _, value in engine.store.scan(RUNNING_PREFIX)]
     return sorted(metas, key=lambda meta: meta.created)
+
+
+def freeze_long_lived() -> None:
+    """Take every object alive now out of the cyclic collector's scans (`gc.freeze`)."""
+    # crewai, torch and transformers leave millions of long-lived objects; a full collection walks
+    # them all, and a batch allocates enough to trigger one every few hundred rows: 300 ms with the
+    # event loop stopped. What is alive when a batch starts (modules, the engine, pooled crews) lives
+    # on; frozen objects are still freed by reference counting, only their cycles are never collected.
+    gc.freeze()
 
 
 def _parse_finished(values: list[str]) -> tuple[dict[int, BatchItem], int]:

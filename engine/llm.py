@@ -114,6 +114,10 @@ def configure_crewai(settings: EngineSettings) -> None:
         _configured = True
     # Outside _config_lock: crewai takes its (now our) lock around the file write.
     update_user_data({"trace_consent": False, "first_execution_done": True})
+    from engine.steps.crew_events import drop_declined_trace_handlers, drop_idle_console_handlers
+
+    drop_declined_trace_handlers()  # registered at import, before the answer above was recorded
+    drop_idle_console_handlers()  # a thread hand-off per crewai event, for crews that print nothing
 
 
 _locks: dict[str, threading.Lock] = {}

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_PLAIN_0_0_4
 
-from engine.cache.layers import AnalysisHit, CacheLayers
+from engine.cache.layers import AnalysisCache, AnalysisHit, CacheLayers, FAQCache, ProfileCache, ResultCache
 from engine.models import DraftRequest, ProspectProfile, Result, StepEvent, ThreadAnalysis
 
 if TYPE_CHECKING:  # engine.workflow imports the steps, which record LLM calls here
@@ -215,10 +215,10 @@ def snapshot() -> dict[str, Any]:
 
 @dataclass
 class _MeteredResults:
-    inner: Any
+    inner: ResultCache
 
     async def get(self, request: DraftRequest, *, scope: str) -> Result | None:
-        found: Result | None = await self.inner.get(request, scope=scope)
+        found = await self.inner.get(request, scope=scope)
         record_cache("result", found is not None)
         return found
 
@@ -228,10 +228,10 @@ class _MeteredResults:
 
 @dataclass
 class _MeteredProfiles:
-    inner: Any
+    inner: ProfileCache
 
     async def get(self, request: DraftRequest) -> ProspectProfile | None:
-        found: ProspectProfile | None = await self.inner.get(request)
+        found = await self.inner.get(request)
         record_cache("profile", found is not None)
         return found
 
@@ -241,10 +241,10 @@ class _MeteredProfiles:
 
 @dataclass
 class _MeteredAnalyses:
-    inner: Any
+    inner: AnalysisCache
 
     async def lookup(self, thread: str, *, scope: str) -> AnalysisHit | None:
-        hit: AnalysisHit | None = await self.inner.lookup(thread, scope=scope)
+        hit = await self.inner.lookup(thread, scope=scope)
         # The semantic index is asked only after the exact lookup missed.
         record_cache("analysis_exact", hit is not None and not hit.semantic)
         if hit is None or hit.semantic:
@@ -257,10 +257,10 @@ class _MeteredAnalyses:
 
 @dataclass
 class _MeteredFAQ:
-    inner: Any
+    inner: FAQCache
 
     async def snippets(self, analysis: ThreadAnalysis, *, scope: str) -> Sequence[str]:
-        found: Sequence[str] = await self.inner.snippets(analysis, scope=scope)
+        found = await self.inner.snippets(analysis, scope=scope)
         record_cache("faq", bool(found))
         return found
 

@@ -71,7 +71,8 @@ def describe_validation_error(error: ValidationError) -> str:
         message = str(item["msg"]).removeprefix("Value error, ")
         if item["type"] == "extra_forbidden":
             message = "unknown field"
-        lines.append(f"{field}: {message}")
+        # A message that already names its field ("conversation_thread is empty") stands alone.
+        lines.append(message if message.startswith(field) else f"{field}: {message}")
     return "; ".join(lines)
 
 

@@ -107,10 +107,7 @@ class Engine:
         return lambda: self._listeners.remove(listener)
 
     def publish(self, item: StepEvent | Result) -> None:
-        """Send an item produced outside `stream` (the template fast path) to every listener."""
-        self._publish(item)
-
-    def _publish(self, item: StepEvent | Result) -> None:
+        """Send a StepEvent or Result to every listener (`stream` does; so does the template fast path)."""
         for listener in list(self._listeners):
             try:
                 listener(item)
@@ -119,6 +116,7 @@ class Engine:
 
     @property
     def offline(self) -> bool:
+        """No LLM configured: every step runs on heuristics and templates."""
         return self.settings.llm_kind == "offline"
 
     async def run(self, request: DraftRequest, *, scope: str, use_cache: bool | None = None,
@@ -137,7 +135,7 @@ class Engine:
         """Yield a StepEvent as each step starts and finishes, then the Result."""
         async for item in self._stream(request, scope=scope, use_cache=use_cache,
                                        request_id=request_id):
-            self._publish(item)
+            self.publish(item)
             yield item
 
     async def _stream(
@@ -212,7 +210,7 @@ class Engine:
                 hit = await self.caches.analyses.lookup(thread, scope=run.scope)
                 if hit is not None:
                     similarity = hit.similarity
-                    return hit.analysis, "semantic_cache" if hit.semantic else "exact_cache"
+                    return hit.analysis, hit.source
             analysis = await self.backends.analysis.analyse(thread)
             await self.caches.analyses.put(thread, scope=run.scope, analysis=analysis)
             return analysis, self.backends.analysis.source

@@ -96,12 +96,14 @@ def _rss_mb() -> float:
 
 
 async def run_bench(*, rows: int, concurrency: int, latency: float, worker: bool = False,
-                    probe: Probe | None = None, probe_interval_s: float = 0.25) -> dict[str, Any]:
-    """One measured batch (in this process, or in a worker process); returns the table's numbers."""
+                    prewarm: bool = False, probe: Probe | None = None,
+                    probe_interval_s: float = 0.25) -> dict[str, Any]:
+    """One measured batch (in this process, or in worker processes: cold, or pre-warmed as a
+    server that has been up a while has them); returns the table's numbers."""
     from bot.cli_batch import size_default_executor
     from engine.batch import BatchRunner
     from engine.batch_csv import read_batch_csv, results_csv_bytes
-    from engine.batch_worker import ProcessBatchRunner
+    from engine.batch_worker import ProcessBatchRunner, prewarm_workers, stop_prewarmed, worker_count
     from engine.build import build_engine
     from engine.settings import EngineSettings
 
@@ -124,6 +126,8 @@ async def run_bench(*, rows: int, concurrency: int, latency: float, worker: bool
                                   defaults={"use_cache": False})
             await BatchRunner(engine_, checkpoint=False).run(warm.items, scope="bench",
                                                              max_concurrent=concurrency)
+        elif prewarm:
+            await prewarm_workers(settings, workers=worker_count(rows), wait=True)
         rss_before = _rss_mb()
         data = _csv_bytes(rows)
         started = time.perf_counter()
@@ -155,13 +159,15 @@ async def run_bench(*, rows: int, concurrency: int, latency: float, worker: bool
         out = await asyncio.to_thread(results_csv_bytes, batch, report)
         write_ms = (time.perf_counter() - started) * 1000
     finally:
+        await stop_prewarmed()
         await engine_.store.close()
         stop.set()
         calls = count_q.get(timeout=30)
         child.join(timeout=30)
     ideal = math.ceil(rows / concurrency) * 2 * latency
     return {
-        "mode": "worker process" if worker else "in-process", "rows": rows,
+        "mode": ("warm workers" if prewarm else "cold workers") if worker else "in-process",
+        "workers": worker_count(rows) if worker else 0, "rows": rows,
         "concurrency": concurrency, "latency_s": latency,
         "successful": report.successful_requests, "failed": report.failed_requests,
         "degraded": report.metrics["degraded_requests"],
@@ -184,7 +190,8 @@ async def run_bench(*, rows: int, concurrency: int, latency: float, worker: bool
 
 
 def _table(results: list[dict[str, Any]]) -> str:
-    columns = [("mode", "runner"), ("latency_s", "LLM s"), ("rows", "rows"), ("concurrency", "conc"),
+    columns = [("mode", "runner"), ("workers", "procs"), ("latency_s", "LLM s"), ("rows", "rows"),
+               ("concurrency", "conc"),
                ("successful", "ok"), ("failed", "failed"), ("degraded", "degr"),
                ("llm_calls", "LLM calls"), ("wall_s", "wall s"), ("ideal_s", "ideal s"),
                ("throughput_rps", "rows/s"), ("ideal_rps", "ideal rows/s"),
@@ -205,15 +212,18 @@ def main() -> int:
     parser.add_argument("--rows", type=int, default=1000)
     parser.add_argument("--concurrency", type=int, default=50)
     parser.add_argument("--latency", type=float, nargs="+", default=[1.0])
-    parser.add_argument("--mode", choices=["in-process", "worker", "both"], default="both")
+    parser.add_argument("--mode", choices=["in-process", "worker", "worker-warm", "both", "all"],
+                        default="all", help="both: in-process and cold workers; all: and warm workers")
     args = parser.parse_args()
     os.environ.pop("OPENAI_API_KEY", None)
     results = []
-    modes = {"in-process": [False], "worker": [True], "both": [False, True]}[args.mode]
+    cold, warm, local = (True, False), (True, True), (False, False)
+    modes = {"in-process": [local], "worker": [cold], "worker-warm": [warm], "both": [local, cold],
+             "all": [local, cold, warm]}[args.mode]
     for latency in args.latency:
-        for worker in modes:
+        for worker, prewarm in modes:
             result = asyncio.run(run_bench(rows=args.rows, concurrency=args.concurrency,
-                                           latency=latency, worker=worker))
+                                           latency=latency, worker=worker, prewarm=prewarm))
             results.append(result)
             print(json.dumps(result), file=sys.stderr)
     print(_table(results))

@@ -8,13 +8,17 @@ import socket
 import subprocess
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestClient
 
 import engine  # noqa: F401  (sets the crewai/HF environment before anything imports crewai)
+from tests import network_guard
+from tests.fakes.website import FakeWebsite
 
 SAMPLES = Path(__file__).resolve().parents[2] / "shared" / "samples"
 if not SAMPLES.exists():  # a clone beside shared/, as CI has it
@@ -25,6 +29,25 @@ for _name in ("OPENAI_API_KEY", "AZURE_OPENAI_API_KEY", "AZURE_OPENAI_ENDPOINT",
               "REDIS_HOST", "SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN",
               "API_KEYS", "OPENAI_BASE_URL"):
     os.environ.pop(_name, None)
+
+network_guard.install()
+
+Client = TestClient[Any, web.Application]
+MakeClient = Callable[..., Awaitable[Client]]
+
+
+@pytest.fixture(autouse=True)
+def _loopback_only() -> Iterator[None]:
+    """Fails any test during which the process looked up or connected to a non-loopback host."""
+    earlier = network_guard.take_outside_contacts()
+    if earlier:  # at collection, in a session fixture, or from an earlier test's background work
+        pytest.fail("tests must stay on 127.0.0.1, but something before this test reached out: "
+                    + "; ".join(sorted(set(earlier))), pytrace=False)
+    yield
+    contacts = network_guard.take_outside_contacts()
+    if contacts:
+        pytest.fail("tests must stay on 127.0.0.1, but this one reached out: " + "; ".join(sorted(set(contacts))),
+                    pytrace=False)
 
 
 def free_port() -> int:
@@ -78,3 +101,29 @@ def data_dir(tmp_path: Path) -> Path:
     path = tmp_path / "data"
     path.mkdir()
     return path
+
+
+@pytest.fixture
+def make_client(aiohttp_client: Any, data_dir: Path) -> MakeClient:
+    """Makes a loopback client of the whole web app (REST API, /metrics, /ws) with given Settings."""
+    from bot.server import build_web_app
+    from bot.settings import Settings
+    from engine.cache.store import SQLiteStore
+    from engine.workflow import Engine
+
+    async def make(**settings: Any) -> Client:
+        config = Settings(data_dir=data_dir, **settings)
+        built = Engine(config, store=SQLiteStore(data_dir / "store.sqlite3"))
+        client: Client = await aiohttp_client(build_web_app(config, engine=built))
+        return client
+
+    return make
+
+
+@pytest.fixture
+async def site() -> AsyncIterator[FakeWebsite]:
+    """A fake company website on a free loopback port."""
+    website = FakeWebsite()
+    await website.start(free_port())
+    yield website
+    await website.close()

@@ -204,3 +204,79 @@ async def test_a_batch_in_a_worker_process_reports_like_one_in_process(data_dir:
     assert [item.index for item in report.results if not item.ok] == [6, 14, 21, 29, 35]
     assert seen[-1].done == 40 and seen[-1].failed == 5
     await engine.store.close()
+
+
+async def test_a_batch_sharded_over_two_worker_processes_keeps_input_order(data_dir: Path) -> None:
+    from engine.batch_worker import ProcessBatchRunner
+    from engine.build import build_engine
+
+    engine = build_engine(EngineSettings(data_dir=data_dir))
+    seen: list[BatchProgress] = []
+    runner = ProcessBatchRunner(engine, on_progress=seen.append, workers=2)
+    report = await runner.run(read_batch_csv(sample_without_websites()).items, scope="t",
+                              max_concurrent=4)
+    assert (report.total_requests, report.successful_requests, report.failed_requests) == (40, 35, 5)
+    assert [item.index for item in report.results] == list(range(40))
+    assert [item.index for item in report.results if not item.ok] == [6, 14, 21, 29, 35]
+    assert [p.done for p in seen] == list(range(41))  # one report per row, each row run once
+    assert seen[-1].failed == 5
+    assert await runner.local.status() == "done"
+    assert await unfinished_batches(engine) == []
+    await engine.store.close()
+
+
+async def test_a_cancelled_two_worker_batch_resumes_only_unfinished_rows(data_dir: Path) -> None:
+    from engine.batch_worker import ProcessBatchRunner
+    from engine.build import build_engine
+
+    engine = build_engine(EngineSettings(data_dir=data_dir))
+    batch = read_batch_csv(sample_without_websites())
+    first = ProcessBatchRunner(engine, batch_id="batch_sharded", workers=2)
+
+    def stop_early(progress: BatchProgress) -> None:
+        if progress.done >= 6:
+            first.cancel()
+
+    first.on_progress = stop_early
+    cancelled = await first.run(batch.items, scope="t", max_concurrent=2)
+    finished_first = {item.index for item in cancelled.results if item.error != CANCELLED_ERROR}
+    assert 6 <= len(finished_first) < 40
+    assert await first.local.status() == "cancelled"
+
+    seen: list[BatchProgress] = []
+    second = ProcessBatchRunner(engine, batch_id="batch_sharded", on_progress=seen.append, workers=2)
+    report = await second.resume()
+    assert (report.total_requests, report.successful_requests, report.failed_requests) == (40, 35, 5)
+    assert [item.index for item in report.results if not item.ok] == [6, 14, 21, 29, 35]
+    assert seen[0].resumed == len(finished_first)
+    # Counted, not timed: one report per row the second run finished, so no row ran twice.
+    assert [p.done for p in seen] == list(range(len(finished_first), 41))
+    for item in report.results:  # the first run's rows are kept as they were
+        if item.index in finished_first:
+            before = cancelled.results[item.index]
+            assert (item.ok, item.error) == (before.ok, before.error)
+            if item.result is not None and before.result is not None:
+                assert item.result.draft == before.result.draft
+    assert await second.local.status() == "done"
+    await engine.store.close()
+
+
+async def test_prewarmed_workers_run_the_next_batch_and_are_replaced(data_dir: Path) -> None:
+    from engine.batch_worker import ProcessBatchRunner, prewarm_workers, stop_prewarmed, waiting_workers
+    from engine.build import build_engine
+
+    settings = EngineSettings(data_dir=data_dir)
+    engine = build_engine(settings)
+    try:
+        assert await prewarm_workers(settings, workers=2, wait=True) == 2
+        runner = ProcessBatchRunner(engine, workers=2)
+        report = await runner.run(read_batch_csv(sample_without_websites()).items, scope="t",
+                                  max_concurrent=4)
+        assert (report.total_requests, report.successful_requests, report.failed_requests) == (40, 35, 5)
+        assert [item.index for item in report.results if not item.ok] == [6, 14, 21, 29, 35]
+        assert runner.prewarmed_used == 2
+        assert waiting_workers() == 2  # the batch's two were used up; two new ones wait
+    finally:
+        await stop_prewarmed()
+        await engine.store.close()
+    assert waiting_workers() == 0

@@ -9,7 +9,8 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.batch_blocks import CANCEL_BATCH, progress_bar
 from bot.batch_progress import BatchProgressMessage, edit_interval
 from engine.batch import BatchProgress
-from tests.fakes.slack_server import FakeSlack, validate_blocks
+from tests.fakes.block_kit import validate_blocks
+from tests.fakes.slack_server import FakeSlack
 
 
 def _progress(done: int, *, failed: int = 0, total: int = 1000) -> BatchProgress:

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import csv
 import io
+import time
 from pathlib import Path
 
+from bot.digests.activity import batch_runs
 from engine.batch_csv import COLUMNS, RESULT_COLUMNS
 from tests.batch_slack_helpers import (
     SHARE_TS,
@@ -72,6 +74,10 @@ async def test_the_sample_csv_round_trips_through_slack(data_dir: Path) -> None:
                       "Average time per request", "Throughput", "Row 7:", "Row 36:"):
             assert words in summary.all_text, words
         assert not fake.invalid
+        # The channel's digest counts the run once.
+        runs = await batch_runs(slack.runtime.engine.store, team_id=slack.team_id,
+                                channel_id=slack.channel_id, since=0, until=time.time() + 1)
+        assert [(run["total"], run["ok"], run["failed"]) for run in runs] == [(40, 35, 5)]
 
 
 async def test_a_bad_header_gets_one_message_naming_the_columns(data_dir: Path) -> None:

@@ -17,14 +17,16 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.app import SLACK_APP
 from bot.digests.jobstore import open_jobstore
 from bot.digests.schedule import ScheduleError, parse_schedule
-from bot.digests.scheduler import Subscription
+from bot.digests.scheduler import DigestScheduler, Subscription
 from bot.digests.service import DigestRuntime, build_digests
 from bot.drafts import DraftRecord, DraftStore, DraftVersion, StepSummary
 from bot.handlers.digests import digests_for
 from bot.settings import Settings
 from engine.cache.store import SQLiteStore, Store
+from engine.errors import StoreUnavailable
 from engine.models import DraftRequest
 from engine.workflow import Engine
+from tests.conftest import free_port
 from tests.fakes.slack_server import FakeSlack
 from tests.slack_helpers import slack_harness
 
@@ -268,3 +270,22 @@ async def test_a_quiet_channel_gets_a_friendly_digest(slack: FakeSlack, data_dir
     await runtime.service.fire(_subscription("weekly", "sat", "09:00", "Europe/Berlin"), clock.now)
     [message] = slack.messages_in(CHANNEL)
     assert "Nothing to report for the last 7 days" in message.all_text
+
+
+async def test_an_unreachable_redis_job_store_is_reported_as_store_unavailable(tmp_path: Path) -> None:
+    async def fire(subscription: Subscription, when: datetime) -> None:
+        raise AssertionError("nothing is due")
+
+    settings = Settings(data_dir=tmp_path, redis_url=f"redis://127.0.0.1:{free_port()}/0")
+    scheduler = DigestScheduler(jobstore=open_jobstore(settings), fire=fire)
+    scheduler.start()  # a stopped APScheduler answers from memory without asking its job store
+    try:
+        schedule = parse_schedule(["daily", "09:00"], default_tz="UTC")
+        with pytest.raises(StoreUnavailable, match=r"127\.0\.0\.1"):
+            scheduler.list("T1")
+        with pytest.raises(StoreUnavailable):
+            scheduler.subscribe(Subscription(team_id="T1", channel_id="C1", schedule=schedule, created_by="U1"))
+        with pytest.raises(StoreUnavailable):
+            scheduler.unsubscribe("T1", "C1")
+    finally:
+        await scheduler.aclose()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import AsyncIterator
 
 import pytest
 
@@ -17,14 +16,6 @@ STRICT = EngineSettings(allow_private_fetch=False, fetch_timeout_s=5.0)
 PRIVATE_OK = EngineSettings(allow_private_fetch=True, fetch_timeout_s=5.0)
 # Loopback only: lets the fixture site through while every other non-public address stays refused.
 LOOPBACK_ONLY = FetchGuard(allowed_networks=(ipaddress.ip_network("127.0.0.1/32"),))
-
-
-@pytest.fixture
-async def site() -> AsyncIterator[FakeWebsite]:
-    website = FakeWebsite()
-    await website.start(free_port())
-    yield website
-    await website.close()
 
 
 @pytest.mark.parametrize("url", [

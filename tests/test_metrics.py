@@ -3,36 +3,23 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
-import pytest
-from aiohttp import WSMsgType, web
-from aiohttp.test_utils import TestClient
+from aiohttp import WSMsgType
 from prometheus_client.parser import text_string_to_metric_families
 
-from bot.server import build_web_app
-from bot.settings import Settings
 from engine import metrics
+from engine.batch import BatchRunner, RowError
+from engine.cache.layers import AnalysisHit, CacheLayers
 from engine.cache.store import SQLiteStore
+from engine.models import DraftRequest
+from engine.settings import EngineSettings
 from engine.workflow import Engine
+from tests.conftest import Client, MakeClient
 
-Client = TestClient[Any, web.Application]
-MakeClient = Callable[..., Awaitable[Client]]
 THREAD = ("Rep (Jordan Lee): Hi Mateus, worth a quick look?\n"
           "Mateus Oliveira: What would pricing look like for 40 seats? Can you send it over?")
-
-
-@pytest.fixture
-def make_client(aiohttp_client: Any, data_dir: Path) -> MakeClient:
-    async def make(**settings: Any) -> Client:
-        config = Settings(data_dir=data_dir, **settings)
-        engine = Engine(config, store=SQLiteStore(data_dir / "store.sqlite3"))
-        client: Client = await aiohttp_client(build_web_app(config, engine=engine))
-        return client
-
-    return make
 
 
 def _samples(text: str) -> dict[tuple[str, frozenset[tuple[str, str]]], float]:
@@ -43,6 +30,11 @@ def _samples(text: str) -> dict[tuple[str, frozenset[tuple[str, str]]], float]:
 def _value(samples: dict[tuple[str, frozenset[tuple[str, str]]], float], name: str,
            **labels: str) -> float:
     return samples.get((name, frozenset(labels.items())), 0.0)
+
+
+def _cache_lookups(layer: str, outcome: str) -> float:
+    return metrics.REGISTRY.get_sample_value(
+        "replycrew_cache_lookups_total", {"layer": layer, "outcome": outcome}) or 0.0
 
 
 async def _scrape(client: Client) -> dict[tuple[str, frozenset[tuple[str, str]]], float]:
@@ -143,24 +135,16 @@ class _DictResults:
 
 
 async def test_metered_caches_count_hits_and_misses_by_layer(data_dir: Path) -> None:
-    from engine.cache.layers import CacheLayers
-    from engine.models import DraftRequest
-    from engine.settings import EngineSettings
-
     engine = Engine(EngineSettings(data_dir=data_dir),
                     caches=metrics.metered_caches(CacheLayers(results=_DictResults())))
 
-    def count(layer: str, outcome: str) -> float:
-        return metrics.REGISTRY.get_sample_value(
-            "replycrew_cache_lookups_total", {"layer": layer, "outcome": outcome}) or 0.0
-
-    before = {key: count(*key) for key in (("result", "hit"), ("result", "miss"), ("profile", "miss"),
+    before = {key: _cache_lookups(*key) for key in (("result", "hit"), ("result", "miss"), ("profile", "miss"),
                                            ("analysis_exact", "miss"), ("semantic", "miss"))}
     request = DraftRequest(conversation_thread=THREAD + " (metered)")
     first = await engine.run(request, scope="t")
     second = await engine.run(request, scope="t")
     assert [step.source for step in second.steps] == ["exact_cache"] * 3 and first.steps[0].source == "offline"
-    grown = {key: count(*key) - value for key, value in before.items()}
+    grown = {key: _cache_lookups(*key) - value for key, value in before.items()}
     # The first run missed the result cache, the second was served whole by it; the profile and
     # analysis caches are not configured here, so they have no lookups to count.
     assert grown == {("result", "hit"): 1, ("result", "miss"): 1, ("profile", "miss"): 0,
@@ -168,10 +152,6 @@ async def test_metered_caches_count_hits_and_misses_by_layer(data_dir: Path) -> 
 
 
 async def test_batch_rows_are_counted_as_they_finish(data_dir: Path) -> None:
-    from engine.batch import BatchRunner, RowError
-    from engine.models import DraftRequest
-    from engine.settings import EngineSettings
-
     def rows(outcome: str) -> float:
         return metrics.REGISTRY.get_sample_value("replycrew_batch_rows_total", {"outcome": outcome}) or 0.0
 
@@ -191,8 +171,6 @@ class _Analyses:
         self.saved: dict[str, Any] = {}
 
     async def lookup(self, thread: str, *, scope: str) -> Any:
-        from engine.cache.layers import AnalysisHit
-
         if thread in self.saved:
             return AnalysisHit(analysis=self.saved[thread], similarity=1.0, semantic=False)
         if self.saved:
@@ -204,25 +182,17 @@ class _Analyses:
 
 
 async def test_analysis_lookups_count_exact_then_semantic(data_dir: Path) -> None:
-    from engine.cache.layers import CacheLayers
-    from engine.models import DraftRequest
-    from engine.settings import EngineSettings
-
     engine = Engine(EngineSettings(data_dir=data_dir),
                     caches=metrics.metered_caches(CacheLayers(analyses=_Analyses())))
 
-    def count(layer: str, outcome: str) -> float:
-        return metrics.REGISTRY.get_sample_value(
-            "replycrew_cache_lookups_total", {"layer": layer, "outcome": outcome}) or 0.0
-
     keys = [(layer, outcome) for layer in ("analysis_exact", "semantic") for outcome in ("hit", "miss")]
-    before = {key: count(*key) for key in keys}
+    before = {key: _cache_lookups(*key) for key in keys}
     sources = []
     for thread in (THREAD, THREAD, THREAD + " And for 60 seats?"):
         result = await engine.run(DraftRequest(conversation_thread=thread), scope="t")
         sources.append(result.steps[1].source)
     assert sources == ["offline", "exact_cache", "semantic_cache"]
     # Semantic lookups happen only after an exact miss: 2 exact misses -> 2 semantic lookups.
-    assert {key: count(*key) - value for key, value in before.items()} == {
+    assert {key: _cache_lookups(*key) - value for key, value in before.items()} == {
         ("analysis_exact", "hit"): 1, ("analysis_exact", "miss"): 2,
         ("semantic", "hit"): 1, ("semantic", "miss"): 1}

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -13,21 +12,12 @@ from engine.settings import EngineSettings
 from engine.steps.offline import OfflineProfile
 from engine.steps.prospect import company_from_slug, company_from_title, guess_industry, name_from_slug
 from engine.workflow import Engine
-from tests.conftest import free_port
 from tests.fakes.website import FakeWebsite
 
 THREAD = (
     "Rep (Jordan Lee): Hi Mateus, worth a quick look?\n"
     "Mateus Oliveira: Happy to do a 30 min demo next Thursday afternoon. Can you send an invite?"
 )
-
-
-@pytest.fixture
-async def site() -> AsyncIterator[FakeWebsite]:
-    website = FakeWebsite()
-    await website.start(free_port())
-    yield website
-    await website.close()
 
 
 @pytest.mark.parametrize(("url", "name"), [

@@ -75,20 +75,25 @@ async def test_index_is_rebuilt_from_the_store_by_a_new_process(tmp_path: Path, 
 async def test_other_processes_entries_become_visible_through_redis(redis_server: str,
                                                                      embedder: Embedder) -> None:
     scope = f"team:{id(object())}"  # the session's Redis is shared: a scope of our own
-    reader = cache_on(RedisStore(redis_server), embedder, sync_every_s=0.2)
-    writer = cache_on(RedisStore(redis_server), embedder)
-    await reader.start()
-    paraphrase = ROWS["d24-p2"]["thread"]
-    assert await reader.lookup(paraphrase, scope=scope) is None
-    anchor = ROWS["d24-a"]["thread"]
-    await writer.put(anchor, scope=scope, analysis=analyse_thread(anchor))
-    hit = None
-    for _ in range(50):  # polls the log at most every 0.2 s
-        hit = await reader.lookup(paraphrase, scope=scope)
-        if hit is not None:
-            break
-        await asyncio.sleep(0.1)
-    assert hit is not None and hit.semantic
+    reader_store, writer_store = RedisStore(redis_server), RedisStore(redis_server)
+    try:
+        reader = cache_on(reader_store, embedder, sync_every_s=0.2)
+        writer = cache_on(writer_store, embedder)
+        await reader.start()
+        paraphrase = ROWS["d24-p2"]["thread"]
+        assert await reader.lookup(paraphrase, scope=scope) is None
+        anchor = ROWS["d24-a"]["thread"]
+        await writer.put(anchor, scope=scope, analysis=analyse_thread(anchor))
+        hit = None
+        for _ in range(50):  # polls the log at most every 0.2 s
+            hit = await reader.lookup(paraphrase, scope=scope)
+            if hit is not None:
+                break
+            await asyncio.sleep(0.1)
+        assert hit is not None and hit.semantic
+    finally:
+        await reader_store.close()
+        await writer_store.close()
 
 
 def test_scrub_removes_names_companies_and_addresses() -> None:

@@ -6,7 +6,7 @@ from bot.blocks import draft_blocks, edit_modal, progress_blocks
 from bot.drafts import DraftRecord, DraftVersion, StepSummary
 from bot.mrkdwn import markdown_to_mrkdwn, slack_to_plain, split_text
 from engine.models import Channel, DraftRequest, StepEvent
-from tests.fakes.slack_server import validate_blocks, validate_view
+from tests.fakes.block_kit import validate_blocks, validate_view
 
 
 def _record(text: str, *, versions: int = 1, channel: Channel = "linkedin") -> DraftRecord:

@@ -10,8 +10,9 @@ APScheduler 3 does not tell one process about jobs another one added.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -19,8 +20,10 @@ from typing import Any
 from apscheduler.jobstores.base import BaseJobStore, JobLookupError
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.schedulers.base import STATE_PAUSED
+from redis.exceptions import RedisError
 
 from bot.digests.schedule import DigestSchedule
+from engine.errors import StoreUnavailable
 
 __all__ = ["DigestScheduler", "Subscription", "utc_now"]
 
@@ -146,8 +149,20 @@ def _subscription(kwargs: dict[str, Any], *, next_run: datetime | None) -> Subsc
                         created_by=kwargs.get("created_by", ""), next_run=next_run)
 
 
+@contextlib.contextmanager
+def _store_errors() -> Iterator[None]:
+    """APScheduler's RedisJobStore raises redis' own errors; callers handle StoreUnavailable."""
+    try:
+        yield
+    except RedisError as exc:
+        raise StoreUnavailable(str(exc)) from exc
+
+
 class DigestScheduler:
-    """Subscribes channels to digests, lists and cancels them, and fires them when due."""
+    """Subscribes channels to digests, lists and cancels them, and fires them when due.
+
+    Every method that reads or writes the job store raises StoreUnavailable when it is unreachable.
+    """
 
     def __init__(self, *, jobstore: BaseJobStore, fire: Fire, clock: Callable[[], datetime] = utc_now,
                  poll_s: float = 60.0, misfire_grace_s: float = 3600.0) -> None:
@@ -177,11 +192,12 @@ class DigestScheduler:
         """Create or replace a channel's digest; returns when it is next due."""
         trigger = subscription.schedule.trigger()
         next_run: datetime = trigger.get_next_fire_time(None, self.clock())
-        self._scheduler.add_job(
-            digest_job, trigger=trigger, id=subscription.job_id, name=subscription.job_id,
-            kwargs=subscription.job_kwargs(), jobstore=_STORE, replace_existing=True,
-            next_run_time=next_run, coalesce=True, max_instances=1,
-        )
+        with _store_errors():
+            self._scheduler.add_job(
+                digest_job, trigger=trigger, id=subscription.job_id, name=subscription.job_id,
+                kwargs=subscription.job_kwargs(), jobstore=_STORE, replace_existing=True,
+                next_run_time=next_run, coalesce=True, max_instances=1,
+            )
         return next_run
 
     def unsubscribe(self, team_id: str, channel_id: str) -> Subscription | None:
@@ -189,20 +205,24 @@ class DigestScheduler:
         found = self.get(team_id, channel_id)
         if found is not None:
             try:
-                self._scheduler.remove_job(job_id(team_id, channel_id), _STORE)
+                with _store_errors():
+                    self._scheduler.remove_job(job_id(team_id, channel_id), _STORE)
             except JobLookupError:  # another process removed it meanwhile
                 return None
         return found
 
     def get(self, team_id: str, channel_id: str) -> Subscription | None:
         """A channel's digest, if it has one."""
-        job = self._scheduler.get_job(job_id(team_id, channel_id), _STORE)
+        with _store_errors():
+            job = self._scheduler.get_job(job_id(team_id, channel_id), _STORE)
         return None if job is None else _subscription(job.kwargs, next_run=job.next_run_time)
 
     def list(self, team_id: str) -> list[Subscription]:
         """Every digest in one workspace, soonest first."""
+        with _store_errors():
+            jobs = self._scheduler.get_jobs(_STORE)
         return [_subscription(job.kwargs, next_run=job.next_run_time)
-                for job in self._scheduler.get_jobs(_STORE) if job.kwargs.get("team_id") == team_id]
+                for job in jobs if job.kwargs.get("team_id") == team_id]
 
     async def run_pending(self) -> None:
         """Fire whatever is due at `clock()` now and wait until those digests are posted."""

@@ -37,15 +37,22 @@ async def _say(respond: Any, text: str) -> None:
     await respond(text=text, response_type="ephemeral", replace_original=False)
 
 
-async def _load(runtime: SlackRuntime, body: dict[str, Any], action: dict[str, Any],
-                respond: Any) -> DraftRecord | None:
-    """The clicked draft, or None after telling the user why there is none."""
-    team_id = (body.get("team") or {}).get("id") or ""
+def _team_id(body: dict[str, Any]) -> str:
+    return str((body.get("team") or {}).get("id") or "")
+
+
+async def _load_open(runtime: SlackRuntime, body: dict[str, Any], action: dict[str, Any],
+                     respond: Any) -> DraftRecord | None:
+    """The clicked draft if it can still change, or None after telling the user why not."""
+    team_id = _team_id(body)
     draft_id = str(action.get("value") or "")
     record = await runtime.drafts.load(team_id, draft_id) if draft_id else None
     if record is None or record.current is None:
         owner = await runtime.drafts.owner(draft_id) if draft_id else None
         await _say(respond, msg.WRONG_WORKSPACE if owner and owner != team_id else msg.UNKNOWN_DRAFT)
+        return None
+    if record.status == "approved":
+        await _say(respond, msg.ALREADY_APPROVED)
         return None
     return record
 
@@ -55,13 +62,9 @@ async def approve(ack: Any, body: dict[str, Any], action: dict[str, Any], client
     """Approve the shown version: record who and when, show the approved state without buttons."""
     await ack()
     runtime = runtime_of(context)
-    team_id = (body.get("team") or {}).get("id") or ""
-    async with runtime.drafts.lock(team_id, str(action.get("value"))):
-        record = await _load(runtime, body, action, respond)
+    async with runtime.drafts.lock(_team_id(body), str(action.get("value"))):
+        record = await _load_open(runtime, body, action, respond)
         if record is None:
-            return
-        if record.status == "approved":
-            await _say(respond, msg.ALREADY_APPROVED)
             return
         assert record.current is not None
         record.status = "approved"
@@ -78,11 +81,8 @@ async def regenerate(ack: Any, body: dict[str, Any], action: dict[str, Any], cli
     """Write a new version in place, bypassing cached replies."""
     await ack()
     runtime = runtime_of(context)
-    record = await _load(runtime, body, action, respond)
+    record = await _load_open(runtime, body, action, respond)
     if record is None:
-        return
-    if record.status == "approved":
-        await _say(respond, msg.ALREADY_APPROVED)
         return
     if not await runtime.drafts.claim_busy(record.team_id, record.draft_id):
         await _say(respond, msg.ALREADY_REGENERATING)
@@ -105,11 +105,8 @@ async def edit(ack: Any, body: dict[str, Any], action: dict[str, Any], client: A
     """Open the Edit form prefilled with the shown version."""
     await ack()
     runtime = runtime_of(context)
-    record = await _load(runtime, body, action, respond)
+    record = await _load_open(runtime, body, action, respond)
     if record is None:
-        return
-    if record.status == "approved":
-        await _say(respond, msg.ALREADY_APPROVED)
         return
     assert record.current is not None
     if len(record.current.text) > MAX_INPUT_CHARS:

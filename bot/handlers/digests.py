@@ -7,15 +7,11 @@ every listener's context; `mount(web_app, app)` starts and stops the scheduler w
 from __future__ import annotations
 
 import logging
-import weakref
-from collections.abc import Mapping
 from datetime import datetime, timedelta
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from aiohttp import web
 from slack_bolt.app.async_app import AsyncApp
-from slack_bolt.response import BoltResponse
 from slack_sdk.errors import SlackApiError
 
 from bot.digests import messages as msg
@@ -24,6 +20,7 @@ from bot.digests.schedule import ScheduleError, parse_schedule
 from bot.digests.scheduler import Subscription
 from bot.digests.service import DigestRuntime, build_digests
 from bot.handlers.subcommands import SubcommandContext, subcommand
+from bot.runtime import RUNTIMES, AppScoped
 from engine.errors import StoreUnavailable
 
 __all__ = ["DIGESTS_KEY", "digests_for", "mount", "register"]
@@ -31,29 +28,19 @@ __all__ = ["DIGESTS_KEY", "digests_for", "mount", "register"]
 log = logging.getLogger(__name__)
 DIGESTS_KEY = "replycrew_digests"
 STATS_DAYS = 7
-_BY_APP: weakref.WeakKeyDictionary[AsyncApp, DigestRuntime] = weakref.WeakKeyDictionary()
+_DIGESTS = AppScoped(DIGESTS_KEY, DigestRuntime, what="digests are not wired")
 
 
 def register(app: AsyncApp) -> None:
     """Give the Slack app its digests and put them in every listener's context."""
-    from bot.app import runtime_for  # bot.app imports this module while building the app
-
-    slack = runtime_for(app)
-    digests = build_digests(settings=slack.settings, engine=slack.engine, drafts=slack.drafts,
-                            client=app.client)
-    _BY_APP[app] = digests
-
-    async def attach_digests(context: Any, next: Any) -> BoltResponse:
-        context[DIGESTS_KEY] = digests
-        result: BoltResponse = await next()
-        return result
-
-    app.middleware(attach_digests)
+    slack = RUNTIMES.of_app(app)
+    _DIGESTS.attach(app, build_digests(settings=slack.settings, engine=slack.engine, drafts=slack.drafts,
+                                       client=app.client))
 
 
 def digests_for(app: AsyncApp) -> DigestRuntime:
     """The DigestRuntime `register` made for a Slack app."""
-    return _BY_APP[app]
+    return _DIGESTS.of_app(app)
 
 
 def mount(web_app: web.Application, app: AsyncApp) -> None:
@@ -70,13 +57,6 @@ def mount(web_app: web.Application, app: AsyncApp) -> None:
     web_app.on_cleanup.append(stop)
 
 
-def _digests(context: Mapping[str, Any]) -> DigestRuntime:
-    digests = context.get(DIGESTS_KEY)
-    if not isinstance(digests, DigestRuntime):
-        raise RuntimeError("digests are not wired: build the Slack app with bot.app.build_app")
-    return digests
-
-
 def _when(moment: datetime | None, tz: str) -> str:
     if moment is None:
         return "never"
@@ -86,7 +66,7 @@ def _when(moment: datetime | None, tz: str) -> str:
 @subcommand("digest")
 async def digest_command(ctx: SubcommandContext) -> None:
     """`/draft digest daily|weekly|off|list|now`."""
-    digests = _digests(ctx.context)
+    digests = _DIGESTS.of_context(ctx.context)
     action = ctx.args[0].lower() if ctx.args else "help"
     try:
         if action in ("daily", "weekly"):
@@ -118,18 +98,12 @@ async def digest_command(ctx: SubcommandContext) -> None:
         await ctx.respond(str(exc))
     except StoreUnavailable as exc:
         await ctx.respond(msg.DIGEST_STORE_DOWN.format(error=exc))
-    except Exception as exc:
-        # Redis errors from APScheduler's job store arrive as redis exceptions, not ours.
-        if type(exc).__module__.startswith("redis"):
-            await ctx.respond(msg.DIGEST_STORE_DOWN.format(error=exc))
-            return
-        raise
 
 
 @subcommand("stats")
 async def stats_command(ctx: SubcommandContext) -> None:
     """`/draft stats`: this channel's last 7 days, only to the person who asked."""
-    digests = _digests(ctx.context)
+    digests = _DIGESTS.of_context(ctx.context)
     until = digests.service.clock()
     report = await digests.service.report(ctx.team_id, ctx.channel_id,
                                           since=until - timedelta(days=STATS_DAYS), until=until)

@@ -7,36 +7,25 @@ when the app is subscribed to messages); bot/batch_slack.py makes sure one uploa
 
 from __future__ import annotations
 
-import weakref
 from collections.abc import Mapping
 from typing import Any
 
 from aiohttp import web
 from slack_bolt.app.async_app import AsyncApp
-from slack_bolt.response import BoltResponse
 
 from bot.batch_blocks import CANCEL_BATCH
 from bot.batch_slack import SlackBatches
+from bot.runtime import RUNTIMES, AppScoped
 
 __all__ = ["BATCHES_KEY", "batches_for", "mount", "register"]
 
 BATCHES_KEY = "replycrew_batches"
-_BY_APP: weakref.WeakKeyDictionary[AsyncApp, SlackBatches] = weakref.WeakKeyDictionary()
+_BATCHES = AppScoped(BATCHES_KEY, SlackBatches, what="batches are not wired")
 
 
 def register(app: AsyncApp) -> None:
     """Listen for shared files and the Cancel button."""
-    from bot.app import runtime_for
-
-    batches = SlackBatches(runtime_for(app), app.client)
-    _BY_APP[app] = batches
-
-    async def attach(context: Any, next: Any) -> BoltResponse:
-        context[BATCHES_KEY] = batches
-        result: BoltResponse = await next()
-        return result
-
-    app.middleware(attach)
+    _BATCHES.attach(app, SlackBatches(RUNTIMES.of_app(app), app.client))
     app.event("file_shared")(file_shared)
     app.event({"type": "message", "subtype": "file_share"})(file_share_message)
     app.action(CANCEL_BATCH)(cancel_batch)
@@ -44,7 +33,7 @@ def register(app: AsyncApp) -> None:
 
 def batches_for(app: AsyncApp) -> SlackBatches:
     """The SlackBatches `register` made for an app."""
-    return _BY_APP[app]
+    return _BATCHES.of_app(app)
 
 
 def mount(web_app: web.Application, app: AsyncApp) -> None:
@@ -61,13 +50,6 @@ def mount(web_app: web.Application, app: AsyncApp) -> None:
     web_app.on_shutdown.append(stop)  # before on_cleanup drains the other background work
 
 
-def _batches(context: Mapping[str, Any]) -> SlackBatches:
-    batches = context.get(BATCHES_KEY)
-    if not isinstance(batches, SlackBatches):
-        raise RuntimeError("batches are not wired: build the Slack app with bot.app.build_app")
-    return batches
-
-
 def _team(body: Mapping[str, Any], event: Mapping[str, Any]) -> str:
     return str(body.get("team_id") or event.get("team") or event.get("user_team") or "")
 
@@ -78,7 +60,7 @@ async def file_shared(body: dict[str, Any], event: dict[str, Any], context: dict
     channel = str(event.get("channel_id") or "")
     if not file_id or not channel:
         return
-    _batches(context).file_shared(team_id=_team(body, event), channel=channel, file_id=file_id,
+    _BATCHES.of_context(context).file_shared(team_id=_team(body, event), channel=channel, file_id=file_id,
                                   file=None, thread_ts=None, user_id=event.get("user_id"),
                                   bot_user_id=context.get("bot_user_id"))
 
@@ -89,7 +71,7 @@ async def file_share_message(body: dict[str, Any], event: dict[str, Any],
     for file in event.get("files") or []:
         if not file.get("id"):
             continue
-        _batches(context).file_shared(
+        _BATCHES.of_context(context).file_shared(
             team_id=_team(body, event), channel=str(event.get("channel") or ""), file_id=str(file["id"]),
             file=dict(file), thread_ts=event.get("thread_ts") or event.get("ts"),
             user_id=event.get("user"), bot_user_id=context.get("bot_user_id"))
@@ -101,7 +83,7 @@ async def cancel_batch(ack: Any, body: dict[str, Any], action: dict[str, Any],
     await ack()
     team_id = str((body.get("team") or {}).get("id") or "")
     user_id = str((body.get("user") or {}).get("id") or "")
-    answer = await _batches(context).cancel(str(action.get("value") or ""), team_id=team_id,
+    answer = await _BATCHES.of_context(context).cancel(str(action.get("value") or ""), team_id=team_id,
                                             user_id=user_id)
     if answer:
         await respond(text=answer, response_type="ephemeral", replace_original=False)

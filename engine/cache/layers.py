@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from engine.models import DraftRequest, ProspectProfile, Result, ThreadAnalysis
+from engine.models import DraftRequest, ProspectProfile, Result, Source, ThreadAnalysis
 
 __all__ = [
     "AnalysisCache",
@@ -30,6 +30,11 @@ class AnalysisHit:
     analysis: ThreadAnalysis
     similarity: float
     semantic: bool
+
+    @property
+    def source(self) -> Source:
+        """The step source a result reports for this hit."""
+        return "semantic_cache" if self.semantic else "exact_cache"
 
 
 class ResultCache(Protocol):

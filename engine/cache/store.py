@@ -7,9 +7,10 @@ strings (JSON by convention); TTLs are in seconds and a read never extends them.
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Protocol
 
@@ -135,33 +136,33 @@ class RedisStore:
             dsn, decode_responses=True, socket_connect_timeout=1.0, socket_timeout=2.0
         )
 
-    async def get(self, key: str) -> str | None:
+    @contextlib.contextmanager
+    def _reachable(self) -> Iterator[None]:
+        """Turn any Redis error into StoreUnavailable, which callers degrade on."""
         try:
-            value = await self._redis.get(key)
+            yield
         except aioredis.RedisError as exc:
             raise StoreUnavailable(f"Redis at {self.dsn} is unreachable: {exc}") from exc
+
+    async def get(self, key: str) -> str | None:
+        with self._reachable():
+            value = await self._redis.get(key)
         return None if value is None else str(value)
 
     async def set(self, key: str, value: str, *, ttl: int | None = None) -> None:
-        try:
+        with self._reachable():
             await self._redis.set(key, value, ex=ttl)
-        except aioredis.RedisError as exc:
-            raise StoreUnavailable(f"Redis at {self.dsn} is unreachable: {exc}") from exc
 
     async def set_if_absent(self, key: str, value: str, *, ttl: int | None = None) -> bool:
-        try:
+        with self._reachable():
             return bool(await self._redis.set(key, value, ex=ttl, nx=True))
-        except aioredis.RedisError as exc:
-            raise StoreUnavailable(f"Redis at {self.dsn} is unreachable: {exc}") from exc
 
     async def delete(self, key: str) -> None:
-        try:
+        with self._reachable():
             await self._redis.delete(key)
-        except aioredis.RedisError as exc:
-            raise StoreUnavailable(f"Redis at {self.dsn} is unreachable: {exc}") from exc
 
     async def scan(self, prefix: str) -> AsyncIterator[tuple[str, str]]:
-        try:
+        with self._reachable():
             keys = sorted([key async for key in self._redis.scan_iter(match=_glob_escape(prefix) + "*",
                                                                         count=1000)])
             for start in range(0, len(keys), 500):
@@ -169,20 +170,14 @@ class RedisStore:
                 for key, value in zip(chunk, await self._redis.mget(chunk), strict=True):
                     if value is not None:
                         yield str(key), str(value)
-        except aioredis.RedisError as exc:
-            raise StoreUnavailable(f"Redis at {self.dsn} is unreachable: {exc}") from exc
 
     async def append(self, key: str, value: str) -> int:
-        try:
+        with self._reachable():
             return int(await self._redis.rpush(key, value))
-        except aioredis.RedisError as exc:
-            raise StoreUnavailable(f"Redis at {self.dsn} is unreachable: {exc}") from exc
 
     async def read_from(self, key: str, start: int) -> list[str]:
-        try:
+        with self._reachable():
             return [str(v) for v in await self._redis.lrange(key, start, -1)]
-        except aioredis.RedisError as exc:
-            raise StoreUnavailable(f"Redis at {self.dsn} is unreachable: {exc}") from exc
 
     async def ping(self) -> bool:
         try:

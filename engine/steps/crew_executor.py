@@ -14,8 +14,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from crewai.agents.agent_executor import AgentExecutor
+from crewai.agents.agent_executor import AgentExecutor, AgentExecutorState
 from crewai.agents.parser import AgentFinish
+from crewai.flow.runtime import FlowState
 from crewai.utilities.agent_utils import aget_llm_response
 from crewai_core.printer import PRINTER
 from pydantic import BaseModel
@@ -23,8 +24,20 @@ from pydantic import BaseModel
 __all__ = ["SingleAnswerExecutor"]
 
 
+class _ExecutorState(FlowState, AgentExecutorState):
+    """The state crewai would build per executor: built once here (see `_create_initial_state`)."""
+
+
 class SingleAnswerExecutor(AgentExecutor):
     """`AgentExecutor` that answers a tool-less, structured task with one awaited LLM call."""
+
+    def _create_initial_state(self) -> Any:
+        # crewai defines a new `StateWithId(FlowState, AgentExecutorState)` pydantic class for every
+        # executor, and a crew makes a new executor per kickoff: ~1 ms of schema building each time.
+        # The class is the same every time, so build it once.
+        if self.initial_state is None:
+            return _ExecutorState()
+        return super()._create_initial_state()
 
     def _single_answer(self, inputs: dict[str, Any]) -> bool:
         agent = self.agent

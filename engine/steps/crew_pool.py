@@ -112,6 +112,12 @@ class CrewPool(Generic[M]):
         self.built += 1
         return crew
 
+    def prebuild(self, count: int) -> int:
+        """Build idle crews up to `count` now (a batch worker's start-up); returns how many exist."""
+        while len(self._idle) < count:
+            self._idle.append(self._build())
+        return len(self._idle)
+
     async def run(self, inputs: dict[str, Any]) -> M:
         """Kick off an idle crew (or a new one) with these inputs; LLMUnavailable when it fails."""
         _ensure_threads(3 * self.settings.max_concurrent_requests + 8)

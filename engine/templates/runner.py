@@ -50,7 +50,7 @@ async def _analysis(engine: Engine, request: DraftRequest, *,
     if request.use_cache and not engine.offline:
         hit = await engine.caches.analyses.lookup(request.conversation_thread, scope=scope)
         if hit is not None:
-            return hit.analysis, "semantic_cache" if hit.semantic else "exact_cache", hit.similarity
+            return hit.analysis, hit.source, hit.similarity
     return analyse_thread(request.conversation_thread), "offline", None
 
 
