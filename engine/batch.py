@@ -21,13 +21,25 @@ import json
 import logging
 import time
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field, replace
-from typing import Any, Literal
+from dataclasses import replace
+from typing import Any
 
 from engine.batch_report import CANCELLED_ERROR, build_report
+from engine.batch_rows import (
+    BatchMeta,
+    BatchProgress,
+    BatchRow,
+    BatchStatus,
+    RowError,
+    batch_of,
+    parse_finished,
+    row_from_json,
+    row_request_id,
+    row_to_json,
+)
 from engine.errors import BatchNotFound, ReplycrewError
 from engine.metrics import record_batch_rows
-from engine.models import BatchItem, BatchReport, DraftRequest, new_request_id
+from engine.models import BatchItem, BatchReport, new_request_id
 from engine.workflow import Engine
 
 __all__ = [
@@ -51,79 +63,10 @@ log = logging.getLogger(__name__)
 
 BATCH_TTL_S = 7 * 24 * 3600  # a week: long enough to resume after a weekend's outage
 RUNNING_PREFIX = "batches:running:"
-BatchStatus = Literal["running", "done", "cancelled"]
-
-
-@dataclass(frozen=True)
-class RowError:
-    """A row that cannot run, and why. `message` is the whole readable text (it names the column);
-    `column` names the field at fault for programs, when there is one."""
-
-    message: str
-    column: str | None = None
-    row: int | None = None  # the 1-based data-row number in the user's file, when it came from one
-
-
-BatchRow = DraftRequest | RowError
-
-
-@dataclass(frozen=True)
-class BatchProgress:
-    """Where a batch stands: `done` counts finished rows (successful or not); `failed` is part of it."""
-
-    batch_id: str
-    done: int
-    failed: int
-    total: int
-    resumed: int
-    elapsed_s: float
-    throughput: float  # rows finished per second in this process
-    eta_s: float | None
-    cancelled: bool = False
-
-    @property
-    def succeeded(self) -> int:
-        return self.done - self.failed
-
-
-@dataclass(frozen=True)
-class BatchMeta:
-    """What a batch needs to be resumed by another process."""
-
-    batch_id: str
-    scope: str
-    total: int
-    max_concurrent: int
-    status: BatchStatus = "running"
-    created: float = field(default_factory=time.time)
-    context: dict[str, Any] = field(default_factory=dict)
-
-    def to_json(self) -> str:
-        return json.dumps({"batch_id": self.batch_id, "scope": self.scope, "total": self.total,
-                           "max_concurrent": self.max_concurrent, "status": self.status,
-                           "created": self.created, "context": self.context})
-
-    @classmethod
-    def from_json(cls, text: str) -> BatchMeta:
-        data = json.loads(text)
-        return cls(batch_id=data["batch_id"], scope=data["scope"], total=int(data["total"]),
-                   max_concurrent=int(data["max_concurrent"]), status=data.get("status", "running"),
-                   created=float(data.get("created", 0.0)), context=dict(data.get("context") or {}))
 
 
 ProgressCallback = Callable[[BatchProgress], None]
 ItemCallback = Callable[[BatchItem], None]
-
-
-def row_request_id(batch_id: str, index: int) -> str:
-    """The request id of one batch row: `{batch_id}.{index}`."""
-    return f"{batch_id}.{index}"
-
-
-def batch_of(request_id: str) -> str | None:
-    """The batch id a row's request id belongs to, or None for a single run."""
-    head, dot, tail = request_id.rpartition(".")
-    return head if dot and tail.isdigit() else None
 
 
 class BatchRunner:
@@ -204,7 +147,7 @@ class BatchRunner:
     async def _finished(self) -> tuple[dict[int, BatchItem], int]:
         values = [value async for _, value in self.engine.store.scan(self._prefix + "out:")]
         # Parsing 1,000 finished rows takes a few hundred ms of CPU: not on the event loop.
-        return await asyncio.to_thread(_parse_finished, values)
+        return await asyncio.to_thread(parse_finished, values)
 
     async def resume(self, *, shard: tuple[int, int] | None = None,
                      max_concurrent: int | None = None) -> BatchReport:
@@ -218,7 +161,7 @@ class BatchRunner:
         async for key, value in self.engine.store.scan(self._prefix + "in:"):
             index = int(key.rsplit(":", 1)[1])
             if 0 <= index < meta.total:
-                inputs[index] = _row_from_json(value)
+                inputs[index] = row_from_json(value)
         done, offset_ms = await self._finished()
         rows = [row if row is not None else RowError("the row's input was lost from the store")
                 for row in inputs]
@@ -333,7 +276,7 @@ class BatchRunner:
         await self._put(self._prefix + "meta", meta.to_json())
         await self._put(RUNNING_PREFIX + self.batch_id, meta.to_json())
         for index, row in enumerate(rows):
-            await self._put(f"{self._prefix}in:{index:06d}", _row_to_json(row))
+            await self._put(f"{self._prefix}in:{index:06d}", row_to_json(row))
             if index % 64 == 63:
                 await asyncio.sleep(0)  # a 1,000-row save must not stall the event loop
 
@@ -389,27 +332,3 @@ def freeze_long_lived() -> None:
     # event loop stopped. What is alive when a batch starts (modules, the engine, pooled crews) lives
     # on; frozen objects are still freed by reference counting, only their cycles are never collected.
     gc.freeze()
-
-
-def _parse_finished(values: list[str]) -> tuple[dict[int, BatchItem], int]:
-    done: dict[int, BatchItem] = {}
-    elapsed_ms = 0
-    for value in values:
-        data = json.loads(value)
-        item = BatchItem.model_validate(data["item"])
-        done[item.index] = item
-        elapsed_ms = max(elapsed_ms, int(data.get("elapsed_ms", 0)))
-    return done, elapsed_ms
-
-
-def _row_to_json(row: BatchRow) -> str:
-    if isinstance(row, RowError):
-        return json.dumps({"error": row.message, "column": row.column, "row": row.row})
-    return json.dumps({"request": row.model_dump(mode="json")})
-
-
-def _row_from_json(text: str) -> BatchRow:
-    data = json.loads(text)
-    if "request" in data:
-        return DraftRequest.model_validate(data["request"])
-    return RowError(str(data["error"]), column=data.get("column"), row=data.get("row"))
