@@ -16,8 +16,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import csv
-import io
 import json
 import math
 import multiprocessing
@@ -35,7 +33,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 import engine  # noqa: E402,F401  (crewai environment before crewai is imported)
-from tests.conftest import SAMPLES  # noqa: E402
+from perf.common import percentile as pct  # noqa: E402
+from perf.common import sample_csv  # noqa: E402
 
 RESULTS = ROOT / "perf" / "results"
 Probe = Callable[[], Awaitable[float]]
@@ -55,32 +54,11 @@ def _serve_fake(latency: float, port_out: Any, stop: Any, count_out: Any) -> Non
     asyncio.run(serve())
 
 
-def _csv_bytes(rows: int) -> bytes:
-    """`rows` CSV rows cycling the sample threads (no company website: nothing is fetched)."""
-    threads = [json.loads(line) for line in (SAMPLES / "threads.jsonl").read_text().splitlines()]
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(["conversation_thread", "channel", "prospect_profile_url", "prospect_name"])
-    for index in range(rows):
-        item = threads[index % len(threads)]
-        slug = item["prospect_name"].lower().replace(" ", "-")
-        writer.writerow([item["thread"], item["channel"], f"https://www.linkedin.com/in/{slug}-{index}",
-                         item["prospect_name"]])
-    return out.getvalue().encode()
-
-
 async def _ticker(samples: list[float], stop: asyncio.Event, interval: float = 0.005) -> None:
     while not stop.is_set():
         before = time.perf_counter()
         await asyncio.sleep(interval)
         samples.append(time.perf_counter() - before - interval)
-
-
-def _pct(values: list[float], pct: float) -> float:
-    if not values:
-        return float("nan")
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, math.ceil(pct / 100 * len(ordered)) - 1)]
 
 
 def _children_cpu() -> float:
@@ -122,14 +100,14 @@ async def run_bench(*, rows: int, concurrency: int, latency: float, worker: bool
         if not worker:
             # Warm-up (not measured): the crew pool builds one crew per concurrent step, as a
             # server that has been up a while already has. A worker process starts cold.
-            warm = read_batch_csv(_csv_bytes(concurrency), max_rows=concurrency,
+            warm = read_batch_csv(sample_csv(concurrency), max_rows=concurrency,
                                   defaults={"use_cache": False})
             await BatchRunner(engine_, checkpoint=False).run(warm.items, scope="bench",
                                                              max_concurrent=concurrency)
         elif prewarm:
             await prewarm_workers(settings, workers=worker_count(rows), wait=True)
         rss_before = _rss_mb()
-        data = _csv_bytes(rows)
+        data = sample_csv(rows)
         started = time.perf_counter()
         batch = await asyncio.to_thread(read_batch_csv, data, max_rows=rows,
                                         defaults={"use_cache": False})
@@ -176,8 +154,8 @@ async def run_bench(*, rows: int, concurrency: int, latency: float, worker: bool
         "ratio_vs_ideal": round(ideal / wall, 3),
         "cpu_ms_per_row": round(cpu_s * 1000 / rows, 1),
         "row_ms_p50": report.metrics["row_ms_p50"], "row_ms_p95": report.metrics["row_ms_p95"],
-        "loop_lag_ms_p50": round(_pct(lags, 50) * 1000, 2),
-        "loop_lag_ms_p99": round(_pct(lags, 99) * 1000, 2),
+        "loop_lag_ms_p50": round(pct(lags, 0.5) * 1000, 2),
+        "loop_lag_ms_p99": round(pct(lags, 0.99) * 1000, 2),
         "loop_lag_ms_max": round(max(lags, default=float("nan")) * 1000, 2),
         "rss_mb_before": round(rss_before, 1), "rss_mb_after": round(_rss_mb(), 1),
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
@@ -185,7 +163,7 @@ async def run_bench(*, rows: int, concurrency: int, latency: float, worker: bool
         "csv_parse_ms": round(parse_ms, 1), "csv_write_ms": round(write_ms, 1),
         "results_csv_bytes": len(out),
         "probe_p50_ms": round(statistics.median(probes) * 1000, 1) if probes else None,
-        "probe_p99_ms": round(_pct(probes, 99) * 1000, 1) if probes else None,
+        "probe_p99_ms": round(pct(probes, 0.99) * 1000, 1) if probes else None,
     }
 
 

@@ -21,13 +21,10 @@ from __future__ import annotations
 import argparse
 import asyncio
 import csv
-import hashlib
-import hmac
 import io
 import json
 import math
 import os
-import socket
 import subprocess
 import sys
 import tempfile
@@ -42,48 +39,15 @@ import aiohttp
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from perf.common import BENCH_SECRET, free_port, sample_csv, signed_headers, wait_healthy  # noqa: E402
+from perf.common import percentile as pct  # noqa: E402
 from tests.conftest import SAMPLES  # noqa: E402
 from tests.fakes.slack_server import FakeSlack  # noqa: E402
 
-SECRET = "bench-signing-secret"
 TEAM = "T0TEST"
 CHANNEL = "C0BATCH"
 SHARE_TS = "1700000000.000100"
 RESULTS = ROOT / "perf" / "results"
-
-
-def pct(values: list[float], q: float) -> float:
-    if not values:
-        return float("nan")
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, math.ceil(q * len(ordered)) - 1)]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def signed(body: str, content_type: str) -> dict[str, str]:
-    stamp = str(int(time.time()))
-    digest = hmac.new(SECRET.encode(), f"v0:{stamp}:{body}".encode(), hashlib.sha256).hexdigest()
-    return {"X-Slack-Request-Timestamp": stamp, "X-Slack-Signature": f"v0={digest}",
-            "Content-Type": content_type}
-
-
-def csv_bytes(rows: int) -> bytes:
-    """`rows` rows cycling the sample threads (no website column: nothing is fetched)."""
-    threads = [json.loads(line) for line in (SAMPLES / "threads.jsonl").read_text().splitlines()]
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(["conversation_thread", "channel", "prospect_profile_url", "prospect_name"])
-    for index in range(rows):
-        item = threads[index % len(threads)]
-        slug = item["prospect_name"].lower().replace(" ", "-")
-        writer.writerow([item["thread"], item["channel"], f"https://www.linkedin.com/in/{slug}-{index}",
-                         item["prospect_name"]])
-    return out.getvalue().encode()
 
 
 async def probe(http: aiohttp.ClientSession, url: str, fake: FakeSlack, text: str) -> float:
@@ -94,7 +58,7 @@ async def probe(http: aiohttp.ClientSession, url: str, fake: FakeSlack, text: st
                       "response_url": fake.response_url(channel), "api_app_id": "A0BENCH"})
     started = time.perf_counter()
     async with http.post(url, data=body.encode(),
-                         headers=signed(body, "application/x-www-form-urlencoded")) as response:
+                         headers=signed_headers(body)) as response:
         await response.read()
         assert response.status == 200, response.status
     return (time.perf_counter() - started) * 1000
@@ -106,23 +70,9 @@ async def share(http: aiohttp.ClientSession, url: str, file_id: str) -> None:
                        "event": {"type": "file_shared", "file_id": file_id, "user_id": "U0REP",
                                  "file": {"id": file_id}, "channel_id": CHANNEL,
                                  "event_ts": f"{time.time():.6f}"}})
-    async with http.post(url, data=body.encode(), headers=signed(body, "application/json")) as response:
+    headers = signed_headers(body, content_type="application/json")
+    async with http.post(url, data=body.encode(), headers=headers) as response:
         assert response.status == 200, response.status
-
-
-async def wait_healthy(base: str, server: subprocess.Popen[bytes]) -> None:
-    async with aiohttp.ClientSession() as http:
-        for _ in range(600):
-            if server.poll() is not None:
-                raise RuntimeError("replycrew serve exited; see its log")
-            try:
-                async with http.get(f"{base}/healthz") as response:
-                    if response.status == 200:
-                        return
-            except aiohttp.ClientError:
-                pass
-            await asyncio.sleep(0.1)
-    raise RuntimeError("replycrew serve did not start")
 
 
 def start_llm(latency: float) -> tuple[subprocess.Popen[str], int]:
@@ -146,7 +96,7 @@ async def run(rows: int, concurrency: int, latency: float, probe_interval: float
     fake = await FakeSlack(latency=0.02).start()
     data_dir = Path(tempfile.mkdtemp(prefix="bench-batch-slack-"))
     port = free_port()
-    env = {**os.environ, "SLACK_BOT_TOKEN": fake.token, "SLACK_SIGNING_SECRET": SECRET,
+    env = {**os.environ, "SLACK_BOT_TOKEN": fake.token, "SLACK_SIGNING_SECRET": BENCH_SECRET,
            "SLACK_API_URL": fake.url, "OPENAI_API_KEY": "sk-bench",
            "OPENAI_BASE_URL": f"http://127.0.0.1:{llm_port}/v1", "DATA_DIR": str(data_dir),
            "PORT": str(port), "HOST": "127.0.0.1", "MAX_CONCURRENT_REQUESTS": str(concurrency),
@@ -168,7 +118,7 @@ async def run(rows: int, concurrency: int, latency: float, probe_interval: float
             while time.monotonic() < deadline:
                 before.append(await probe(http, url, fake, texts[len(before) % len(texts)]))
                 await asyncio.sleep(probe_interval)
-            info = fake.add_file("prospects.csv", csv_bytes(rows), channel=CHANNEL, ts=SHARE_TS)
+            info = fake.add_file("prospects.csv", sample_csv(rows), channel=CHANNEL, ts=SHARE_TS)
             started = time.perf_counter()
             await share(http, url, info["id"])
 

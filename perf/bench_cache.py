@@ -31,16 +31,11 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 import engine  # noqa: E402,F401  (offline model environment before sentence-transformers loads)
+from perf.common import percentile as pct  # noqa: E402
 from tests.conftest import SAMPLES  # noqa: E402
 
 RESULTS = ROOT / "perf" / "results"
 THRESHOLDS = (0.85, 0.75, 0.65, 0.6, 0.5, 0.3, 0.0)  # 0.0: the guard alone decides
-
-
-def pct(values: list[float], q: float) -> float:
-    """The q-th percentile (0-100) of `values`, nearest-rank."""
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, round(q / 100 * len(ordered)) - 1))]
 
 
 def bench_embedding(rounds: int = 30) -> dict[str, Any]:
@@ -64,8 +59,8 @@ def bench_embedding(rounds: int = 30) -> dict[str, Any]:
         embedder.encode_sync([texts[(i + k) % len(texts)] for k in range(32)])
         batch.append((time.perf_counter() - t) * 1000)
     return {"load_s": round(load_s, 2),
-            "one_text_ms": {"p50": statistics.median(one), "p99": pct(one, 99)},
-            "batch32_ms": {"p50": statistics.median(batch), "p99": pct(batch, 99),
+            "one_text_ms": {"p50": statistics.median(one), "p99": pct(one, 0.99)},
+            "batch32_ms": {"p50": statistics.median(batch), "p99": pct(batch, 0.99),
                            "per_text_p50": statistics.median(batch) / 32}}
 
 
@@ -103,7 +98,7 @@ def bench_index(sizes: tuple[int, ...], lookups: int) -> dict[str, Any]:
         loose /= np.linalg.norm(loose, axis=1, keepdims=True)
         recalled = sum(any(c.key == f"rc:sv:s:{pick}" for c in index.search(query, threshold=0.5))
                        for query, pick in zip(loose, picks, strict=True))
-        out[str(size)] = {"p50_ms": statistics.median(times), "p99_ms": pct(times, 99),
+        out[str(size)] = {"p50_ms": statistics.median(times), "p99_ms": pct(times, 0.99),
                           "recall_at_1": found / lookups, "recall_paraphrase_like": recalled / lookups,
                           "rebuild_s": round(rebuild_s, 2),
                           "layout": "exact" if size < index.exact_limit else "clustered"}
@@ -133,7 +128,7 @@ async def bench_http(requests: int) -> dict[str, Any]:
                 times.append((time.perf_counter() - t) * 1000)
                 server_ms.append(float(result["total_ms"]))
                 assert result["steps"][0]["source"] == "exact_cache", result["steps"]
-    return {"p50_ms": statistics.median(times), "p99_ms": pct(times, 99),
+    return {"p50_ms": statistics.median(times), "p99_ms": pct(times, 0.99),
             "engine_total_ms_p50": statistics.median(server_ms), "first_run_total_ms": miss_ms}
 
 

@@ -33,15 +33,11 @@ from engine.cache.store import SQLiteStore  # noqa: E402
 from engine.models import DraftRequest  # noqa: E402
 from engine.settings import EngineSettings  # noqa: E402
 from engine.workflow import Engine  # noqa: E402
+from perf.common import percentile as pct  # noqa: E402
 
 RESULTS = ROOT / "perf" / "results"
 THREAD = ("Rep (Jordan Lee): Hi Mateus, worth a quick look?\n"
           "Mateus Oliveira: What would pricing look like for 40 seats? Can you send it over?")
-
-
-def _pct(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
 async def _time(fn: Callable[[], Awaitable[Any]], repeat: int) -> list[float]:
@@ -92,9 +88,9 @@ async def _bench_size(size: int, repeat: int) -> dict[str, Any]:
         built = await _time(report, repeat)
         ideal = await _time(read_only, repeat)
         await store.close()
-    return {"case": f"digest build, {size} drafts", "p50_ms": _pct(built, 0.5),
-            "p95_ms": _pct(built, 0.95), "ideal_p50_ms": _pct(ideal, 0.5),
-            "ratio": _pct(built, 0.5) / _pct(ideal, 0.5)}
+    return {"case": f"digest build, {size} drafts", "p50_ms": pct(built, 0.5),
+            "p95_ms": pct(built, 0.95), "ideal_p50_ms": pct(ideal, 0.5),
+            "ratio": pct(built, 0.5) / pct(ideal, 0.5)}
 
 
 async def bench_digest(sizes: list[int], repeat: int) -> list[dict[str, Any]]:
@@ -117,7 +113,7 @@ async def bench_hook(runs: int) -> dict[str, Any]:
         metrics.attach(hooked_engine)
         hooked = await run_many(hooked_engine)
     return {"case": f"offline run with metrics hook ({runs} runs)", "p50_ms": statistics.median(hooked),
-            "p95_ms": _pct(hooked, 0.95), "ideal_p50_ms": statistics.median(bare),
+            "p95_ms": pct(hooked, 0.95), "ideal_p50_ms": statistics.median(bare),
             "ratio": statistics.median(hooked) / statistics.median(bare)}
 
 
@@ -131,7 +127,7 @@ async def bench_scrape(repeat: int) -> list[dict[str, Any]]:
     rows = []
     for name, fn in (("/metrics exposition", scrape), ("dashboard snapshot", snap)):
         times = await _time(fn, repeat * 10)
-        rows.append({"case": name, "p50_ms": _pct(times, 0.5), "p95_ms": _pct(times, 0.95),
+        rows.append({"case": name, "p50_ms": pct(times, 0.5), "p95_ms": pct(times, 0.95),
                      "ideal_p50_ms": None, "ratio": None})
     return rows
 

@@ -19,16 +19,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import hashlib
-import hmac
 import json
 import os
-import socket
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -40,22 +36,12 @@ sys.path.insert(0, str(ROOT))
 
 from bot.drafts import DraftStore  # noqa: E402
 from engine.cache.store import SQLiteStore  # noqa: E402
+from perf.common import BENCH_SECRET, free_port, signed_headers, wait_healthy  # noqa: E402
+from perf.common import percentile as pct  # noqa: E402
 
 SAMPLES = ROOT.parent / "shared" / "samples" / "threads.jsonl"
-SECRET = "bench-signing-secret"
 TOKEN = "xoxb-test-token"
 TEAM = "T0TEST"
-
-
-def pct(values: Sequence[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def start(module: str, *args: str) -> tuple[subprocess.Popen[str], int]:
@@ -76,35 +62,15 @@ def threads(n: int) -> list[str]:
     return [json.loads(line)["thread"] for line in lines[:n]]
 
 
-def signed(body: str) -> dict[str, str]:
-    stamp = str(int(time.time()))
-    digest = hmac.new(SECRET.encode(), f"v0:{stamp}:{body}".encode(), hashlib.sha256).hexdigest()
-    return {"X-Slack-Request-Timestamp": stamp, "X-Slack-Signature": f"v0={digest}",
-            "Content-Type": "application/x-www-form-urlencoded"}
-
-
 async def send(http: aiohttp.ClientSession, url: str, text: str, channel: str, slack: str) -> dict[str, Any]:
     body = urlencode({"command": "/draft", "text": text, "team_id": TEAM, "user_id": "U0REP",
                       "channel_id": channel, "trigger_id": f"{channel}.{time.time_ns()}",
                       "response_url": f"{slack}/response/{channel}", "api_app_id": "A0BENCH"})
     sent_wall, started = time.time(), time.perf_counter()
-    async with http.post(url, data=body.encode(), headers=signed(body)) as response:
+    async with http.post(url, data=body.encode(), headers=signed_headers(body)) as response:
         await response.read()
         return {"channel": channel, "status": response.status, "sent": sent_wall,
                 "ack_ms": (time.perf_counter() - started) * 1000}
-
-
-async def wait_healthy(base: str) -> None:
-    async with aiohttp.ClientSession() as http:
-        for _ in range(300):
-            try:
-                async with http.get(f"{base}/healthz") as response:
-                    if response.status == 200:
-                        return
-            except aiohttp.ClientError:
-                pass
-            await asyncio.sleep(0.1)
-    raise RuntimeError("replycrew serve did not start")
 
 
 async def fake_calls(slack: str) -> list[dict[str, Any]]:
@@ -119,7 +85,7 @@ async def run(n: int, llm_latency: float, slack_latency: float, *, offline: bool
     slack = f"http://127.0.0.1:{slack_port}"
     data_dir = Path(tempfile.mkdtemp(prefix="bench-slack-"))
     port = free_port()
-    env = {**os.environ, "SLACK_BOT_TOKEN": TOKEN, "SLACK_SIGNING_SECRET": SECRET,
+    env = {**os.environ, "SLACK_BOT_TOKEN": TOKEN, "SLACK_SIGNING_SECRET": BENCH_SECRET,
            "SLACK_API_URL": f"{slack}/api/", "OPENAI_API_KEY": "sk-bench",
            "OPENAI_BASE_URL": f"http://127.0.0.1:{llm_port}/v1", "DATA_DIR": str(data_dir),
            "PORT": str(port), "HOST": "127.0.0.1", "MAX_CONCURRENT_REQUESTS": str(max(n, 50))}

@@ -37,14 +37,10 @@ import engine  # noqa: E402,F401  (crewai environment first)
 from bot.server import build_web_app  # noqa: E402
 from bot.settings import Settings  # noqa: E402
 from engine.build import build_engine  # noqa: E402
+from perf.common import percentile as pct  # noqa: E402
 
 SAMPLES = ROOT.parent / "shared" / "samples" / "threads.jsonl"
 TARGET_P50_MS = 15.0
-
-
-def pct(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
 def load_rows() -> list[dict[str, Any]]:

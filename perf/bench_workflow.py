@@ -44,6 +44,7 @@ from engine.models import DraftRequest, ThreadAnalysis  # noqa: E402
 from engine.settings import EngineSettings  # noqa: E402
 from engine.steps.crew import CrewAnalysis, crew_backends  # noqa: E402
 from engine.workflow import Engine  # noqa: E402
+from perf.common import percentile as pct  # noqa: E402
 
 THREAD = (
     "Rep (Jordan Lee): Hi Mateus, worth a quick look at how fleets cut idle time?\n"
@@ -52,11 +53,6 @@ THREAD = (
 )
 IDEAL_CALLS: dict[str, int] = {"sequential": 3, "parallel": 2, "fast": 1}
 CONFIGS = ("tuned", "stock")
-
-
-def pct(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
 def start_fake(latency: float) -> tuple[subprocess.Popen[str], str]:
