@@ -33,7 +33,7 @@ from engine.models import (
 )
 from engine.settings import EngineSettings
 from engine.steps import Backends, ReplyBackend, build_backends
-from engine.templates.guard import guard_reply
+from engine.guard import guard_reply
 
 __all__ = ["Engine", "TemplateDrafter", "TemplateOutcome"]
 

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from engine.batch import CANCELLED_ERROR, BatchProgress, BatchRunner, RowError, unfinished_batches
-from engine.batch_csv import RESULT_COLUMNS, read_batch_csv, write_results_csv
+from engine.batch.runner import CANCELLED_ERROR, BatchProgress, BatchRunner, RowError, unfinished_batches
+from engine.batch.csv_io import RESULT_COLUMNS, read_batch_csv, write_results_csv
 from engine.cache.store import SQLiteStore
 from engine.errors import BatchNotFound, BatchRejected, FetchFailed
 from engine.fetch import WebsiteInfo
@@ -192,7 +192,7 @@ async def test_resume_of_an_unknown_batch_says_so(data_dir: Path) -> None:
 
 
 async def test_a_batch_in_a_worker_process_reports_like_one_in_process(data_dir: Path) -> None:
-    from engine.batch_worker import ProcessBatchRunner
+    from engine.batch.processes import ProcessBatchRunner
     from engine.build import build_engine
 
     engine = build_engine(EngineSettings(data_dir=data_dir))  # the child opens the same store file
@@ -207,7 +207,7 @@ async def test_a_batch_in_a_worker_process_reports_like_one_in_process(data_dir:
 
 
 async def test_a_batch_sharded_over_two_worker_processes_keeps_input_order(data_dir: Path) -> None:
-    from engine.batch_worker import ProcessBatchRunner
+    from engine.batch.processes import ProcessBatchRunner
     from engine.build import build_engine
 
     engine = build_engine(EngineSettings(data_dir=data_dir))
@@ -226,7 +226,7 @@ async def test_a_batch_sharded_over_two_worker_processes_keeps_input_order(data_
 
 
 async def test_a_cancelled_two_worker_batch_resumes_only_unfinished_rows(data_dir: Path) -> None:
-    from engine.batch_worker import ProcessBatchRunner
+    from engine.batch.processes import ProcessBatchRunner
     from engine.build import build_engine
 
     engine = build_engine(EngineSettings(data_dir=data_dir))
@@ -262,7 +262,7 @@ async def test_a_cancelled_two_worker_batch_resumes_only_unfinished_rows(data_di
 
 
 async def test_prewarmed_workers_run_the_next_batch_and_are_replaced(data_dir: Path) -> None:
-    from engine.batch_worker import ProcessBatchRunner, prewarm_workers, stop_prewarmed, waiting_workers
+    from engine.batch.processes import ProcessBatchRunner, prewarm_workers, stop_prewarmed, waiting_workers
     from engine.build import build_engine
 
     settings = EngineSettings(data_dir=data_dir)

@@ -8,9 +8,9 @@ import json
 from pathlib import Path
 
 from bot.app import SLACK_APP
-from bot.batch_blocks import CANCEL_BATCH
+from bot.batches.blocks import CANCEL_BATCH
 from bot.handlers.files import batches_for
-from engine.batch import BatchRunner
+from engine.batch.runner import BatchRunner
 from tests.batch_slack_helpers import GatedReply, batch_harness, results_rows, share_file, thread_messages, until
 from tests.conftest import SAMPLES
 from tests.fakes.slack_server import FakeSlack

@@ -6,9 +6,9 @@ import asyncio
 
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.batch_blocks import CANCEL_BATCH, progress_bar
-from bot.batch_progress import BatchProgressMessage, edit_interval
-from engine.batch import BatchProgress
+from bot.batches.blocks import CANCEL_BATCH, progress_bar
+from bot.batches.progress import BatchProgressMessage, edit_interval
+from engine.batch.runner import BatchProgress
 from tests.fakes.block_kit import validate_blocks
 from tests.fakes.slack_server import FakeSlack
 

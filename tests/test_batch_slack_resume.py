@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from bot.batch_blocks import CANCEL_BATCH
-from engine.batch import BatchRunner
+from bot.batches.blocks import CANCEL_BATCH
+from engine.batch.runner import BatchRunner
 from engine.models import Result, StepEvent
 from tests.batch_slack_helpers import (
     GatedReply,

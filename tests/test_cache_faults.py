@@ -17,7 +17,7 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient
 
-from bot import api
+from bot.rest import routes as api
 from bot.server import build_web_app
 from bot.settings import Settings
 from engine.cache.setup import caches_for

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from bot.cli import main
+from bot.cli.main import main
 from engine.cache.embedder import Embedder
 from tests.conftest import SAMPLES
 

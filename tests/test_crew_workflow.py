@@ -10,7 +10,7 @@ from pathlib import Path
 
 from engine.models import DraftRequest, Mode, Result
 from engine.settings import EngineSettings
-from engine.steps.crew import CrewAnalysis, CrewProfile, CrewReply, crew_backends
+from engine.steps.crew.backends import CrewAnalysis, CrewProfile, CrewReply, crew_backends
 from engine.steps.offline import OfflineAnalysis
 from engine.workflow import Engine
 from tests.fakes.openai_server import FakeOpenAI, RecordedRequest, fake_openai

@@ -8,7 +8,7 @@ import time
 from pathlib import Path
 
 from bot.digests.activity import batch_runs
-from engine.batch_csv import COLUMNS, RESULT_COLUMNS
+from engine.batch.csv_io import COLUMNS, RESULT_COLUMNS
 from tests.batch_slack_helpers import (
     SHARE_TS,
     announce,

@@ -11,7 +11,7 @@ from engine.models import Draft, DraftRequest, ProspectProfile, Source, ThreadAn
 from engine.settings import EngineSettings
 from engine.steps import Backends
 from engine.steps.offline import OfflineAnalysis, OfflineProfile
-from engine.templates.guard import (
+from engine.guard import (
     EMAIL_SUBJECT_MAX,
     LINKEDIN_CONNECTION_NOTE_MAX,
     LINKEDIN_MESSAGE_MAX,

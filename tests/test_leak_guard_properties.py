@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from engine.models import CHANNELS, INTENTS, MAX_THREAD_CHARS, Draft, DraftRequest, ProspectProfile, ThreadAnalysis
 from engine.settings import EngineSettings
-from engine.templates.guard import GuardContext, find_leaks, guard_reply
+from engine.guard import GuardContext, find_leaks, guard_reply
 from engine.templates.library import Templates
 from engine.templates.runner import run_template
 from engine.workflow import Engine

@@ -10,7 +10,7 @@ from aiohttp import WSMsgType
 from prometheus_client.parser import text_string_to_metric_families
 
 from engine import metrics
-from engine.batch import BatchRunner, RowError
+from engine.batch.runner import BatchRunner, RowError
 from engine.cache.layers import AnalysisHit, CacheLayers
 from engine.cache.store import SQLiteStore
 from engine.models import DraftRequest

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from aiohttp import WSMsgType
 
-from bot.ws import broadcast
+from bot.rest.ws import broadcast
 from tests.conftest import MakeClient
 
 THREAD = ("Rep (Jordan Lee): Hi Mateus, worth a quick look?\n"

@@ -11,7 +11,7 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient
 
-from bot.cli import main
+from bot.cli.main import main
 from bot.server import build_web_app
 from bot.settings import Settings
 from engine.build import build_engine

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.cli import main
+from bot.cli.main import main
 from engine.models import Draft, DraftRequest, ProspectProfile, Source, ThreadAnalysis
 from engine.settings import EngineSettings
 from engine.templates.library import Templates

@@ -12,7 +12,7 @@ import pytest
 from engine.build import build_engine
 from engine.models import INTENTS, DraftRequest, ThreadAnalysis
 from engine.settings import EngineSettings
-from engine.templates.guard import GuardContext, find_leaks
+from engine.guard import GuardContext, find_leaks
 from engine.templates.library import Templates
 from engine.workflow import Engine
 from tests.conftest import SAMPLES

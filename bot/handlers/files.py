@@ -13,8 +13,8 @@ from typing import Any
 from aiohttp import web
 from slack_bolt.app.async_app import AsyncApp
 
-from bot.batch_blocks import CANCEL_BATCH
-from bot.batch_slack import SlackBatches
+from bot.batches.blocks import CANCEL_BATCH
+from bot.batches.service import SlackBatches
 from bot.runtime import RUNTIMES, AppScoped
 
 __all__ = ["BATCHES_KEY", "batches_for", "mount", "register"]

@@ -62,6 +62,6 @@ def build_backends(settings: EngineSettings) -> Backends:
 
     if settings.llm_kind == "offline":
         return offline_backends(settings)
-    from engine.steps.crew import crew_backends  # imports crewai (~3 s): only when needed
+    from engine.steps.crew.backends import crew_backends  # imports crewai (~3 s): only when needed
 
     return crew_backends(settings)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import jinja2
 
-from engine.templates.guard import GuardContext, find_leaks, name_words
+from engine.guard import GuardContext, find_leaks, name_words
 from engine.templates.loader import Template, load_templates, render
 from engine.templates.variables import ALWAYS_SET, SAMPLE_VARIABLES
 

@@ -12,7 +12,7 @@ from engine.models import Channel, Draft, DraftRequest, Intent, ProspectProfile,
 from engine.settings import EngineSettings
 from engine.steps import ReplyBackend
 from engine.templates import messages
-from engine.templates.guard import GuardContext, find_leaks
+from engine.guard import GuardContext, find_leaks
 from engine.templates.loader import LoadError, Template, load_templates, render
 from engine.templates.variables import extract_variables
 from engine.workflow import TemplateOutcome

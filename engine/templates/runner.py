@@ -22,7 +22,7 @@ from engine.models import (
 )
 from engine.steps.heuristics import analyse_thread, profile_from_request
 from engine.templates import messages
-from engine.templates.guard import guard_reply
+from engine.guard import guard_reply
 from engine.workflow import Engine
 
 __all__ = ["run_template"]

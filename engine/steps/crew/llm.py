@@ -30,8 +30,8 @@ from crewai_core.user_data import update_user_data
 import engine  # noqa: F401  (crewai's telemetry switches must be set before crewai is imported)
 from engine.errors import LLMUnavailable
 from engine.settings import EngineSettings
-from engine.steps.crew_llm import OpenAICompatibleLLM
-from engine.steps.crew_prompts import LLM_WORDS
+from engine.steps.crew.client import OpenAICompatibleLLM
+from engine.steps.crew.prompts import LLM_WORDS
 
 __all__ = ["build_llm", "configure_crewai", "describe_llm_failure", "llm_endpoint"]
 
@@ -114,7 +114,7 @@ def configure_crewai(settings: EngineSettings) -> None:
         _configured = True
     # Outside _config_lock: crewai takes its (now our) lock around the file write.
     update_user_data({"trace_consent": False, "first_execution_done": True})
-    from engine.steps.crew_events import drop_declined_trace_handlers, drop_idle_console_handlers
+    from engine.steps.crew.events import drop_declined_trace_handlers, drop_idle_console_handlers
 
     drop_declined_trace_handlers()  # registered at import, before the answer above was recorded
     drop_idle_console_handlers()  # a thread hand-off per crewai event, for crews that print nothing

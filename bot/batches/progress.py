@@ -17,8 +17,8 @@ from typing import Any
 
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.batch_blocks import batch_progress_blocks
-from engine.batch import BatchProgress
+from bot.batches.blocks import batch_progress_blocks
+from engine.batch.runner import BatchProgress
 
 __all__ = ["BatchProgressMessage", "edit_interval"]
 

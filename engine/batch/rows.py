@@ -1,6 +1,6 @@
 """A batch's rows and records: input rows, per-row errors, progress and what a resume needs.
 
-The data the runner (`engine.batch`) checkpoints in the store, and how it is (de)serialised.
+The data the runner (`engine.batch.runner`) checkpoints in the store, and how it is (de)serialised.
 """
 
 from __future__ import annotations

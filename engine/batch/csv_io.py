@@ -17,7 +17,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from engine.batch import BatchRow, RowError
+from engine.batch.runner import BatchRow, RowError
 from engine.errors import BatchRejected
 from engine.models import BatchItem, BatchReport, DraftRequest
 

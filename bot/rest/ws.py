@@ -19,8 +19,8 @@ from typing import Any
 
 from aiohttp import WSCloseCode, WSMsgType, web
 
-from bot.auth import API_SCOPE_KEY
-from engine.batch import batch_of
+from bot.rest.auth import API_SCOPE_KEY
+from engine.batch.runner import batch_of
 from engine.models import Result, StepEvent
 from engine.workflow import Engine
 

@@ -21,8 +21,8 @@ from engine.errors import BatchRejected, ReplycrewError
 
 if TYPE_CHECKING:  # the heavy imports wait until the command runs, so `--help` stays instant
     from bot.settings import Settings
-    from engine.batch import BatchRunner
-    from engine.batch_csv import BatchCsv
+    from engine.batch.runner import BatchRunner
+    from engine.batch.csv_io import BatchCsv
     from engine.models import BatchReport
 
 __all__ = ["add_batch_command", "batch_command", "batch_id_for", "size_default_executor"]
@@ -57,7 +57,7 @@ def batch_id_for(data: bytes, defaults: dict[str, Any]) -> str:
 def batch_command(args: argparse.Namespace) -> int:
     """Run the batch command; exit 0 when every row ran, 1 when cancelled, 2 for unusable input."""
     from bot.settings import Settings
-    from engine.batch_csv import read_batch_csv
+    from engine.batch.csv_io import read_batch_csv
 
     source = Path(args.input)
     output = Path(args.output) if args.output else source.with_suffix(".drafts.csv")
@@ -92,8 +92,8 @@ async def _run(args: argparse.Namespace, settings: Settings, batch: BatchCsv, ou
                batch_id: str) -> int:
     from tqdm import tqdm
 
-    from engine.batch import BatchProgress, BatchRunner
-    from engine.batch_csv import results_csv_bytes
+    from engine.batch.runner import BatchProgress, BatchRunner
+    from engine.batch.csv_io import results_csv_bytes
     from engine.build import build_engine
 
     engine = build_engine(settings)

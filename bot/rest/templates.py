@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from bot.api import ENGINE, json_errors, parse_draft_request, read_json, result_response
-from bot.auth import API_SCOPE_KEY
-from bot.ws import tracked
+from bot.rest.routes import ENGINE, json_errors, parse_draft_request, read_json, result_response
+from bot.rest.auth import API_SCOPE_KEY
+from bot.rest.ws import tracked
 from engine.models import new_request_id
 from engine.templates.runner import run_template
 
@@ -25,5 +25,5 @@ async def run_template_handler(request: web.Request) -> web.StreamResponse:
 
 
 def add_template_routes(app: web.Application) -> None:
-    """Register POST /run-template (after `bot.api.add_routes`, which sets up the WebSocket hub)."""
+    """Register POST /run-template (after `bot.rest.routes.add_routes`, which sets up the WebSocket hub)."""
     app.router.add_post("/run-template", run_template_handler)

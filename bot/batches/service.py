@@ -33,14 +33,14 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import messages as msg
-from bot.batch_blocks import batch_progress_blocks, batch_summary_blocks
-from bot.batch_files import DownloadFailed, download_file, file_info, is_csv, share_ts, upload_results
-from bot.batch_progress import BatchProgressMessage, edit_interval
+from bot.batches.blocks import batch_progress_blocks, batch_summary_blocks
+from bot.batches.files import DownloadFailed, download_file, file_info, is_csv, share_ts, upload_results
+from bot.batches.progress import BatchProgressMessage, edit_interval
 from bot.digests.activity import record_batch_run
 from bot.runtime import SlackRuntime
-from engine.batch import BATCH_TTL_S, BatchRow, BatchRunner, ProgressCallback
-from engine.batch_csv import BatchCsv, decode_csv_bytes, read_batch_csv, results_csv_bytes
-from engine.batch_worker import ProcessBatchRunner
+from engine.batch.runner import BATCH_TTL_S, BatchRow, BatchRunner, ProgressCallback
+from engine.batch.csv_io import BatchCsv, decode_csv_bytes, read_batch_csv, results_csv_bytes
+from engine.batch.processes import ProcessBatchRunner
 from engine.errors import BatchRejected, ReplycrewError
 from engine.models import BatchReport
 

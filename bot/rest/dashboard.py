@@ -1,4 +1,4 @@
-"""`GET /dashboard`: a small live page (bot/static/, no build step) fed by `/ws/{client_id}`.
+"""`GET /dashboard`: a small live page (bot/rest/static/, no build step) fed by `/ws/{client_id}`.
 
 The page is behind the REST API's auth middleware like every other REST path: with API_KEYS set,
 open it as `/dashboard?api_key=<key>`; its script passes the same key to the WebSocket. While
@@ -15,7 +15,7 @@ from pathlib import Path
 
 from aiohttp import web
 
-from bot.ws import WS_HUB
+from bot.rest.ws import WS_HUB
 from engine import metrics
 
 __all__ = ["STATIC_DIR", "dashboard_page", "install"]

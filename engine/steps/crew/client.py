@@ -38,7 +38,7 @@ from openai.lib._pydantic import to_strict_json_schema
 from pydantic import BaseModel, Field, PrivateAttr, ValidationError
 
 from engine.errors import LLMUnavailable
-from engine.steps.crew_prompts import LLM_WORDS
+from engine.steps.crew.prompts import LLM_WORDS
 
 __all__ = ["OpenAICompatibleLLM", "response_format_for"]
 

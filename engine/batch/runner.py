@@ -24,8 +24,8 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
 from typing import Any
 
-from engine.batch_report import CANCELLED_ERROR, build_report
-from engine.batch_rows import (
+from engine.batch.report import CANCELLED_ERROR, build_report
+from engine.batch.rows import (
     BatchMeta,
     BatchProgress,
     BatchRow,

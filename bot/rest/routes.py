@@ -17,9 +17,9 @@ from typing import Any
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from bot.auth import API_SCOPE_KEY
-from bot.ws import setup_ws, tracked
-from engine.batch import BatchRow, BatchRunner, RowError
+from bot.rest.auth import API_SCOPE_KEY
+from bot.rest.ws import setup_ws, tracked
+from engine.batch.runner import BatchRow, BatchRunner, RowError
 from engine.models import DraftRequest, Mode, Result, describe_validation_error, new_request_id
 from engine.workflow import Engine
 

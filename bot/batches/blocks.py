@@ -6,7 +6,7 @@ from typing import Any
 
 from bot import messages as msg
 from bot.mrkdwn import escape
-from engine.batch import BatchProgress
+from engine.batch.runner import BatchProgress
 from engine.models import BatchReport
 
 __all__ = ["CANCEL_BATCH", "MAX_ERRORS_SHOWN", "batch_progress_blocks", "batch_summary_blocks",

@@ -2,7 +2,7 @@
 
 The crew steps spend several ms of CPU each on the event loop (crewai's own machinery); a batch of
 50 rows in flight keeps a loop busy most of the time, which would delay Slack's 3-second acks.
-So big batches run in `python -m engine.batch_worker`: the parent checkpoints the input in the
+So big batches run in `python -m engine.batch.processes`: the parent checkpoints the input in the
 shared store (`BatchRunner.prepare`), each child resumes its shard of it (`BatchRunner.resume`:
 the unfinished rows whose index is its shard modulo the shard count), and the parent reads the
 report back from the checkpoints (input order). crewai's per-row CPU holds the GIL, so one child
@@ -34,7 +34,7 @@ from collections.abc import Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TextIO
 
-from engine.batch import BatchProgress, BatchRow, BatchRunner, ProgressCallback
+from engine.batch.runner import BatchProgress, BatchRow, BatchRunner, ProgressCallback
 from engine.errors import ReplycrewError
 from engine.models import BatchItem, BatchReport
 from engine.settings import EngineSettings
@@ -70,7 +70,7 @@ class _Child:
     async def start(cls, settings: EngineSettings, *, capacity: int) -> _Child:
         """Start one child; it warms up and waits for its batch."""
         process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "engine.batch_worker", stdin=asyncio.subprocess.PIPE,
+            sys.executable, "-m", "engine.batch.processes", stdin=asyncio.subprocess.PIPE,
             stdout=asyncio.subprocess.PIPE, env={**os.environ, "PYTHONUNBUFFERED": "1"})
         key = settings.model_dump_json()
         child = cls(process, key=key, capacity=capacity)

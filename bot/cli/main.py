@@ -11,9 +11,9 @@ from collections.abc import Sequence
 
 from pydantic import ValidationError
 
-from bot.cli_batch import add_batch_command
-from bot.cli_cache import add_cache_command
-from bot.cli_templates import add_templates_command
+from bot.cli.batch import add_batch_command
+from bot.cli.cache import add_cache_command
+from bot.cli.templates import add_templates_command
 from bot.settings import Settings
 from engine.errors import ReplycrewError
 from engine.models import DraftRequest, Result, describe_validation_error
@@ -35,7 +35,7 @@ def _serve(args: argparse.Namespace) -> int:
 
 def _read_input(file: str | None) -> str:
     """The thread or JSON to draft from: a file (any common encoding) or stdin."""
-    from engine.batch_csv import decode_csv_bytes
+    from engine.batch.csv_io import decode_csv_bytes
 
     if file in (None, "-"):
         if sys.stdin.isatty():
@@ -137,6 +137,3 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     return int(args.func(args))
 
-
-if __name__ == "__main__":
-    raise SystemExit(main())

@@ -1,0 +1,1 @@
+"""Batches of drafts: rows, CSV in and out, the runner and its reports."""
