@@ -19,6 +19,7 @@ from typing import Protocol, TypeVar
 
 from engine.cache.layers import CacheLayers
 from engine.cache.store import SQLiteStore, Store
+from engine.guard import guard_reply
 from engine.models import (
     Draft,
     DraftRequest,
@@ -33,7 +34,6 @@ from engine.models import (
 )
 from engine.settings import EngineSettings
 from engine.steps import Backends, ReplyBackend, build_backends
-from engine.guard import guard_reply
 
 __all__ = ["Engine", "TemplateDrafter", "TemplateOutcome"]
 

@@ -79,9 +79,9 @@ async def run_bench(*, rows: int, concurrency: int, latency: float, worker: bool
     """One measured batch (in this process, or in worker processes: cold, or pre-warmed as a
     server that has been up a while has them); returns the table's numbers."""
     from bot.cli.batch import size_default_executor
-    from engine.batch.runner import BatchRunner
     from engine.batch.csv_io import read_batch_csv, results_csv_bytes
     from engine.batch.processes import ProcessBatchRunner, prewarm_workers, stop_prewarmed, worker_count
+    from engine.batch.runner import BatchRunner
     from engine.build import build_engine
     from engine.settings import EngineSettings
 

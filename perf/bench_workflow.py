@@ -39,10 +39,10 @@ sys.path.insert(0, str(ROOT))
 
 import engine  # noqa: E402,F401  (crewai environment first)
 from engine.batch.runner import run_batch  # noqa: E402
-from engine.steps.crew.llm import build_llm  # noqa: E402
 from engine.models import DraftRequest, ThreadAnalysis  # noqa: E402
 from engine.settings import EngineSettings  # noqa: E402
 from engine.steps.crew.backends import CrewAnalysis, crew_backends  # noqa: E402
+from engine.steps.crew.llm import build_llm  # noqa: E402
 from engine.workflow import Engine  # noqa: E402
 from perf.common import percentile as pct  # noqa: E402
 

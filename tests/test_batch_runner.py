@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from engine.batch.runner import CANCELLED_ERROR, BatchProgress, BatchRunner, RowError, unfinished_batches
 from engine.batch.csv_io import RESULT_COLUMNS, read_batch_csv, write_results_csv
+from engine.batch.runner import CANCELLED_ERROR, BatchProgress, BatchRunner, RowError, unfinished_batches
 from engine.cache.store import SQLiteStore
 from engine.errors import BatchNotFound, BatchRejected, FetchFailed
 from engine.fetch import WebsiteInfo

@@ -80,8 +80,8 @@ def test_batch_rejects_a_bad_header_before_any_work(tmp_path: Path) -> None:
 
 async def test_batch_resumes_an_interrupted_run_of_the_same_file(tmp_path: Path) -> None:
     from bot.cli.batch import batch_id_for
-    from engine.batch.runner import BatchProgress, BatchRunner
     from engine.batch.csv_io import read_batch_csv
+    from engine.batch.runner import BatchProgress, BatchRunner
     from engine.build import build_engine
     from engine.settings import EngineSettings
 

@@ -13,10 +13,10 @@ import pytest
 from pydantic import BaseModel
 
 from engine.errors import LLMUnavailable
-from engine.steps.crew.llm import build_llm, configure_crewai
 from engine.models import ThreadAnalysis
 from engine.settings import EngineSettings
 from engine.steps.crew.client import OpenAICompatibleLLM
+from engine.steps.crew.llm import build_llm, configure_crewai
 from tests.fakes.openai_server import FakeOpenAI, RecordedRequest, fake_openai
 
 __all__ = ["fake_openai"]

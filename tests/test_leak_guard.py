@@ -7,10 +7,6 @@ from pathlib import Path
 
 import pytest
 
-from engine.models import Draft, DraftRequest, ProspectProfile, Source, ThreadAnalysis
-from engine.settings import EngineSettings
-from engine.steps import Backends
-from engine.steps.offline import OfflineAnalysis, OfflineProfile
 from engine.guard import (
     EMAIL_SUBJECT_MAX,
     LINKEDIN_CONNECTION_NOTE_MAX,
@@ -20,6 +16,10 @@ from engine.guard import (
     guard_draft,
     guard_reply,
 )
+from engine.models import Draft, DraftRequest, ProspectProfile, Source, ThreadAnalysis
+from engine.settings import EngineSettings
+from engine.steps import Backends
+from engine.steps.offline import OfflineAnalysis, OfflineProfile
 from engine.workflow import Engine
 
 THREAD = ("Rep (Jordan Lee): Hi Mateus, worth a quick look?\n"

@@ -13,9 +13,9 @@ from typing import Any
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
+from engine.guard import GuardContext, find_leaks, guard_reply
 from engine.models import CHANNELS, INTENTS, MAX_THREAD_CHARS, Draft, DraftRequest, ProspectProfile, ThreadAnalysis
 from engine.settings import EngineSettings
-from engine.guard import GuardContext, find_leaks, guard_reply
 from engine.templates.library import Templates
 from engine.templates.runner import run_template
 from engine.workflow import Engine

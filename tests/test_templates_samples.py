@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 
 from engine.build import build_engine
+from engine.guard import GuardContext, find_leaks
 from engine.models import INTENTS, DraftRequest, ThreadAnalysis
 from engine.settings import EngineSettings
-from engine.guard import GuardContext, find_leaks
 from engine.templates.library import Templates
 from engine.workflow import Engine
 from tests.conftest import SAMPLES

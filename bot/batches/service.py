@@ -38,9 +38,9 @@ from bot.batches.files import DownloadFailed, download_file, file_info, is_csv, 
 from bot.batches.progress import BatchProgressMessage, edit_interval
 from bot.digests.activity import record_batch_run
 from bot.runtime import SlackRuntime
-from engine.batch.runner import BATCH_TTL_S, BatchRow, BatchRunner, ProgressCallback
 from engine.batch.csv_io import BatchCsv, decode_csv_bytes, read_batch_csv, results_csv_bytes
 from engine.batch.processes import ProcessBatchRunner
+from engine.batch.runner import BATCH_TTL_S, BatchRow, BatchRunner, ProgressCallback
 from engine.errors import BatchRejected, ReplycrewError
 from engine.models import BatchReport
 

@@ -21,8 +21,8 @@ from engine.errors import BatchRejected, ReplycrewError
 
 if TYPE_CHECKING:  # the heavy imports wait until the command runs, so `--help` stays instant
     from bot.settings import Settings
-    from engine.batch.runner import BatchRunner
     from engine.batch.csv_io import BatchCsv
+    from engine.batch.runner import BatchRunner
     from engine.models import BatchReport
 
 __all__ = ["add_batch_command", "batch_command", "batch_id_for", "size_default_executor"]
@@ -92,8 +92,8 @@ async def _run(args: argparse.Namespace, settings: Settings, batch: BatchCsv, ou
                batch_id: str) -> int:
     from tqdm import tqdm
 
-    from engine.batch.runner import BatchProgress, BatchRunner
     from engine.batch.csv_io import results_csv_bytes
+    from engine.batch.runner import BatchProgress, BatchRunner
     from engine.build import build_engine
 
     engine = build_engine(settings)

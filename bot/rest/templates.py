@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from bot.rest.routes import ENGINE, json_errors, parse_draft_request, read_json, result_response
 from bot.rest.auth import API_SCOPE_KEY
+from bot.rest.routes import ENGINE, json_errors, parse_draft_request, read_json, result_response
 from bot.rest.ws import tracked
 from engine.models import new_request_id
 from engine.templates.runner import run_template

@@ -8,11 +8,11 @@ from dataclasses import dataclass, field
 
 import jinja2
 
+from engine.guard import GuardContext, find_leaks
 from engine.models import Channel, Draft, DraftRequest, Intent, ProspectProfile, ThreadAnalysis
 from engine.settings import EngineSettings
 from engine.steps import ReplyBackend
 from engine.templates import messages
-from engine.guard import GuardContext, find_leaks
 from engine.templates.loader import LoadError, Template, load_templates, render
 from engine.templates.variables import extract_variables
 from engine.workflow import TemplateOutcome

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import time
 
+from engine.guard import guard_reply
 from engine.models import (
     DraftRequest,
     ProspectProfile,
@@ -22,7 +23,6 @@ from engine.models import (
 )
 from engine.steps.heuristics import analyse_thread, profile_from_request
 from engine.templates import messages
-from engine.guard import guard_reply
 from engine.workflow import Engine
 
 __all__ = ["run_template"]

@@ -16,10 +16,10 @@ from urllib.parse import urlsplit
 from pydantic import BaseModel, Field
 
 from engine.errors import FetchFailed, FetchRefused
-from engine.steps.crew.llm import build_llm, configure_crewai
 from engine.models import Draft, DraftRequest, ProspectProfile, Source, ThreadAnalysis
 from engine.settings import EngineSettings
 from engine.steps import Backends
+from engine.steps.crew.llm import build_llm, configure_crewai
 from engine.steps.crew.pool import CrewPool
 from engine.steps.crew.prompts import ANALYSIS, CHANNEL_RULES, NOTES, PROFILE, REPLY, CrewText
 from engine.steps.crew.scrub import scrub_analysis

@@ -36,9 +36,9 @@ from pydantic import BaseModel, ValidationError
 
 from engine import metrics
 from engine.errors import LLMUnavailable
-from engine.steps.crew.llm import describe_llm_failure
 from engine.settings import EngineSettings
 from engine.steps.crew.executor import SingleAnswerExecutor
+from engine.steps.crew.llm import describe_llm_failure
 from engine.steps.crew.prompts import CrewText
 
 __all__ = ["CrewPool"]
