@@ -12,7 +12,6 @@ import hashlib
 import hmac
 import io
 import json
-import math
 import subprocess
 import time
 from collections.abc import Sequence

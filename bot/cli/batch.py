@@ -95,8 +95,10 @@ async def _run(args: argparse.Namespace, settings: Settings, batch: BatchCsv, ou
     from engine.batch.csv_io import results_csv_bytes
     from engine.batch.runner import BatchProgress, BatchRunner
     from engine.build import build_engine
+    from engine.migrate import migrate_store
 
     engine = build_engine(settings)
+    await migrate_store(engine.store)  # checkpoints of the previous release resume too
     size_default_executor(min(args.concurrency, settings.max_concurrent_requests))
     bar = tqdm(total=len(batch.rows), unit="row", file=sys.stderr, disable=args.no_progress,
                dynamic_ncols=True)
