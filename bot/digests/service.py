@@ -6,9 +6,9 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.digests.activity import IntentIndex
 from bot.digests.blocks import digest_blocks, digest_text
@@ -34,7 +34,7 @@ class DigestService:
     store: Store
     drafts: DraftStore
     intents: IntentIndex
-    client: Any  # slack_sdk AsyncWebClient
+    client: AsyncWebClient
     slack_api_url: str
     clock: Callable[[], datetime] = utc_now
     instance: str = field(default_factory=new_request_id)
@@ -111,7 +111,7 @@ class DigestRuntime:
                                        until=until, tz=tz)
 
 
-def build_digests(*, settings: Settings, engine: Engine, drafts: DraftStore, client: Any,
+def build_digests(*, settings: Settings, engine: Engine, drafts: DraftStore, client: AsyncWebClient,
                   clock: Callable[[], datetime] = utc_now) -> DigestRuntime:
     """Digests for one Slack app: schedules, intents and exactly-once locks in the engine's store."""
     intents = IntentIndex(engine.store)
