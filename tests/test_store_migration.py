@@ -9,6 +9,7 @@ batch resumes to a report) and idempotency keys.
 
 from __future__ import annotations
 
+import asyncio
 import pickle
 import sqlite3
 import time
@@ -184,3 +185,16 @@ def test_every_prefix_is_under_the_root_and_none_shadows_another() -> None:
             assert a == b or not b.startswith(a), (a, b)
     for old in keys.LEGACY:
         assert not any(other != old and other.startswith(old) for other in keys.LEGACY), old
+
+
+async def test_two_processes_starting_together_move_each_key_once(
+        old_store: tuple[Store, str | None], data_dir: Path) -> None:
+    store, redis_url = old_store
+    other: Store = RedisStore(redis_url) if redis_url else SQLiteStore(data_dir / "store.sqlite3")
+    for i in range(600):  # more than one Redis pipeline chunk
+        await store.set(f"slack-once:T1:Ev{i}", "1", ttl=3600)
+    moved = await asyncio.gather(migrate_store(store), migrate_store(other))
+    assert sum(m or 0 for m in moved) == 600
+    assert len([k async for k, _ in store.scan(keys.SLACK_ONCE)]) == 600
+    assert [k async for k, _ in store.scan("slack-once:")] == []
+    await other.close()
