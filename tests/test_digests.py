@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
@@ -16,7 +17,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.app import SLACK_APP
 from bot.digests.schedule import ScheduleError, parse_schedule
-from bot.digests.scheduler import DigestScheduler, Subscription
+from bot.digests.scheduler import DigestScheduler, Subscription, schedule_key
 from bot.digests.service import DigestRuntime, build_digests
 from bot.drafts import DraftRecord, DraftStore, DraftVersion, StepSummary
 from bot.handlers.digests import digests_for
@@ -288,3 +289,29 @@ async def test_an_unreachable_redis_job_store_is_reported_as_store_unavailable(t
             await scheduler.unsubscribe("T1", "C1")
     finally:
         await scheduler.aclose()
+
+
+async def test_apscheduler_wakes_the_scheduler_at_the_next_fire_time(tmp_path: Path) -> None:
+    fired: list[datetime] = []
+
+    async def fire(subscription: Subscription, when: datetime) -> None:
+        fired.append(when)
+
+    store = SQLiteStore(tmp_path / "store.sqlite3")
+    scheduler = DigestScheduler(store=store, fire=fire, poll_s=60.0)  # the real clock; no poll in time
+    subscription = Subscription(team_id="T1", channel_id="C1", schedule=parse_schedule(["daily", "09:00"]))
+    await scheduler.subscribe(subscription)
+    soon = (datetime.now(UTC) + timedelta(seconds=0.5)).replace(microsecond=0) + timedelta(seconds=1)
+    await store.set(schedule_key("T1", "C1"), replace(subscription, next_run=soon).to_json())
+    scheduler.start()  # the first pass finds nothing due and arms a wake-up at `soon`
+    try:
+        for _ in range(100):
+            if fired:
+                break
+            await asyncio.sleep(0.05)
+        assert fired == [soon]
+        moved = await scheduler.get("T1", "C1")
+        assert moved is not None and moved.next_run is not None and moved.next_run > soon
+    finally:
+        await scheduler.aclose()
+        await store.close()
