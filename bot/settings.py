@@ -20,6 +20,8 @@ class Settings(EngineSettings):
     slack_signing_secret: str | None = None
     slack_app_token: str | None = None
     slack_api_url: str = "https://slack.com/api/"
+    # Draw draft progress as a streamed task timeline (chat.startStream); false = edited messages only.
+    slack_streaming: bool = True
 
     host: str = "127.0.0.1"
     port: int = 3000

@@ -1,6 +1,7 @@
 """A fake Slack Web API on 127.0.0.1 that the real slack_sdk client talks to over HTTP.
 
-It answers the methods replycrew uses (auth.test, chat.postMessage/update/postEphemeral,
+It answers the methods replycrew uses (auth.test, chat.postMessage/update/postEphemeral, the
+streaming and agent-thread methods of tests/fakes/slack_streams.py,
 views.open/update/push, users.info, conversations.info, files.* for uploads and downloads,
 apps.connections.open for Socket Mode), records every call in `calls`, keeps the messages it was
 sent (so a chat.update of an unknown ts fails as on Slack), and validates every `blocks` and `view`
@@ -26,12 +27,15 @@ import json
 import time
 import uuid
 from collections.abc import Callable
+from functools import partial
 from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import WSMsgType, web
 
 from tests.fakes.block_kit import validate_blocks, validate_view
+from tests.fakes.slack_streams import METHODS as STREAM_METHODS
+from tests.fakes.slack_streams import StreamMethods
 
 __all__ = ["FakeSlack", "SlackCall", "SlackMessage"]
 
@@ -108,6 +112,8 @@ class FakeSlack:
         self._pending_acks: dict[str, asyncio.Future[dict[str, Any]]] = {}
         self._runner: web.AppRunner | None = None
         self.port = 0
+        # chat.*Stream and assistant.threads.* live in slack_streams.py; a stopped stream is a message here.
+        self.streaming = StreamMethods(next_ts=self._next_ts, post=self._add_streamed)
 
     # ---- lifecycle -------------------------------------------------------------------------
 
@@ -224,6 +230,8 @@ class FakeSlack:
                 call.error = "invalid_auth"
                 return web.json_response({"ok": False, "error": "invalid_auth"})
             handler = getattr(self, "_m_" + method.replace(".", "_"), None)
+            if method in STREAM_METHODS:
+                handler = partial(self.streaming.handle, method)
             if handler is None:
                 call.error = "unknown_method"
                 return web.json_response({"ok": False, "error": "unknown_method"})
@@ -250,6 +258,12 @@ class FakeSlack:
         if len(str(args.get("text") or "")) > MAX_TEXT:
             return {"ok": False, "error": "msg_too_long"}
         return None
+
+    def _add_streamed(self, channel: str, ts: str, thread_ts: str, text: str,
+                      blocks: list[dict[str, Any]]) -> None:
+        message = SlackMessage(channel=channel, ts=ts, text=text, blocks=blocks, thread_ts=thread_ts)
+        message.history.append({"text": text, "blocks": blocks})
+        self.messages[(channel, ts)] = message
 
     def _m_auth_test(self, args: dict[str, Any]) -> dict[str, Any]:
         return {"ok": True, "url": f"{self.base}/", "team": "Test Team", "user": "replycrew",
