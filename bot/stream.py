@@ -7,8 +7,8 @@ details saying where its result came from and how long it took; the profile task
 company website it read as a source. The stream stops with the draft and its buttons as blocks.
 
 Cost per draft: chat.startStream (all three tasks pending), one chat.appendStream per batch of
-changes that piled up while the previous append was in flight, and chat.stopStream carrying every
-task's final state and the draft. No chat.update at all — the Tier 3 method a busy workspace runs
+changes that piled up while the previous append was in flight (none once every step has ended),
+and chat.stopStream carrying every task's final state and the draft. No chat.update at all — the Tier 3 method a busy workspace runs
 out of first; the stream methods are Tier 4.
 """
 
@@ -127,6 +127,8 @@ class StreamProgress:
         try:
             await self._opened.wait()
             while self._dirty and not self._finished:
+                if all(task.status in ("complete", "error") for task in self._tasks.values()):
+                    return  # the run is over: chat.stopStream carries these with the draft
                 names, self._dirty = self._dirty, []
                 assert self._stream is not None
                 try:
