@@ -8,8 +8,8 @@ company website it read as a source. The stream stops with the draft and its but
 
 Cost per draft: chat.startStream (all three tasks pending), one chat.appendStream per batch of
 changes that piled up while the previous append was in flight (none once every step has ended),
-and chat.stopStream carrying every task's final state and the draft. No chat.update at all — the Tier 3 method a busy workspace runs
-out of first; the stream methods are Tier 4.
+and chat.stopStream carrying every task's final state and the draft. No chat.update at all — the
+Tier 3 method a busy workspace runs out of first; the stream methods are Tier 4.
 """
 
 from __future__ import annotations
