@@ -21,7 +21,8 @@ from __future__ import annotations
 import logging
 from typing import Literal
 
-from slack_sdk.errors import SlackApiError
+import aiohttp
+from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import agent_messages as words
@@ -39,9 +40,10 @@ REMEMBER_S = 24 * 3600  # an admin who grants the scope or changes the policy ge
 # Errors meaning the bot cannot post in this conversation at all (the edited message fails too).
 CANNOT_POST = {"not_in_channel", "channel_not_found", "is_archived", "restricted_action",
                "restricted_action_read_only_channel", "restricted_action_thread_locked", "ekm_access_denied"}
-# Faults of the moment: fall back for this draft, try streaming again next time.
+# Faults of the moment, or of this one request: fall back for this draft, try streaming next time.
 _PASSING = {"ratelimited", "rate_limited", "service_unavailable", "fatal_error", "request_timeout",
-            "internal_error", "connection"}
+            "internal_error", "connection", "missing_recipient_team_id", "missing_recipient_user_id",
+            "invalid_arguments", "invalid_chunks", "msg_too_long"}
 Delivery = Literal["stream", "message"]
 
 
@@ -85,6 +87,8 @@ class DraftProgress:
         self._extra_calls = 0
         self._stream: StreamProgress | None = None
         self._message: ProgressMessage | None = None
+        # A channel stream needs its recipient (Slack: "Required when streaming to channels").
+        stream = stream and bool(user_id or channel.startswith("D"))
         if stream and not ts:
             self._stream = self._new_stream(thread_ts) if thread_ts else None
             self._want_anchor = thread_ts is None
@@ -123,18 +127,14 @@ class DraftProgress:
     async def open(self) -> str:
         """Open the stream (posting its anchor first when needed), or the message; returns the draft's ts."""
         if self._want_anchor:
-            if not self.user_id and not self.channel.startswith("D"):
-                # A channel stream needs its recipient; without one there is nothing to stream to.
-                self._message = self._new_message(ts=None, thread_ts=None)
-            else:
-                anchor = await self.client.chat_postMessage(
-                    channel=self.channel, text=words.anchor_text(self.user_id), unfurl_links=False,
-                    unfurl_media=False)
-                self._extra_calls += 1
-                self.anchor_ts = str(anchor["ts"])
-                self.channel = str(anchor.get("channel") or self.channel)
-                self.thread_ts = self.anchor_ts
-                self._stream = self._new_stream(self.anchor_ts)
+            anchor = await self.client.chat_postMessage(
+                channel=self.channel, text=words.anchor_text(self.user_id), unfurl_links=False,
+                unfurl_media=False)
+            self._extra_calls += 1
+            self.anchor_ts = str(anchor["ts"])
+            self.channel = str(anchor.get("channel") or self.channel)
+            self.thread_ts = self.anchor_ts
+            self._stream = self._new_stream(self.anchor_ts)
         if self._message is None and self._stream is not None:
             for event in self._events:
                 self._stream.on_event(event)
@@ -146,6 +146,10 @@ class DraftProgress:
                     self._stream.abandon()
                     raise
                 await self._fall_back(error)
+            except (OSError, TimeoutError, aiohttp.ClientError, SlackClientError) as exc:
+                # The connection broke, or the SDK gave up: this draft only.
+                log.warning("chat.startStream did not answer: %r", exc)
+                await self._fall_back("connection")
         assert self._message is not None
         return await self._message.open()
 
