@@ -7,9 +7,12 @@ from pathlib import Path
 
 from bot import agent_messages as words
 from bot.messages import STEP_LABELS
+from bot.thread_context import StoreThreadContext
 from engine.models import Draft, DraftRequest, ProspectProfile, Source, ThreadAnalysis
 from engine.steps.offline import OfflineReply
 from tests.agent_helpers import DM_CHANNEL, AgentThread, buttons_of
+from tests.batch_slack_helpers import batch_harness, results_rows
+from tests.conftest import SAMPLES
 from tests.slack_helpers import offline_engine, slack_harness
 
 THREAD = (
@@ -177,3 +180,37 @@ async def test_feedback_buttons_are_kept_on_the_draft(data_dir: Path) -> None:
         record = await slack.runtime.drafts.load(slack.team_id, draft_id)
         assert record is not None and record.feedback == {slack.user_id: "bad"}
         assert slack.fake.responses[-1]["text"] == words.FEEDBACK_THANKS
+
+
+async def test_a_csv_shared_in_the_thread_runs_as_a_batch_there(data_dir: Path) -> None:
+    async with batch_harness(data_dir, slack_streaming=True) as slack:
+        agent = AgentThread(slack)
+        await agent.open()
+        info = slack.fake.add_file("leads.csv", (SAMPLES / "batch.csv").read_bytes(), channel=DM_CHANNEL,
+                                   ts=agent.thread_ts)
+        await agent.say("", files=[info])
+        await slack.settle()
+        # The batch's progress stays an edited message in the thread; the results come back there.
+        progress = [m for m in slack.fake.messages_in(DM_CHANNEL, thread_ts=agent.thread_ts)
+                    if m.updates > 0]
+        assert progress, "the batch progress message was not edited in the thread"
+        [done] = slack.fake.calls_to("files.completeUploadExternal")
+        assert (done.args["channel_id"], done.args["thread_ts"]) == (DM_CHANNEL, agent.thread_ts)
+        assert len(results_rows(slack)) == 41  # header + the sample's 40 rows
+        assert not agent.streams()
+
+
+async def test_a_context_change_is_kept_in_our_store_without_slack_calls(data_dir: Path) -> None:
+    async with slack_harness(data_dir, slack_streaming=True) as slack:
+        agent = AgentThread(slack)
+        await agent.open()
+        await slack.settle()
+        before = len(slack.fake.calls)
+        await slack.event({"type": "assistant_thread_context_changed", "assistant_thread": {
+            "user_id": slack.user_id, "channel_id": DM_CHANNEL, "thread_ts": agent.thread_ts,
+            "context": {"channel_id": "C0OTHER", "team_id": slack.team_id, "enterprise_id": None}},
+            "event_ts": "1.0"})
+        await slack.settle()
+        assert slack.fake.calls[before:] == []  # Bolt's default store would chat.update + conversations.replies
+        stored = await StoreThreadContext(slack.engine.store).find(channel_id=DM_CHANNEL, thread_ts=agent.thread_ts)
+        assert stored is not None and stored.channel_id == "C0OTHER"
