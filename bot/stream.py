@@ -6,9 +6,10 @@ opens `pending`, turns `in_progress` when the step starts and ends `complete` (o
 details saying where its result came from and how long it took; the profile task lists the
 company website it read as a source. The stream stops with the draft and its buttons as blocks.
 
-Cost per draft: chat.startStream (all three tasks pending), one chat.appendStream per batch of
-changes that piled up while the previous append was in flight (none once every step has ended),
-and chat.stopStream carrying every task's final state and the draft. No chat.update at all — the
+Cost per draft: chat.startStream (all three tasks pending), at most one chat.appendStream per
+`interval_s` carrying whatever changed meanwhile (none once every step has ended: the stop carries
+it), and chat.stopStream with every task's final state and the draft. appendStream is Tier 4 ("100+
+per minute" per workspace), so appends are paced like the edits of bot/editor.py. No chat.update at all — the
 Tier 3 method a busy workspace runs out of first; the stream methods are Tier 4.
 """
 
@@ -16,6 +17,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
+from collections.abc import Callable
 from typing import Any
 
 from slack_sdk.models.messages.chunk import TaskUpdateChunk
@@ -62,13 +65,18 @@ class StreamProgress:
 
     def __init__(self, client: AsyncWebClient, *, channel: str, thread_ts: str, request: DraftRequest,
                  recipient_team_id: str | None = None, recipient_user_id: str | None = None,
-                 draft_id: str | None = None) -> None:
+                 draft_id: str | None = None, interval_s: float = 1.0,
+                 clock: Callable[[], float] = time.monotonic) -> None:
         self.client = client
         self.channel = channel
         self.thread_ts = thread_ts
         self.recipient_team_id = recipient_team_id
         self.recipient_user_id = recipient_user_id
         self.draft_id = draft_id
+        self.interval_s = interval_s
+        self._clock = clock
+        self._last_write = 0.0
+        self._writing = False
         self.calls = 0  # Web API calls made for this stream
         self.edits = 0  # chat.update calls among them: none, by construction
         self._website = request.prospect_company_website
@@ -99,6 +107,7 @@ class StreamProgress:
         await self._stream.append(chunks=list(self._tasks.values()))
         self.calls += 1
         assert self._stream.ts is not None, "chat.startStream answered without a ts"
+        self._last_write = self._clock()
         self._opened.set()
         return self._stream.ts
 
@@ -127,15 +136,23 @@ class StreamProgress:
         try:
             await self._opened.wait()
             while self._dirty and not self._finished:
+                delay = self._last_write + self.interval_s - self._clock()
+                if delay > 0:
+                    await asyncio.sleep(delay)  # finish() cancels this wait: stop carries the state
+                    continue
                 if all(task.status in ("complete", "error") for task in self._tasks.values()):
                     return  # the run is over: chat.stopStream carries these with the draft
                 names, self._dirty = self._dirty, []
                 assert self._stream is not None
+                self._writing = True
                 try:
                     await self._stream.append(chunks=[self._tasks[name] for name in names])
                     self.calls += 1
                 except Exception:  # a lost progress append must not sink the draft; stop carries all
                     log.warning("stream append failed (%s/%s)", self.channel, self.ts, exc_info=True)
+                finally:
+                    self._writing = False
+                    self._last_write = self._clock()
         finally:
             self._writer = None
 
@@ -150,6 +167,8 @@ class StreamProgress:
         self._finished = True
         writer = self._writer
         if writer is not None:
+            if not self._writing:
+                writer.cancel()  # a waiting append is superseded by the stop
             await asyncio.gather(writer, return_exceptions=True)  # one in flight lands first
         if result is not None:
             by_name = {step.name: step for step in result.steps}

@@ -118,7 +118,7 @@ class DraftProgress:
     def _new_stream(self, thread_ts: str) -> StreamProgress:
         return StreamProgress(self.client, channel=self.channel, thread_ts=thread_ts, request=self.request,
                               recipient_team_id=self.team_id, recipient_user_id=self.user_id,
-                              draft_id=self.draft_id)
+                              draft_id=self.draft_id, interval_s=self.min_interval_s)
 
     def _new_message(self, *, ts: str | None, thread_ts: str | None) -> ProgressMessage:
         return ProgressMessage(self.client, channel=self.channel, thread_ts=thread_ts, ts=ts, header=self.header,
