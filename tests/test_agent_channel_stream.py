@@ -77,7 +77,7 @@ async def test_the_profile_task_lists_the_company_website_it_read(data_dir: Path
 
 async def test_slow_steps_show_in_progress_then_complete(data_dir: Path) -> None:
     engine = offline_engine(data_dir, profile=SlowProfile())
-    async with slack_harness(data_dir, engine=engine, slack_streaming=True) as slack:
+    async with slack_harness(data_dir, engine=engine, slack_streaming=True, min_edit_interval_s=0.0) as slack:
         await slack.command(THREAD)
         await slack.settle()
         [stream] = slack.fake.streaming.streams.values()
@@ -85,9 +85,21 @@ async def test_slow_steps_show_in_progress_then_complete(data_dir: Path) -> None
         # Opened pending (or already in progress, if the step started while the anchor was posted).
         assert statuses[0] in ("pending", "in_progress") and "in_progress" in statuses
         assert statuses[-1] == "complete"
-        # Progress without a single chat.update: appends only, each carrying what changed.
+        # Progress without a single chat.update: appends only, at most one per step event.
         assert not slack.fake.calls_to("chat.update")
-        assert 1 <= len(slack.fake.calls_to("chat.appendStream")) <= 3
+        assert len(slack.fake.calls_to("chat.appendStream")) <= 6
+    await engine.store.close()
+
+
+async def test_appends_are_paced_and_the_stop_carries_the_rest(data_dir: Path) -> None:
+    engine = offline_engine(data_dir, profile=SlowProfile())
+    async with slack_harness(data_dir, engine=engine, slack_streaming=True, min_edit_interval_s=60.0) as slack:
+        await slack.command(THREAD)
+        await slack.settle()
+        [stream] = slack.fake.streaming.streams.values()
+        # Every step ended inside the interval: no append at all, and the stop holds all three.
+        assert not slack.fake.calls_to("chat.appendStream")
+        assert stream.final_status() == {"profile": "complete", "analysis": "complete", "reply": "complete"}
     await engine.store.close()
 
 
