@@ -10,10 +10,11 @@ from typing import Any
 
 import pytest
 
-from engine.steps.facts import extract_facts, scrub
-from engine.steps.heuristics import analyse_text, analyse_thread, last_prospect_message, parse_messages
+from engine.steps.heuristics import analyse_text, analyse_thread
 from engine.steps.intent import classify_intent
-from engine.steps.speakers import body_of, rep_name, signoff_name
+from engine.text.facts import extract_facts
+from engine.text.scrub import scrub_sentence as scrub
+from engine.text.thread import body_of, last_prospect_message, parse_messages, rep_name, signoff_name
 from tests.conftest import SAMPLES
 
 THREADS = [json.loads(line) for line in (SAMPLES / "threads.jsonl").read_text("utf-8").splitlines() if line]

@@ -1,5 +1,8 @@
 """Word lists the semantic-cache guard reads messages with: asks, negation, times, standards.
 
+Greetings, sign-offs, titles and role words come from engine/text (one list each); what is left
+here is the guard's own vocabulary, due to be replaced by a trained verifier (issue 12).
+
 Generic sales-conversation vocabulary, kept in one place so it can be read and extended together.
 Nothing here names a sample thread's people, companies or products.
 """
@@ -8,13 +11,15 @@ from __future__ import annotations
 
 import re
 
+from engine.text.names import greeting_alternation
+from engine.text.thread import SIGNOFF_ALTERNATION
+
 __all__ = [
     "ASK_CUES",
     "BUDGET_NEGATIVE",
     "BUDGET_POSITIVE",
     "CLOSINGS",
     "FLIP_TO_DECLINE",
-    "GENERIC_ACRONYMS",
     "GREETING",
     "META_COUNT_NOUNS",
     "NEGATORS",
@@ -22,7 +27,6 @@ __all__ = [
     "PAST_REFERENCE",
     "POST_NEGATORS",
     "ROLE_FAMILIES",
-    "ROLE_WORDS",
     "STANDARDS",
     "TIMEZONES",
     "WORD_NUMBERS",
@@ -132,43 +136,8 @@ TIMEZONES = frozenset({
     "AEST", "AEDT", "JST", "SGT", "WAT", "EAT", "SAST",
 })
 
-# Acronyms for roles and product categories: who is involved or what kind of tool, which the
-# embedding already weighs; vendor and region acronyms (SAP, AWS, EU, US) stay significant.
-GENERIC_ACRONYMS = frozenset({
-    "CEO", "CFO", "CTO", "CIO", "CISO", "CHRO", "COO", "CMO", "CRO", "CPO", "CDO", "DPO", "VP", "SVP",
-    "EVP", "HR", "IT", "PM", "SE", "AE", "SDR", "BDR", "OPS", "GM", "MD", "RSSI",
-    "POS", "KDS", "ERP", "CRM", "HRIS", "LMS", "CLM", "CI", "CD", "API", "SAAS", "FNOL", "DTC", "PO", "NDA",
-    "ROI", "KPI", "B2B", "B2C", "FAQ", "ASAP", "FYI", "OK", "PS", "RN", "TBH", "PLS", "IMO", "BTW", "ETA",
-    "AM", "TLDR", "DM", "QA", "SLA", "SSO", "MFA", "DPA", "RFP", "RFI", "MSA", "SOW", "UI", "UX",
-    "LOL", "THX", "PDF", "CSV", "IMHO", "AFAIK", "EOD", "EOW", "OOO", "SOA", "TCO", "PR", "L&D", "R&D",
-    "SME", "SMB", "KYC", "MVP", "Q&A", "USD", "EUR", "GBP", "POC",
-})
-
-# Capitalised words that are titles, departments or politeness, not things the answer depends on.
-ROLE_WORDS = frozenset({
-    "head", "director", "manager", "lead", "officer", "chief", "president", "vice", "partner", "managing",
-    "senior", "junior", "staff", "principal", "operations", "ops", "legal", "finance", "financial",
-    "fleet", "marketing", "sales", "engineering", "procurement", "purchasing", "people", "human",
-    "resources", "learning", "development", "training", "security", "compliance", "risk", "claims",
-    "product", "platform", "growth", "transport", "logistics", "business", "group", "team", "board",
-    "counsel", "founder", "owner", "executive", "account", "customer", "success", "support", "data",
-    "protection", "information", "technology", "analyst", "engineer", "architect", "admin",
-    "administrator", "coordinator", "specialist", "consultant", "associate", "assistant", "intern",
-    "innovation", "strategy", "revenue", "accounting", "controller", "treasurer", "secretary",
-    "statement", "applicability", "type", "mr", "mrs", "ms", "dr", "sir", "madam", "dear", "hi",
-    "hello", "hey", "thanks", "thank", "regards", "best", "cheers", "please", "yes", "no", "ok",
-    "okay", "sure", "sorry", "great", "good", "out", "office", "auto", "reply", "automatic", "re",
-    "fw", "fwd", "subject", "series", "round", "ii", "iii", "iv", "mobile", "email", "phone", "tel",
-})
-
-GREETING = re.compile(
-    r"^\s*(hi|hello|hey|dear|hola|ciao|hei|kia ora|dobr[ýy] den|ol[áa]|bonjour|hallo|good (morning|afternoon|"
-    r"evening)|greetings|yo)\b[^,\n!:—–.]{0,40}[,!:—–.]?\s*", re.IGNORECASE)
-CLOSINGS = re.compile(
-    r"^\s*(best|best regards|kind regards|warm regards|regards|thanks|thank you|many thanks|thanks again"
-    r"|cheers|sincerely|yours|ngā mihi|nga mihi|grazie|merci|obrigad[ao]|gracias|groet(en)?|saludos|br"
-    r"|thx|talk soon|all the best|best wishes|take care|--|—)[,!.]?(\s+[A-Z][\w'’.\-]*){0,4}\s*$",
-    re.IGNORECASE)
+GREETING = re.compile(rf"^\s*({greeting_alternation()})\b[^,\n!:—–.]{{0,40}}[,!:—–.]?\s*", re.IGNORECASE)
+CLOSINGS = re.compile(rf"^\s*({SIGNOFF_ALTERNATION}|--|—)[,!.]?(\s+[A-Z][\w'’.\-]*){{0,4}}\s*$", re.IGNORECASE)
 
 WORD_NUMBERS = {
     "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10,

@@ -10,18 +10,16 @@ from __future__ import annotations
 
 import hashlib
 import re
-import unicodedata
 from dataclasses import dataclass
 
 from engine.cache import lexicon as lx
-from engine.steps import heuristics
+from engine.text.names import COMMON_ACRONYMS, ROLE_WORDS
+from engine.text.patterns import EMAIL, PHONE, URL
+from engine.text.patterns import fold as _fold
+from engine.text.thread import is_quote_line, latest_turn, parse_messages
 
 __all__ = ["Signature", "clean_message", "signature"]
 
-_EMAIL = re.compile(r"[\w.+\-]+@[\w\-]+(\.[\w\-]+)+")
-_URL = re.compile(r"\bhttps?://\S+|\bwww\.\S+", re.IGNORECASE)
-_PHONE = re.compile(r"(?<![\w$])\+?\d[\d ()\-]{7,}\d(?!\w)")
-_QUOTE_HEADER = re.compile(r"^\s*(on .{3,80} wrote:?|-{2,} ?original message ?-{2,}|from: .+)\s*$", re.I)
 _SENT_FROM = re.compile(r"^\s*sent from (my|outlook|mail)\b", re.IGNORECASE)
 _ENUMERATOR = re.compile(r"(^|\s)\(?\d\)\s|^\s*\d[.)]\s", re.MULTILINE)
 _TOKEN = re.compile(r"[^\W\d_][\w&'’/\-]*[\w]|[^\W\d_]|\$?\d[\d,.]*\d|\$?\d|[.,!?;:—–()\n]")
@@ -76,30 +74,21 @@ class CleanMessage:
     context: str           # the rep's message just before it (what a bare "yes please" answers)
 
 
-def _fold(word: str) -> str:
-    decomposed = unicodedata.normalize("NFKD", word.casefold())
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).replace("’", "'")
-
-
 def _h(word: str) -> str:
     return hashlib.blake2b(_fold(word).encode(), digest_size=4).hexdigest()
 
 
 def clean_message(thread: str) -> CleanMessage:
     """The latest prospect message of a pasted thread, cleaned for embedding and comparison."""
-    messages = heuristics.parse_messages(thread)
+    messages = parse_messages(thread)
     names: set[str] = set()
     for message in messages:
         names.update(_fold(w) for w in re.findall(r"[^\W\d_]+", message.speaker) if w.lower() != "rep")
-    index = max((i for i, m in enumerate(messages) if not m.is_rep), default=-1)
-    if index < 0:
-        body, context = thread, ""
-    else:
-        body = messages[index].text
-        context = next((m.text for m in reversed(messages[:index]) if m.is_rep), "")
+    turn = latest_turn(messages)
+    body, context = (turn.message.text, turn.context) if turn else (thread, "")
     lines: list[str] = []
     for number, line in enumerate(body.splitlines()):
-        if line.lstrip().startswith(">") or _QUOTE_HEADER.match(line) or _SENT_FROM.match(line):
+        if is_quote_line(line) or _SENT_FROM.match(line):
             break
         if number > 0 and lines and (lx.CLOSINGS.match(line) or _only_names(line, names)):
             break  # a sign-off or the sender's name alone: what follows is the signature
@@ -109,11 +98,11 @@ def clean_message(thread: str) -> CleanMessage:
     if greeting:
         names.update(_fold(w) for w in re.findall(r"[^\W\d_]+", greeting.group(0))[1:])
         text = text[greeting.end():]
-    for address in _EMAIL.finditer(text):
+    for address in EMAIL.finditer(text):
         names.update(_fold(w) for w in re.split(r"[._\-+@]", address.group(0).split("@")[0]) if len(w) > 1)
-    text = _EMAIL.sub(" emailaddr ", text)
-    text = _URL.sub(" link ", text)
-    text = _PHONE.sub(" ", text)
+    text = EMAIL.sub(" emailaddr ", text)
+    text = URL.sub(" link ", text)
+    text = PHONE.sub(" ", text)
     return CleanMessage(text=text.strip(), names=frozenset(names), context=context)
 
 
@@ -272,7 +261,7 @@ def _entities(text: str, names: frozenset[str]) -> set[str]:
             continue
         plain = token[:-1] if token[:-1].isupper() and token.endswith("s") else token
         folded = _fold(plain)
-        if not plain[0].isupper() or plain.upper() in lx.GENERIC_ACRONYMS or folded in lx.ROLE_WORDS \
+        if not plain[0].isupper() or plain.upper() in COMMON_ACRONYMS or folded in ROLE_WORDS \
                 or folded in _WEEKDAYS or folded in _MONTHS or plain == "I" or folded.startswith("i'") \
                 or folded == "emailaddr":
             close()

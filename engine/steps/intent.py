@@ -13,8 +13,8 @@ import re
 from dataclasses import dataclass
 
 from engine.models import Intent
-from engine.steps.facts import COMPETITORS, find_terms
-from engine.steps.negation import live
+from engine.text.facts import COMPETITORS, find_terms
+from engine.text.negation import live
 
 __all__ = ["IntentMatch", "classify_intent"]
 

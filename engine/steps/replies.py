@@ -7,9 +7,9 @@ import string
 from collections.abc import Sequence
 
 from engine.models import Draft, DraftRequest, ProspectProfile, ThreadAnalysis
-from engine.steps.facts import fact_kind
-from engine.steps.speakers import body_of, last_prospect_message, rep_name
 from engine.steps.wording import REPLIES, SUBJECTS
+from engine.text.facts import fact_kind
+from engine.text.thread import body_of, last_prospect_message, rep_name
 
 __all__ = ["plain_reply", "reply_slots"]
 

@@ -10,14 +10,16 @@ import functools
 import re
 from collections.abc import Iterable
 
+from engine.text.patterns import EMAIL, URL
+
 __all__ = [
     "COMPETITORS",
     "INTEGRATIONS",
+    "KEEP_CAPITALISED",
     "STANDARDS",
     "extract_facts",
     "fact_kind",
     "find_terms",
-    "scrub",
     "timeframes",
 ]
 
@@ -95,9 +97,6 @@ _MONEY = re.compile(r"[$€£]\s?\d[\d,.]*\s?(?:k|m|bn)?\b(?:\s?(?:/|per|a)\s?(?
                     r"user|vehicle))?", re.IGNORECASE)
 _PERCENT = re.compile(r"\b\d+(?:[.,]\d+)?\s?(?:–|-)?\s?\d*\s?%")
 _SERIES = re.compile(r"\bseries [a-e]\b", re.IGNORECASE)
-_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
-_URL = re.compile(r"\bhttps?://\S+|\bwww\.\S+", re.IGNORECASE)
-_PHONE = re.compile(r"\+?\d[\d\s().-]{7,}\d")
 
 
 # Terms that are also plain words or acronyms ("it", "teams", "square") count only as written.
@@ -155,7 +154,7 @@ def _dedupe(facts: Iterable[str]) -> list[str]:
 
 def extract_facts(text: str, *, limit: int = 12) -> list[str]:
     """Numbers, quantities, money, timeframes, competitors, standards, integrations and asks."""
-    text = _EMAIL.sub(" ", _URL.sub(" ", text))
+    text = EMAIL.sub(" ", URL.sub(" ", text))
     facts: list[str] = []
     facts += [m.group(0) for m in _RANGE_QUANTITY.finditer(text)]
     facts += [m.group(0) for m in _QUANTITY.finditer(text)]
@@ -172,7 +171,7 @@ def extract_facts(text: str, *, limit: int = 12) -> list[str]:
     return _dedupe(_normalise(fact) for fact in facts)[:limit]
 
 
-_KEEP_CAPITALISED = {
+KEEP_CAPITALISED = {
     word.lower()
     for phrase in (*COMPETITORS, *INTEGRATIONS, *STANDARDS, *_ROLES, *_TOPICS)
     for word in phrase.split()
@@ -180,30 +179,6 @@ _KEEP_CAPITALISED = {
      "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "january", "february",
      "march", "april", "may", "june", "july", "august", "september", "october", "november", "december",
      "q1", "q2", "q3", "q4", "series", "type", "ii", "cet", "ist", "est", "pst", "utc", "gmt", "ok"}
-
-
-def scrub(sentence: str, names: Iterable[str]) -> str | None:
-    """The sentence without names, e-mail addresses, URLs or phone numbers; None if little is left.
-
-    Known names are removed; any other capitalised word inside the sentence that is not a known
-    term (a product, standard, weekday, role) may be a person or company, so it is removed too.
-    """
-    text = _PHONE.sub(" ", _EMAIL.sub(" ", _URL.sub(" ", sentence)))
-    if names:
-        alternation = "|".join(re.escape(name) for name in sorted(names, key=len, reverse=True))
-        text = re.sub(rf"(?<!\w)(?:{alternation})(?:'s|’s)?(?!\w)", " ", text)
-    words = text.split()
-    kept = []
-    for index, word in enumerate(words):
-        bare = re.sub(r"^[^\w]+|[^\w]+$", "", word)
-        previous = words[index - 1] if index else ""
-        starts_sentence = not previous or previous.endswith((".", "?", "!", ":", "—")) or not previous.isascii()
-        if (bare and bare[0].isupper() and not starts_sentence and not bare.isupper()
-                and bare.lower().removesuffix("'s") not in _KEEP_CAPITALISED):
-            continue
-        kept.append(word)
-    cleaned = re.sub(r"\s+([,.?!;:])", r"\1", " ".join(kept)).strip(" ,;:—-")
-    return cleaned if len(cleaned.split()) >= 3 else None
 
 
 def fact_kind(fact: str) -> str:
