@@ -103,8 +103,8 @@ def _company_from_signature(lines: list[str], speaker: str) -> str:
     for line in lines:
         if re.search(r"@|\+\d|\d{3}|sent from|confidential|https?:", line, re.I) or SIGNOFF.match(line):
             continue
-        if own & {word.casefold().strip(",.") for word in line.split()}:
-            continue
+        if own & {word.casefold().strip(",.") for word in line.split()} or re.fullmatch(r"(?:[A-Z]\.?\s*)+", line):
+            continue  # the sender's name or initials (`S.`)
         part = line
         if "|" in line:
             part = line.rsplit("|", 1)[-1]

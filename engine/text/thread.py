@@ -169,7 +169,17 @@ def _split_signature(text: str, speaker: str = "") -> tuple[list[str], list[str]
         # `Best, Sam` on one line.
         if index > 0 and re.match(r"^(best|thanks|cheers|regards),\s+\S+$", stripped, re.IGNORECASE):
             return lines[:index], lines[index:]
+        # Near the end, the sender's name (`Lan N.`) or name and title (`Lan Nguyen | Head of Ops`).
+        if index > 0 and index >= len(lines) - 4 and speaker and _opens_signature(stripped, speaker):
+            return lines[:index], lines[index:]
     return lines, []
+
+
+def _opens_signature(line: str, speaker: str) -> bool:
+    if _is_name_line(line, speaker):
+        return True
+    first = re.escape(speaker.split()[0])
+    return len(line) <= 60 and re.match(rf"^{first}\b[^.?!]*\s[|,/–—-]\s", line, re.IGNORECASE) is not None
 
 
 def split_signature(message: Message) -> tuple[str, list[str]]:
