@@ -211,7 +211,9 @@ def signoff_name(message: Message) -> str | None:
     _, tail = _split_signature(message.text, message.speaker)
     tokens = message.speaker.split()
     candidates = tail[1:3] if tail and SIGNOFF.match(tail[0].strip()) else []
-    if tail and not candidates:
+    if tail and not candidates and _is_name_line(tail[0], message.speaker):
+        candidates = tail[:1]  # the name alone opens the signature (`Lan`)
+    elif tail and not candidates:
         same_line = re.match(r"^\w+,\s+(.+)$", tail[0].strip())
         candidates = [same_line.group(1)] if same_line else []
     if not tail:  # no sign-off phrase: a bare name on the last line (`Lan`)
