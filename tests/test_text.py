@@ -10,7 +10,7 @@ import re
 
 import pytest
 
-from engine.cache.signature import clean_message
+from engine.cache.signature import clean_message, signature
 from engine.guard import GuardContext
 from engine.models import DraftRequest, ThreadAnalysis
 from engine.steps.heuristics import analyse_thread
@@ -19,6 +19,7 @@ from engine.text.facts import extract_facts
 from engine.text.names import first_name, is_title
 from engine.text.scrub import scrub_analysis
 from engine.text.scrub import scrub_sentence as scrub
+from engine.text.standards import find_standards
 from engine.text.thread import (
     body_of,
     last_prospect_message,
@@ -176,3 +177,17 @@ def test_one_scrub_names_roles_and_sweeps_the_rest() -> None:
     assert clean.summary == "the prospect of their company asks the rep for pricing ([email], [phone])."
     assert clean.key_facts == ["the prospect's fleet: 40 vans", "their company uses Samsara"]
     assert scrub_analysis(clean, thread=thread) == clean  # a second pass changes nothing
+
+
+@pytest.mark.parametrize("written", ["SOC 2 Type II", "soc2 type 2", "SOC2 Type II"])
+def test_a_standard_reads_the_same_everywhere(written: str) -> None:
+    # Three lists disagreed: the facts knew "SOC2" but not "soc2 type 2", template variables only
+    # the exact capitals, the cache guard its own keys. One table in engine/text/standards.py.
+    thread = f"Rep (Sam): Hi?\nAna Souza: Can you send your {written} report before Friday?"
+    assert "SOC 2 Type II" in analyse_thread(thread).key_facts
+    assert extract_variables(DraftRequest(conversation_thread=thread))["standard"] == "SOC 2 Type II"
+    assert signature(thread).standards == frozenset({"soc2-type2"})
+
+
+def test_dora_the_regulation_is_not_dora_the_person() -> None:
+    assert [standard.key for standard, _ in find_standards("Does DORA apply? Dora from legal asks.")] == ["dora"]

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 
 from engine.text.names import greeting_alternation
+from engine.text.standards import STANDARDS as _STANDARDS
 from engine.text.thread import SIGNOFF_ALTERNATION
 
 __all__ = [
@@ -98,38 +99,9 @@ BUDGET_POSITIVE = re.compile(
     r"|\bwithin (what|our|my) (budget|i can spend|we can spend)\b|\bwithin what\b|\bcan afford\b"
     r"|\bprice isn'?t the issue\b", re.IGNORECASE)
 
-# Compliance standards: the same question about a different standard has a different answer.
-STANDARDS: list[tuple[str, re.Pattern[str]]] = [
-    ("soc1", re.compile(r"\bsoc ?1\b", _I)),
-    ("soc2-type2", re.compile(r"\bsoc ?2\s*type\s*(ii|2)\b", _I)),
-    ("soc2-type1", re.compile(r"\bsoc ?2\s*type\s*(i|1)\b", _I)),
-    ("soc2", re.compile(r"\bsoc ?2\b", _I)),
-    ("soc3", re.compile(r"\bsoc ?3\b", _I)),
-    ("iso27001", re.compile(r"\biso(/iec)? ?27001\b", _I)),
-    ("iso27701", re.compile(r"\biso(/iec)? ?27701\b", _I)),
-    ("iso27017", re.compile(r"\biso(/iec)? ?27017\b", _I)),
-    ("iso27018", re.compile(r"\biso(/iec)? ?27018\b", _I)),
-    ("iso9001", re.compile(r"\biso ?9001\b", _I)),
-    ("iso42001", re.compile(r"\biso(/iec)? ?42001\b", _I)),
-    ("hipaa", re.compile(r"\bhipaa\b", _I)),
-    ("hitrust", re.compile(r"\bhitrust\b", _I)),
-    ("gdpr", re.compile(r"\bgdpr\b", _I)),
-    ("ccpa", re.compile(r"\bccpa\b", _I)),
-    ("pci-dss", re.compile(r"\bpci(\s*-?\s*dss)?\b", _I)),
-    ("fedramp-high", re.compile(r"\bfedramp high\b", _I)),
-    ("fedramp-moderate", re.compile(r"\bfedramp moderate\b", _I)),
-    ("fedramp", re.compile(r"\bfedramp\b", _I)),
-    ("sox", re.compile(r"\bsox\b", _I)),
-    ("nist", re.compile(r"\bnist\b(\s*(800-\d+|csf))?", _I)),
-    ("csa-star", re.compile(r"\bcsa star\b", _I)),
-    ("cyber-essentials", re.compile(r"\bcyber essentials( plus)?\b", _I)),
-    ("dora", re.compile(r"\bDORA\b")),
-    ("nis2", re.compile(r"\bnis ?2\b", _I)),
-    ("tisax", re.compile(r"\btisax\b", _I)),
-    ("ferpa", re.compile(r"\bferpa\b", _I)),
-    ("glba", re.compile(r"\bglba\b", _I)),
-    ("wcag", re.compile(r"\bwcag\b", _I)),
-]
+# Compliance standards (engine/text/standards.py): the same question about a different standard
+# has a different answer.
+STANDARDS: list[tuple[str, re.Pattern[str]]] = [(standard.key, standard.pattern) for standard in _STANDARDS]
 
 TIMEZONES = frozenset({
     "CET", "CEST", "IST", "PST", "PDT", "PT", "EST", "EDT", "ET", "CST", "CDT", "GMT", "UTC", "BST",

@@ -1,5 +1,8 @@
 """Intent rules for a prospect's latest message, with negation: "no need for a demo" is not a demo ask.
 
+The message, its negation scope, tool names and standards are read by engine/text; the rules that
+map them to an intent live here.
+
 Rules are tried in priority order; the first intent with a live cue wins. A cue is live unless a
 negator ("no need for", "don't", "already", "rather than") precedes it in the same clause, or a
 dismissal ("isn't the issue") follows it. Some intents also need a second signal:
@@ -15,6 +18,7 @@ from dataclasses import dataclass
 from engine.models import Intent
 from engine.text.facts import COMPETITORS, find_terms
 from engine.text.negation import live
+from engine.text.standards import ANY_STANDARD
 
 __all__ = ["IntentMatch", "classify_intent"]
 
@@ -74,7 +78,8 @@ _USAGE = _rx(r"\b(?:we|we'?re|we are|we'?ve|our team|the team)\b[^.]{0,25}\b(?:u
              r"standardi[sz]ed on|switched to|moved to|signed with|went with|chose|have)\b")
 _PARTNERSHIP = _rx(r"partner(?:ship)? program(?:me)?|partner programs?|reseller|resell|referral partner(?:ship)?|"
                    r"partnership|partner with you|white[- ]label|affiliate program|channel partner")
-_SECURITY = _rx(r"soc ?2|iso ?27001|iso 27701|hipaa|gdpr|ccpa|pci|fedramp|hitrust|nist|\bdpa\b|data processing "
+# Any standard of engine/text/standards.py, or a security document or review.
+_SECURITY = _rx(ANY_STANDARD.pattern + r"|\bdpa\b|data processing "
                 r"agreement|pen(?:etration)? ?test|encrypt\w*|data cent(?:re|er)s?|data residency|security "
                 r"(?:review|questionnaire|pack|assessment|documentation)|vendor[- ]risk|statement of applicability|"
                 r"\bsso\b|\bsaml\b|sub-?processors")

@@ -12,6 +12,7 @@ import re
 from urllib.parse import urlsplit
 
 from engine.models import DraftRequest, ProspectProfile, ThreadAnalysis
+from engine.text.facts import SECURITY_DOCUMENTS, standards_in
 from engine.text.names import NAME_WORD, NOT_NAMES, PARTICLES, greeting_alternation, is_title, name_from_slug
 from engine.text.thread import SIGNOFF, latest_turn, parse_messages, split_signature
 
@@ -160,8 +161,6 @@ _ROUND = re.compile(r"\bSeries [A-H]\b|\b(?:pre-)?seed round\b", re.I)
 _AMOUNT = re.compile(r"[$€£]\s?\d+(?:[.,]\d+)?\s?(?:M|B|bn|million|billion)\b")
 _GROWTH = re.compile(r"\b(?:doubling|tripling|growing|scaling|expanding|hiring|opening|launching|adding|going from|"
                      r"rolling out)\b[^.;!?\n—–:()]{3,70}", re.I)
-_STANDARDS = re.compile(r"SOC ?2(?: Type (?:II|2|I|1))?|ISO ?2700[12]|GDPR|HIPAA|FedRAMP(?: (?:Moderate|High|Low))?|"
-                        r"PCI[ -]DSS|CCPA|penetration test|pen ?test|encryption at rest(?: and in transit)?|DPA\b")
 _PRODUCT = r"[A-Z0-9][\w/+&\-]*(?:\.[\w]+)*"
 _TOOL = re.compile(r"\b(?:integrat\w*|connect\w*|sync\w*|hook\w*|plug\w*|works?)(?: natively)? (?:with|to|into|in) "
                    rf"(?:our |your |the )?(?P<tool>{_PRODUCT}(?: (?:{_PRODUCT}|\+|&|and)){{0,4}})")
@@ -228,7 +227,7 @@ def _question(body: str) -> str:
 
 
 def _standards(text: str) -> str:
-    found = list(dict.fromkeys(m.group(0) for m in _STANDARDS.finditer(text)))[:3]
+    found = standards_in(text, also=SECURITY_DOCUMENTS)[:3]
     return " and ".join([", ".join(found[:-1]), found[-1]] if len(found) > 1 else found)
 
 

@@ -11,15 +11,18 @@ import re
 from collections.abc import Iterable
 
 from engine.text.patterns import EMAIL, URL
+from engine.text.standards import STANDARDS, find_standards
 
 __all__ = [
     "COMPETITORS",
     "INTEGRATIONS",
     "KEEP_CAPITALISED",
-    "STANDARDS",
+    "SECURITY_DOCUMENTS",
+    "SECURITY_TERMS",
     "extract_facts",
     "fact_kind",
     "find_terms",
+    "standards_in",
     "timeframes",
 ]
 
@@ -41,13 +44,16 @@ INTEGRATIONS = (
     "Workday", "BambooHR", "Jira", "GitHub", "GitLab", "Snowflake", "Zapier", "Stripe", "Sage", "Oracle",
     "Dynamics 365", "Outlook", "Gmail", "AWS", "Azure", "Google Cloud",
 )
-STANDARDS = (
-    "SOC 2 Type II", "SOC 2 Type I", "SOC 2", "SOC2", "ISO 27001", "ISO 27701", "ISO 9001", "HIPAA", "GDPR",
-    "CCPA", "PCI DSS", "PCI", "FedRAMP Moderate", "FedRAMP High", "FedRAMP", "NIST 800-53", "DORA", "NIS2",
-    "Cyber Essentials", "HITRUST", "SSO", "SAML", "DPA", "penetration test", "pen test", "encryption at rest",
-    "encrypted at rest", "in transit", "EU data centres", "EU data centers", "US data centres",
-    "US data centers", "data residency", "Statement of Applicability", "security questionnaire",
+# Security asks that are not standards (the standards themselves are in standards.py).
+SECURITY_TERMS = (
+    "SSO", "SAML", "DPA", "penetration test", "pen test", "encryption at rest", "encrypted at rest", "in transit",
+    "EU data centres", "EU data centers", "US data centres", "US data centers", "data residency",
+    "Statement of Applicability", "security questionnaire",
 )
+# Security documents a reply can promise besides a standard's report (`{{ standard }}` in templates).
+SECURITY_DOCUMENTS = ("penetration test", "pen test", "pentest", "encryption at rest and in transit",
+                      "encryption at rest", "DPA")
+_STANDARD_NAMES = frozenset(standard.name for standard in STANDARDS)
 # Things a prospect asks for or talks about, kept verbatim when present.
 _TOPICS = (
     "demo", "walkthrough", "intro", "calendar invite", "free trial", "trial", "proof of concept", "POC",
@@ -122,6 +128,10 @@ def find_terms(text: str, terms: Iterable[str]) -> list[str]:
 
     Case-insensitive ("github actions"), except for acronyms and words that are also plain English.
     """
+    return list(_placed_terms(text, terms))
+
+
+def _placed_terms(text: str, terms: Iterable[str]) -> dict[str, int]:
     matches = [(match.start(), match.end(), canonical.get(match.group(0)) or canonical[match.group(0).lower()])
                for pattern, canonical in _term_patterns(tuple(terms)) for match in pattern.finditer(text)]
     found: dict[str, int] = {}
@@ -130,7 +140,15 @@ def find_terms(text: str, terms: Iterable[str]) -> list[str]:
         if start >= taken_until:
             taken_until = end
             found.setdefault(term, start)
-    return list(found)
+    return found
+
+
+def standards_in(text: str, *, also: Iterable[str] = SECURITY_TERMS) -> list[str]:
+    """Standards (by name, "SOC 2 Type II") and the `also` terms the text mentions, in text order."""
+    placed = _placed_terms(text, also)
+    for standard, match in find_standards(text):
+        placed.setdefault(standard.name, match.start())
+    return sorted(placed, key=lambda term: placed[term])
 
 
 def timeframes(text: str) -> list[str]:
@@ -163,7 +181,7 @@ def extract_facts(text: str, *, limit: int = 12) -> list[str]:
     facts += [m.group(0) for m in _DURATION.finditer(text)]
     facts += timeframes(text)
     facts += [m.group(0).title().replace("Series", "Series") for m in _SERIES.finditer(text)]
-    facts += find_terms(text, STANDARDS)
+    facts += standards_in(text)
     tools = find_terms(text, COMPETITORS + INTEGRATIONS)
     facts += [f"mentions {tool}" for tool in tools]
     facts += find_terms(text, _TOPICS)
@@ -173,7 +191,7 @@ def extract_facts(text: str, *, limit: int = 12) -> list[str]:
 
 KEEP_CAPITALISED = {
     word.lower()
-    for phrase in (*COMPETITORS, *INTEGRATIONS, *STANDARDS, *_ROLES, *_TOPICS)
+    for phrase in (*COMPETITORS, *INTEGRATIONS, *_STANDARD_NAMES, *SECURITY_TERMS, *_ROLES, *_TOPICS)
     for word in phrase.split()
 } | {"i", "i'm", "i'd", "i'll", "i've", "eu", "us", "uk", "pos", "kds", "crm", "erp", "lms", "ci", "api",
      "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "january", "february",
@@ -187,7 +205,7 @@ def fact_kind(fact: str) -> str:
         return "tool"
     if fact.startswith("involves "):
         return "role"
-    if fact in STANDARDS:
+    if fact in _STANDARD_NAMES or fact in SECURITY_TERMS:
         return "standard"
     for kind, pattern in (("duration", _DURATION), ("money", _MONEY), ("quantity", _RANGE_QUANTITY),
                           ("quantity", _QUANTITY), ("time", _TIMEFRAME), ("percent", _PERCENT)):
