@@ -191,3 +191,8 @@ def test_a_standard_reads_the_same_everywhere(written: str) -> None:
 
 def test_dora_the_regulation_is_not_dora_the_person() -> None:
     assert [standard.key for standard, _ in find_standards("Does DORA apply? Dora from legal asks.")] == ["dora"]
+
+
+def test_a_month_is_read_whole() -> None:
+    # The facts' month pattern stopped at "Sept" inside "September" ("early Sept").
+    assert "early September" in extract_facts("Try me again in early September.")

@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass
 
 from engine.cache import lexicon as lx
+from engine.text.dates import MONTHS, WEEKDAYS
 from engine.text.names import COMMON_ACRONYMS, ROLE_WORDS
 from engine.text.patterns import EMAIL, PHONE, URL
 from engine.text.patterns import fold as _fold
@@ -29,13 +30,8 @@ _NUMBER = re.compile(
     r"(?P<mult>k|m|mm|bn|million|billion|thousand)?(?:\+|st|nd|rd|th|am|pm|x|%|s)?(?![\w/])",
     re.IGNORECASE)
 _MULT = {"k": 1e3, "thousand": 1e3, "m": 1e6, "mm": 1e6, "million": 1e6, "bn": 1e9, "billion": 1e9}
-_WEEKDAYS = {"monday": "mon", "mon": "mon", "tuesday": "tue", "tue": "tue", "tues": "tue",
-             "wednesday": "wed", "wed": "wed", "thursday": "thu", "thu": "thu", "thur": "thu",
-             "thurs": "thu", "friday": "fri", "fri": "fri", "saturday": "sat", "sunday": "sun"}
-_MONTHS = {"january": "jan", "jan": "jan", "february": "feb", "feb": "feb", "march": "mar", "mar": "mar",
-           "april": "apr", "apr": "apr", "may": "may", "june": "jun", "jun": "jun", "july": "jul",
-           "jul": "jul", "august": "aug", "aug": "aug", "september": "sep", "sep": "sep", "sept": "sep",
-           "october": "oct", "oct": "oct", "november": "nov", "nov": "nov", "december": "dec", "dec": "dec"}
+_WEEKDAYS = WEEKDAYS
+_MONTHS = MONTHS
 _RELATIVE = re.compile(r"\b(this|next|coming|current|the) (week|month|quarter|year)\b", re.IGNORECASE)
 _PAST = re.compile(r"\b(last|previous|past) (week|month|quarter|year)\b|\b\w+ ago\b|\byesterday\b",
                    re.IGNORECASE)

@@ -12,7 +12,8 @@ import re
 from urllib.parse import urlsplit
 
 from engine.models import DraftRequest, ProspectProfile, ThreadAnalysis
-from engine.text.facts import SECURITY_DOCUMENTS, standards_in
+from engine.text.dates import FULL_MONTH, FULL_WEEKDAY
+from engine.text.facts import SECURITY_DOCUMENTS, UNITS, standards_in
 from engine.text.names import NAME_WORD, NOT_NAMES, PARTICLES, greeting_alternation, is_title, name_from_slug
 from engine.text.thread import SIGNOFF, latest_turn, parse_messages, split_signature
 
@@ -141,8 +142,8 @@ def _company(request: DraftRequest, profile: ProspectProfile | None, signature: 
     return label.capitalize() if label.isalpha() else ""
 
 
-_MONTH = r"(?:January|February|March|April|May|June|July|August|September|October|November|December)"
-_DAY = r"(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day"
+_MONTH = FULL_MONTH
+_DAY = FULL_WEEKDAY
 _DATE = re.compile(
     rf"{_DAY},? \d{{1,2}}(?:st|nd|rd|th)? {_MONTH}|\d{{1,2}}(?:st|nd|rd|th)? {_MONTH}"
     rf"|{_MONTH} \d{{1,2}}(?:st|nd|rd|th)?"
@@ -152,10 +153,8 @@ _DATE = re.compile(
     rf"|{_DAY}(?:,? \d{{1,2}}(?:st|nd|rd|th)? {_MONTH})?(?: (?:morning|afternoon|evening))?"
     rf"|the \d{{1,2}}(?:st|nd|rd|th)\b|\bQ[1-4](?: \d{{4}})?\b"
     rf"|\bin {_MONTH}\b|\bin \d+ (?:weeks|months)\b", re.I)
-_UNITS = (r"vans|vehicles|trucks|cars|seats|users|licen[cs]es|locations|stores|restaurants|outlets|sites|branches|"
-          r"engineers|developers|devs|people|employees|staff|drivers|learners|agents|adjusters|claims|contracts|"
-          r"suppliers|reps|repos|repositories|members|clients|customers|terminals|kitchens|warehouses|hospitals|"
-          r"schools|students|wards|teams|carriers|days")
+# Plural units only ("6 locations", not "800 per terminal"), and days ("in 10 days").
+_UNITS = UNITS.replace("s?", "s") + "|days"
 _NUMBER = re.compile(rf"(?<![\w$€£])~?\d{{1,3}}(?:[,.]\d{{3}})*\+?(?:[ -](?:[a-z]+ )?(?:{_UNITS}))\b", re.I)
 _ROUND = re.compile(r"\bSeries [A-H]\b|\b(?:pre-)?seed round\b", re.I)
 _AMOUNT = re.compile(r"[$€£]\s?\d+(?:[.,]\d+)?\s?(?:M|B|bn|million|billion)\b")

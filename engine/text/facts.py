@@ -10,6 +10,7 @@ import functools
 import re
 from collections.abc import Iterable
 
+from engine.text.dates import MONTH, WEEKDAY
 from engine.text.patterns import EMAIL, URL
 from engine.text.standards import STANDARDS, find_standards
 
@@ -19,6 +20,7 @@ __all__ = [
     "KEEP_CAPITALISED",
     "SECURITY_DOCUMENTS",
     "SECURITY_TERMS",
+    "UNITS",
     "extract_facts",
     "fact_kind",
     "find_terms",
@@ -71,14 +73,16 @@ _ROLES = (
     "marketing ops lead", "marketing operations lead", "fleet manager", "Head of Legal Operations",
     "Head of Legal Ops", "HR director", "legal team", "risk team", "vendor risk committee", "IT",
 )
-_UNITS = (
+# What a deal is counted in ("40 vans", "1,200 seats"): the facts and template variables' `number`.
+UNITS = (
     r"vans?|vehicles?|trucks?|cars?|drivers?|repos|repositories|seats?|users?|licen[cs]es?|locations?|sites?|"
     r"outlets?|restaurants?|stores?|terminals?|properties|hotels?|employees|staff|people|engineers|"
-    r"developers|agents?|adjusters?|clients|customers|contracts|suppliers|wards?|depots?|countries"
+    r"developers|devs|agents?|adjusters?|clients|customers|contracts|suppliers|wards?|depots?|countries|"
+    r"branches|learners|claims|reps|members|kitchens|warehouses|hospitals|schools|students|teams|carriers"
 )
-_WEEKDAY = r"(?:mon|tues?|wed(?:nes)?|thu(?:rs?)?|fri|sat(?:ur)?|sun)(?:day)?\b\.?"
-_MONTH = (r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t|tember)?|"
-          r"oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)")
+_UNITS = UNITS
+_WEEKDAY = WEEKDAY
+_MONTH = MONTH
 _PART_OF_DAY = r"(?:morning|afternoon|evening|lunchtime|am\b|pm\b)"
 _TIMEFRAME = re.compile(
     rf"\b(?:(?:next|this|last)\s+{_WEEKDAY}(?:\s*(?:in the\s+)?{_PART_OF_DAY})?"
