@@ -3,7 +3,9 @@
 Two threads whose messages embed close together may still need different answers ("40 vans" vs
 "4,000 vehicles", "next week" vs "next quarter", "we ARE" vs "we are NOT interested"). The guard
 compares these signatures before a semantic hit is served. A signature holds no readable text:
-the words it needs for containment checks are kept as short hashes.
+the words it needs for containment checks are kept as short hashes. The thread itself (messages,
+quotes, signatures, names, dates, standards) is read by engine/text; the word lists that decide
+what an ask is are the guard's own (lexicon.py), until a trained verifier replaces them.
 """
 
 from __future__ import annotations
@@ -17,11 +19,10 @@ from engine.text.dates import MONTHS, WEEKDAYS
 from engine.text.names import COMMON_ACRONYMS, ROLE_WORDS
 from engine.text.patterns import EMAIL, PHONE, URL
 from engine.text.patterns import fold as _fold
-from engine.text.thread import is_quote_line, latest_turn, parse_messages
+from engine.text.thread import is_quote_line, is_signature_tail, latest_turn, parse_messages
 
 __all__ = ["Signature", "clean_message", "signature"]
 
-_SENT_FROM = re.compile(r"^\s*sent from (my|outlook|mail)\b", re.IGNORECASE)
 _ENUMERATOR = re.compile(r"(^|\s)\(?\d\)\s|^\s*\d[.)]\s", re.MULTILINE)
 _TOKEN = re.compile(r"[^\W\d_][\w&'’/\-]*[\w]|[^\W\d_]|\$?\d[\d,.]*\d|\$?\d|[.,!?;:—–()\n]")
 _CLAUSE_BREAK = frozenset(".,!?;:—–()\n") | {"but", "so", "because", "although", "though"}
@@ -84,7 +85,7 @@ def clean_message(thread: str) -> CleanMessage:
     body, context = (turn.message.text, turn.context) if turn else (thread, "")
     lines: list[str] = []
     for number, line in enumerate(body.splitlines()):
-        if is_quote_line(line) or _SENT_FROM.match(line):
+        if is_quote_line(line) or is_signature_tail(line):
             break
         if number > 0 and lines and (lx.CLOSINGS.match(line) or _only_names(line, names)):
             break  # a sign-off or the sender's name alone: what follows is the signature

@@ -23,6 +23,7 @@ __all__ = [
     "Turn",
     "body_of",
     "is_quote_line",
+    "is_signature_tail",
     "last_prospect_message",
     "latest_turn",
     "names_in_thread",
@@ -54,7 +55,7 @@ SIGNOFF_WORDS = ("thanks", "thank you", "many thanks", "thanks again", "best", "
                  "un saludo", "atentamente", "mit freundlichen grüßen", "with thanks", "thx", "ta")
 SIGNOFF_ALTERNATION = "|".join(re.escape(w) for w in sorted(SIGNOFF_WORDS, key=len, reverse=True))
 SIGNOFF = re.compile(rf"^(?:{SIGNOFF_ALTERNATION})[,.!]?$", re.IGNORECASE)
-_SIGNATURE_TAIL = re.compile(r"^(--\s*|—|sent from my .*|sent from outlook.*|get outlook for .*|"
+_SIGNATURE_TAIL = re.compile(r"^(--\s*|—|sent from (?:my|outlook|mail)\b.*|get outlook for .*|"
                              r"this email and any attachments .*)$", re.IGNORECASE)
 
 
@@ -83,6 +84,11 @@ class Turn:
 def is_quote_line(line: str) -> bool:
     """True for a line of quoted earlier mail: `> ...`, `On ... wrote:`, `-----Original Message-----`."""
     return line.lstrip().startswith(">") or _QUOTE_HEADER.match(line) is not None
+
+
+def is_signature_tail(line: str) -> bool:
+    """True for a line that only closes mail: `--`, `Sent from my iPhone`, a disclaimer."""
+    return _SIGNATURE_TAIL.match(line.strip()) is not None
 
 
 def _speaker_label(line: str, known: set[str]) -> tuple[str, bool, str] | None:
