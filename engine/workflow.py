@@ -60,7 +60,7 @@ class _Run:
 
 
 class Engine:
-    """Runs drafting workflows; the one front door for Slack, the REST API and the CLI."""
+    """Runs drafting workflows, for Slack, the REST API and the CLI alike (built by `build_engine`)."""
 
     def __init__(
         self,

@@ -31,8 +31,6 @@ _NUMBER = re.compile(
     r"(?P<mult>k|m|mm|bn|million|billion|thousand)?(?:\+|st|nd|rd|th|am|pm|x|%|s)?(?![\w/])",
     re.IGNORECASE)
 _MULT = {"k": 1e3, "thousand": 1e3, "m": 1e6, "mm": 1e6, "million": 1e6, "bn": 1e9, "billion": 1e9}
-_WEEKDAYS = WEEKDAYS
-_MONTHS = MONTHS
 _RELATIVE = re.compile(r"\b(this|next|coming|current|the) (week|month|quarter|year)\b", re.IGNORECASE)
 _PAST = re.compile(r"\b(last|previous|past) (week|month|quarter|year)\b|\b\w+ ago\b|\byesterday\b",
                    re.IGNORECASE)
@@ -188,21 +186,21 @@ def _times(text: str) -> tuple[set[str], str]:
         which = "this" if which in ("this", "current", "the") else "next"
         add(f"{which}_{match.group(2).lower()}", match.start(), match.end())
     for match in re.finditer(r"\b(next|this) (\w+)", text_for_scan, re.IGNORECASE):
-        if match.group(2).lower() in _WEEKDAYS:
+        if match.group(2).lower() in WEEKDAYS:
             add(f"{match.group(1).lower()}_week", match.start(), match.end())
     for i, token in enumerate(tokens):
         word = token.lower().rstrip(".")
         begin = starts[i]
         if _PAST.search(text[max(0, begin - 12): begin + len(token)]):
             continue
-        if word in _WEEKDAYS and (len(word) > 3 or word in ("mon", "tue", "tues", "wed", "thu", "thur",
+        if word in WEEKDAYS and (len(word) > 3 or word in ("mon", "tue", "tues", "wed", "thu", "thur",
                                                             "thurs", "fri")):
-            add(_WEEKDAYS[word], begin, begin + len(token))
-        elif word in _MONTHS and (word != "may" or (token == "May" and i > 0 and tokens[i - 1] not in
+            add(WEEKDAYS[word], begin, begin + len(token))
+        elif word in MONTHS and (word != "may" or (token == "May" and i > 0 and tokens[i - 1] not in
                                                     _CLAUSE_BREAK)):
             prefix = tokens[i - 1].lower() if i > 0 else ""
             edge = f"{prefix}_" if prefix in ("early", "mid", "late", "end") else ""
-            add(f"{edge}{_MONTHS[word]}", begin, begin + len(token))
+            add(f"{edge}{MONTHS[word]}", begin, begin + len(token))
         elif word in ("morning", "afternoon", "evening", "today", "tomorrow", "tonight", "asap", "urgent",
                       "urgently"):
             add(word, begin, begin + len(token))
@@ -259,7 +257,7 @@ def _entities(text: str, names: frozenset[str]) -> set[str]:
         plain = token[:-1] if token[:-1].isupper() and token.endswith("s") else token
         folded = _fold(plain)
         if not plain[0].isupper() or plain.upper() in COMMON_ACRONYMS or folded in ROLE_WORDS \
-                or folded in _WEEKDAYS or folded in _MONTHS or plain == "I" or folded.startswith("i'") \
+                or folded in WEEKDAYS or folded in MONTHS or plain == "I" or folded.startswith("i'") \
                 or folded == "emailaddr":
             close()
             sentence_start = False

@@ -8,6 +8,8 @@ spelling; `FULL_WEEKDAY` and `FULL_MONTH` only of the full names, for readers th
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 __all__ = ["FULL_MONTH", "FULL_WEEKDAY", "MONTH", "MONTHS", "WEEKDAY", "WEEKDAYS"]
 
 _WEEKDAY_NAMES = {"monday": ("mon",), "tuesday": ("tue", "tues"), "wednesday": ("wed",),
@@ -23,8 +25,8 @@ WEEKDAYS: dict[str, str] = {spelling: full[:3] for full, short in _WEEKDAY_NAMES
 MONTHS: dict[str, str] = {spelling: full[:3] for full, short in _MONTH_NAMES.items() for spelling in (full, *short)}
 
 
-def _alternation(words: object) -> str:
-    return "(?:" + "|".join(sorted(words, key=len, reverse=True)) + ")"  # type: ignore[call-overload]
+def _alternation(words: Iterable[str]) -> str:
+    return "(?:" + "|".join(sorted(words, key=len, reverse=True)) + ")"  # longest first
 
 
 WEEKDAY = _alternation(WEEKDAYS) + r"\b\.?"

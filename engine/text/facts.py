@@ -80,26 +80,23 @@ UNITS = (
     r"developers|devs|agents?|adjusters?|clients|customers|contracts|suppliers|wards?|depots?|countries|"
     r"branches|learners|claims|reps|members|kitchens|warehouses|hospitals|schools|students|teams|carriers"
 )
-_UNITS = UNITS
-_WEEKDAY = WEEKDAY
-_MONTH = MONTH
 _PART_OF_DAY = r"(?:morning|afternoon|evening|lunchtime|am\b|pm\b)"
 _TIMEFRAME = re.compile(
-    rf"\b(?:(?:next|this|last)\s+{_WEEKDAY}(?:\s*(?:in the\s+)?{_PART_OF_DAY})?"
-    rf"|{_WEEKDAY}\s+(?:next|this)\s+week(?:,?\s*{_PART_OF_DAY})?"
-    rf"|{_WEEKDAY}(?:\s+or\s+{_WEEKDAY})?(?:\s+\d{{1,2}}(?:st|nd|rd|th)?\s+{_MONTH})?"
+    rf"\b(?:(?:next|this|last)\s+{WEEKDAY}(?:\s*(?:in the\s+)?{_PART_OF_DAY})?"
+    rf"|{WEEKDAY}\s+(?:next|this)\s+week(?:,?\s*{_PART_OF_DAY})?"
+    rf"|{WEEKDAY}(?:\s+or\s+{WEEKDAY})?(?:\s+\d{{1,2}}(?:st|nd|rd|th)?\s+{MONTH})?"
     rf"(?:\s+(?:in the\s+)?{_PART_OF_DAY}|\s+at\s+\d{{1,2}}(?::\d\d)?\s*(?:am|pm)?(?:\s+(?-i:[A-Z]{{3,4}})\b)?)?"
-    rf"|(?:early|mid|late|end of|the end of)\s+(?:{_MONTH}|next\s+(?:week|month|quarter|year)|q[1-4])"
+    rf"|(?:early|mid|late|end of|the end of)\s+(?:{MONTH}|next\s+(?:week|month|quarter|year)|q[1-4])"
     rf"|(?:next|this|last)\s+(?:week|month|quarter|year|fiscal year)|fiscal year"
     rf"|(?:between\s+)?\d{{1,2}}(?::\d\d)?\s*(?:–|-|to|and)\s*\d{{1,2}}(?::\d\d)?\s*(?:am|pm)(?:\s+(?-i:[A-Z]{{3,4}})\b)?"
     rf"|\d{{1,2}}(?::\d\d)?\s*(?:am|pm)(?:\s+(?-i:[A-Z]{{3,4}})\b)?"
     rf"|q[1-4](?:\s+20\d\d)?|(?:on\s+)?the\s+\d{{1,2}}(?:st|nd|rd|th)\b"
-    rf"|\d{{1,2}}\s+{_MONTH}\b|{_MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?\b"
+    rf"|\d{{1,2}}\s+{MONTH}\b|{MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?\b"
     rf"|today|tomorrow|asap)",
     re.IGNORECASE,
 )
-_QUANTITY = re.compile(rf"(?:~|about |around |roughly )?\d[\d,.]*\+?\s*(?:{_UNITS})\b", re.IGNORECASE)
-_RANGE_QUANTITY = re.compile(rf"\bfrom\s+\d[\d,]*\s+to\s+\d[\d,]*\s*(?:{_UNITS})?", re.IGNORECASE)
+_QUANTITY = re.compile(rf"(?:~|about |around |roughly )?\d[\d,.]*\+?\s*(?:{UNITS})\b", re.IGNORECASE)
+_RANGE_QUANTITY = re.compile(rf"\bfrom\s+\d[\d,]*\s+to\s+\d[\d,]*\s*(?:{UNITS})?", re.IGNORECASE)
 _DURATION = re.compile(
     r"\b\d+[\s-]?(?:min(?:ute)?s?|hours?|days?|weeks?|months?|years?|yrs?)\b(?:\s+(?:term|contract|trial|"
     r"demo|chat|call|intro|proof of concept|free trial|POC|implementation))?", re.IGNORECASE)

@@ -33,9 +33,8 @@ __all__ = [
     "split_signature",
 ]
 
-_NAME_WORD = NAME_WORD
 _SPEAKER = re.compile(
-    rf"^(?:Rep \((?P<rep>[^)]{{1,60}})\)|(?P<who>{_NAME_WORD}(?: {_NAME_WORD}){{0,3}}))\s?:\s?(?P<text>.*)$"
+    rf"^(?:Rep \((?P<rep>[^)]{{1,60}})\)|(?P<who>{NAME_WORD}(?: {NAME_WORD}){{0,3}}))\s?:\s?(?P<text>.*)$"
 )
 # Labels that look like `Name:` but start a header, a signature field or a section.
 _NOT_SPEAKERS = {
@@ -60,7 +59,7 @@ _SIGNATURE_TAIL = re.compile(r"^(--\s*|—|sent from (?:my|outlook|mail)\b.*|get
 
 
 # `Hi Mateus,`, `Kia ora Aroha`: the greeting in any case, the name capitalised.
-_GREETED = re.compile(rf"\b(?i:{greeting_alternation()})\s+({_NAME_WORD}(?: {_NAME_WORD})?)")
+_GREETED = re.compile(rf"\b(?i:{greeting_alternation()})\s+({NAME_WORD}(?: {NAME_WORD})?)")
 
 
 @dataclass(frozen=True)
