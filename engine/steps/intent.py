@@ -16,6 +16,7 @@ import re
 from dataclasses import dataclass
 
 from engine.models import Intent
+from engine.text.dates import MONTH
 from engine.text.facts import COMPETITORS, find_terms
 from engine.text.negation import live
 from engine.text.standards import ANY_STANDARD
@@ -62,9 +63,8 @@ _REFERRAL = _rx(r"i don'?t own (?:this|that|it)|not (?:the )?(?:right|best|corre
 _BAD_TIMING = _rx(r"next quarter|timing is (?:bad|not great|off)|bad timing|timing isn'?t (?:great|good|right|ideal)|"
                   r"\bnot (?:right )?now\b|not this (?:quarter|year|month)|\b(?:no|zero) bandwidth|"
                   r"(?:reach out|try me|ping me|check back|circle back|come back|follow up|revisit)"
-                  r"[^.]{0,25}\b(?:in|next|after) (?:early |mid |late )?(?:q[1-4]|january|february|march|april|"
-                  r"may|june|july|august|september|october|november|december|jan|feb|mar|apr|jun|jul|aug|sep|sept|"
-                  r"oct|nov|dec|the new year|quarter|a few months|six months|\d+ months)|"
+                  r"[^.]{0,25}\b(?:in|next|after) (?:early |mid |late )?(?:q[1-4]|" + MONTH + r"|"
+                  r"the new year|quarter|a few months|six months|\d+ months)|"
                   r"(?:can'?t|cannot|can not) take on (?:another|a new|anything)|too busy (?:right now|until)|"
                   r"once (?:it|this|that) is live|until (?:it'?s|it is) live")
 _RETENTION = _rx(r"happy with (?:it|them|that|\w+)|no plans to (?:switch|change|move|replace|leave)|"
