@@ -19,7 +19,7 @@ from engine.models import ThreadAnalysis
 from engine.text.facts import KEEP_CAPITALISED
 from engine.text.names import COMMON_ACRONYMS, NOT_NAMES, ROLE_WORDS
 from engine.text.patterns import DOMAIN, EMAIL, PHONE, URL, fold
-from engine.text.thread import names_in_thread, parse_messages
+from engine.text.thread import Message, names_in_thread, parse_messages
 
 __all__ = ["PLACEHOLDER", "person_terms", "scrub_analysis", "scrub_sentence"]
 
@@ -46,16 +46,18 @@ def _company_labels(thread: str) -> set[str]:
     return companies
 
 
-def person_terms(thread: str, *, extra: Iterable[str] = ()) -> set[str]:
+def person_terms(thread: str, *, extra: Iterable[str] = (), messages: list[Message] | None = None) -> set[str]:
     """Folded words of people's and companies' names that this thread reveals."""
-    terms = {fold(word) for name in names_in_thread(thread) for word in re.findall(r"[^\W\d_]+", name)}
+    messages = parse_messages(thread) if messages is None else messages
+    terms = {fold(word) for name in names_in_thread(thread, messages=messages)
+             for word in re.findall(r"[^\W\d_]+", name)}
     for item in extra:
         terms.update(fold(w) for w in re.findall(r"[^\W\d_]+", item))
     for address in EMAIL.finditer(thread):
         local, _, domain = address.group(0).partition("@")
         terms.update(fold(w) for w in re.split(r"[._\-+]", local) if len(w) > 1)
         terms.add(fold(domain.split(".")[0]))
-    for message in parse_messages(thread):
+    for message in messages:
         if message.is_rep:  # capitalised words the rep used usually name the prospect's company
             terms.update(fold(m.group(1).split("'")[0].split("’")[0]) for m in _CAPITALISED.finditer(message.text)
                          if not _common(m.group(1)))
@@ -65,13 +67,13 @@ def person_terms(thread: str, *, extra: Iterable[str] = ()) -> set[str]:
     return {t for t in terms if len(t) > 1 and t not in ROLE_WORDS and t not in NOT_NAMES}
 
 
-def _by_role(thread: str) -> Replacements:
+def _by_role(thread: str, messages: list[Message]) -> Replacements:
     reps: set[str] = set()
-    for message in parse_messages(thread):
+    for message in messages:
         if message.is_rep and message.speaker:
             reps.add(message.speaker)
             reps.update(part for part in message.speaker.split() if len(part) > 1)
-    people = {name for name in names_in_thread(thread) if len(name) > 1} - reps
+    people = {name for name in names_in_thread(thread, messages=messages) if len(name) > 1} - reps
     pairs: list[tuple[str, str, int]] = [(name, "the rep", 0) for name in reps]
     pairs += [(name, "the prospect", 0) for name in people]
     pairs += [(name, "their company", re.IGNORECASE) for name in _company_labels(thread)]
@@ -105,8 +107,9 @@ def _clean(text: str, by_role: Replacements, terms: set[str], squashed: set[str]
 
 def scrub_analysis(analysis: ThreadAnalysis, *, thread: str, extra: Iterable[str] = ()) -> ThreadAnalysis:
     """The analysis without the thread's people, companies, addresses, links or phone numbers."""
-    by_role = _by_role(thread)
-    terms = person_terms(thread, extra=extra)
+    messages = parse_messages(thread)
+    by_role = _by_role(thread, messages)
+    terms = person_terms(thread, extra=extra, messages=messages)
     squashed = {t for t in terms if len(t) > 3}  # "Saffron Trail" and the domain "saffrontrail" are one
 
     def clean(value: str) -> str:

@@ -231,10 +231,13 @@ def signoff_name(message: Message) -> str | None:
     return None
 
 
-def names_in_thread(thread: str) -> set[str]:
-    """Every person name the thread reveals: speakers and the names reps greet (`Hi Mateus,`)."""
+def names_in_thread(thread: str, *, messages: list[Message] | None = None) -> set[str]:
+    """Every person name the thread reveals: speakers and the names reps greet (`Hi Mateus,`).
+
+    `messages`: the thread already parsed, to save parsing it again.
+    """
     names: set[str] = set()
-    for message in parse_messages(thread):
+    for message in parse_messages(thread) if messages is None else messages:
         if message.speaker:
             names.add(message.speaker)
             names.update(part for part in message.speaker.split() if len(part) > 1)
