@@ -19,7 +19,7 @@ from engine.text.facts import extract_facts
 from engine.text.names import first_name, is_title
 from engine.text.scrub import scrub_analysis
 from engine.text.scrub import scrub_sentence as scrub
-from engine.text.standards import find_standards
+from engine.text.standards import _STEMS, STANDARDS, find_standards
 from engine.text.thread import (
     body_of,
     last_prospect_message,
@@ -196,3 +196,10 @@ def test_dora_the_regulation_is_not_dora_the_person() -> None:
 def test_a_month_is_read_whole() -> None:
     # The facts' month pattern stopped at "Sept" inside "September" ("early Sept").
     assert "early September" in extract_facts("Try me again in early September.")
+
+
+def test_every_standard_is_found_by_its_stem() -> None:
+    # find_standards skips a standard whose stem is not in the text: each pattern must start with it.
+    for standard in STANDARDS:
+        assert standard.pattern.pattern.lower().startswith("\\b" + _STEMS[standard.key]), standard.key
+        assert [s.key for s, _ in find_standards(f"Do you have {standard.name}?")] == [standard.key]

@@ -217,9 +217,12 @@ def _date(body: str) -> str | None:
     return first.group(0) if first else None
 
 
+_GREETING_PREFIX = re.compile(rf"^(?:{greeting_alternation()})\b[^,]{{0,30}},\s*", re.I)
+
+
 def _question(body: str) -> str:
     for sentence in re.split(r"(?<=[.!?])\s+|\n", body):
-        sentence = re.sub(rf"^(?:{greeting_alternation()})\b[^,]{{0,30}},\s*", "", sentence.strip(), flags=re.I)
+        sentence = _GREETING_PREFIX.sub("", sentence.strip())
         if sentence.endswith("?") and 10 <= len(sentence) <= 160:
             return clean_value(sentence[0].upper() + sentence[1:])
     return ""

@@ -86,7 +86,10 @@ def is_title(word: str) -> bool:
 
 def greeting_alternation() -> str:
     """The greetings as a regex alternation, longest first (`good morning` before `good`)."""
-    return "|".join(re.escape(g).replace(r"\ ", r"\s+") for g in sorted(GREETINGS, key=len, reverse=True))
+    return _GREETING_ALTERNATION
+
+
+_GREETING_ALTERNATION = "|".join(re.escape(g).replace(r"\ ", r"\s+") for g in sorted(GREETINGS, key=len, reverse=True))
 
 
 def title_words(words: list[str]) -> str:

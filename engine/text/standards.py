@@ -59,17 +59,26 @@ STANDARDS: tuple[Standard, ...] = (
     _std("glba", "GLBA", r"\bglba\b"),
     _std("wcag", "WCAG", r"\bwcag\b"),
 )
-# Any standard at all, for cue rules (intent, negation scope).
-ANY_STANDARD = re.compile("|".join(
-    f"(?:{s.pattern.pattern})" if s.pattern.flags & re.IGNORECASE else f"(?-i:{s.pattern.pattern})"
-    for s in STANDARDS), re.IGNORECASE)
+# Any standard at all, for cue rules (intent, negation scope). Every pattern starts at a word
+# boundary; checking it once, outside the alternation, makes the scan several times faster.
+ANY_STANDARD = re.compile(r"\b(?:" + "|".join(
+    (f"(?:{s.pattern.pattern.removeprefix(chr(92) + 'b')})" if s.pattern.flags & re.IGNORECASE
+     else f"(?-i:{s.pattern.pattern.removeprefix(chr(92) + 'b')})")
+    for s in STANDARDS) + ")", re.IGNORECASE)
+
+
+# The letters every spelling of a standard starts with ("soc" for "SOC 2 Type II", "SOC2").
+_STEMS = {standard.key: standard.key.split("-")[0].rstrip("0123456789") for standard in STANDARDS}
 
 
 def find_standards(text: str) -> list[tuple[Standard, re.Match[str]]]:
     """The standards `text` names, in text order, each span read once by its most specific standard."""
     found: list[tuple[Standard, re.Match[str]]] = []
     taken: list[tuple[int, int]] = []
+    lowered = text.lower()
     for standard in STANDARDS:
+        if _STEMS[standard.key] not in lowered:  # a substring test skips most standards at C speed
+            continue
         for match in standard.pattern.finditer(text):
             if not any(start < match.end() and match.start() < end for start, end in taken):
                 taken.append(match.span())
