@@ -1,7 +1,9 @@
 """Key facts from a prospect's message, as name-free phrases: "30 min demo", "40 vans", "uses HubSpot".
 
-Every fact comes from a pattern or a vocabulary below, never from free text, so an analysis built
-from them holds no person or company names and can be reused across prospects.
+Every fact comes from a pattern or a vocabulary, never from free text, so an analysis built from
+them holds no person or company names and can be reused across prospects: numbers and units, money,
+percentages, durations, dates and timeframes (weekdays and months from dates.py), standards
+(standards.py) and security asks, vendors and integrations, roles and asks.
 """
 
 from __future__ import annotations
