@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 
 from engine.models import MAX_INSTRUCTION_CHARS, MAX_INSTRUCTIONS, Channel, DraftRequest
-from engine.steps.heuristics import parse_messages
+from engine.text.thread import parse_messages
 
 __all__ = ["FollowUp", "read_follow_up"]
 
