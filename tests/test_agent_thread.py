@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -13,7 +14,10 @@ from engine.steps.offline import OfflineReply
 from tests.agent_helpers import DM_CHANNEL, AgentThread, buttons_of
 from tests.batch_slack_helpers import batch_harness, results_rows
 from tests.conftest import SAMPLES
+from tests.fakes.openai_server import FakeOpenAI, fake_openai
 from tests.slack_helpers import offline_engine, slack_harness
+
+__all__ = ["fake_openai"]  # the fixture, used by name
 
 THREAD = (
     "Rep (Jordan Lee): Hi Ana, worth a quick look at how we automate win-back journeys?\n"
@@ -214,3 +218,24 @@ async def test_a_context_change_is_kept_in_our_store_without_slack_calls(data_di
         assert slack.fake.calls[before:] == []  # Bolt's default store would chat.update + conversations.replies
         stored = await StoreThreadContext(slack.engine.store).find(channel_id=DM_CHANNEL, thread_ts=agent.thread_ts)
         assert stored is not None and stored.channel_id == "C0OTHER"
+
+
+async def test_a_follow_up_reaches_the_model_as_the_reps_instruction(data_dir: Path,
+                                                                      fake_openai: FakeOpenAI) -> None:
+    async with slack_harness(data_dir, slack_streaming=True, openai_api_key="test-key",
+                             openai_base_url=fake_openai.base_url, semantic_cache="off") as slack:
+        agent = AgentThread(slack)
+        await agent.say(THREAD)
+        await slack.settle()
+        first = fake_openai.requests_for("ReplyText")
+        assert len(first) == 1 and "instructions for this version (follow them" in json.dumps(first[0].body)
+        assert "in German" not in json.dumps(first[0].body)
+        await agent.say("in German, and more formal")
+        await slack.settle()
+        replies = fake_openai.requests_for("ReplyText")
+        assert len(replies) == 2  # a new version: the cached reply is bypassed
+        assert "in German, and more formal" in json.dumps(replies[1].body, ensure_ascii=False)
+        [_, second] = agent.streams()
+        assert second.final_status()["reply"] == "complete"
+        assert "AI model" in second.tasks()["reply"][-1]["details"]
+        assert words.offline_ignored(["in German, and more formal"]) not in agent.posted()
