@@ -73,7 +73,7 @@ def task_details(*, source: str | None, similarity: float | None, elapsed_ms: in
 def anchor_text(user_id: str | None) -> str:
     """The channel message a streamed draft replies to (a stream is always a thread reply)."""
     who = f" for <@{user_id}>" if user_id else ""
-    return f"{ANCHOR}{who} — it's in this thread."
+    return f"{ANCHOR}{who}…"
 
 
 def offline_ignored(instructions: list[str]) -> str:

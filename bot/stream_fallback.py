@@ -151,6 +151,10 @@ class DraftProgress:
                 log.warning("chat.startStream did not answer: %r", exc)
                 await self._fall_back("connection")
         assert self._message is not None
+        if self.anchor_ts is not None:
+            # Editing the anchor now could meet a busy workspace's 429s before any draft exists; the
+            # throttled edits (skippable) and the final one (guaranteed) take it over instead.
+            return self._message.adopt(self.anchor_ts)
         return await self._message.open()
 
     async def _fall_back(self, error: str) -> None:

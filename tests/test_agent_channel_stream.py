@@ -110,10 +110,11 @@ async def test_a_refused_stream_falls_back_to_the_edited_message_once_per_worksp
         await slack.command(THREAD)
         await slack.settle()
         [message] = slack.fake.messages_in(slack.channel_id)
-        # The anchor became today's progress message and then the draft: nothing lost.
-        assert "Drafting a reply" in message.history[1]["text"]
+        # The anchor became today's progress message (throttled edits) and then the draft: nothing lost.
         assert buttons_of(message.blocks) == ["approve_draft", "regenerate_draft", "edit_draft"]
-        assert _methods(slack) == ["chat.postMessage", "chat.startStream", "chat.update", "chat.update"]
+        methods = _methods(slack)
+        assert methods[:2] == ["chat.postMessage", "chat.startStream"] and methods[-1] == "chat.update"
+        assert set(methods[2:]) == {"chat.update"} and len(methods) <= 6
         assert await slack.engine.store.get(f"{keys.SLACK_STREAM_OFF}{slack.team_id}") == "unknown_method"
 
         # Remembered: the next draft in this workspace goes straight to the edited message.
