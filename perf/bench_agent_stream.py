@@ -1,6 +1,6 @@
 """Web API calls per draft: the edited progress message vs the streamed task timeline vs a refused stream.
 
-    python perf/bench_agent_stream.py [-n 20] [--llm-latency 0.3] [--slack-latency 0.02]
+    python perf/bench_agent_stream.py [-n 20] [--llm-latency 0.3 1.0] [--slack-latency 0.02]
 
 The app runs in-process on loopback (the real aiohttp endpoint, signed slash commands) with the
 crew backends talking to tests/fakes/openai_server.py and the Web API to tests/fakes/slack_server.py.
@@ -136,11 +136,14 @@ def table(rows: list[dict[str, Any]], llm_latency: float, slack_latency: float) 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("-n", type=int, default=20)
-    parser.add_argument("--llm-latency", type=float, default=0.3)
+    parser.add_argument("--llm-latency", type=float, nargs="+", default=[0.3, 1.0],
+                        help="seconds per completion; one table per value")
     parser.add_argument("--slack-latency", type=float, default=0.02)
     options = parser.parse_args()
-    rows = asyncio.run(main(options.n, options.llm_latency, options.slack_latency))
-    print(table(rows, options.llm_latency, options.slack_latency))
+    runs = []
+    for latency in options.llm_latency:
+        rows = asyncio.run(main(options.n, latency, options.slack_latency))
+        print(table(rows, latency, options.slack_latency), end="\n\n")
+        runs.append({"llm_latency_s": latency, "slack_latency_s": options.slack_latency, "rows": rows})
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps({"llm_latency_s": options.llm_latency, "slack_latency_s": options.slack_latency,
-                                   "rows": rows}, indent=2) + "\n")
+    RESULTS.write_text(json.dumps({"runs": runs}, indent=2) + "\n")
