@@ -27,6 +27,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import agent_messages as words
 from bot.editor import Blocks
+from bot.metrics import SLACK_STREAM_FALLBACKS
 from bot.progress import ProgressMessage
 from bot.stream import StreamProgress
 from engine import keys
@@ -161,7 +162,9 @@ class DraftProgress:
         assert self._stream is not None
         self._stream.abandon()
         self.fallback_error = error or "unknown"
-        if error not in _PASSING:
+        remembered = error not in _PASSING
+        SLACK_STREAM_FALLBACKS.labels(error=self.fallback_error, remembered=str(remembered).lower()).inc()
+        if remembered:
             await self.policy.remember(self.team_id, self.fallback_error)
         log.warning("team %s: chat.startStream refused (%s); drafting with an edited message%s", self.team_id,
                     self.fallback_error, "" if error in _PASSING else " from now on")

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from bot.agent_messages import anchor_text
 from engine import keys
+from engine.metrics import REGISTRY
 from engine.models import DraftRequest, ProspectProfile
 from engine.steps.offline import OfflineProfile
 from tests.agent_helpers import buttons_of
@@ -103,7 +104,14 @@ async def test_appends_are_paced_and_the_stop_carries_the_rest(data_dir: Path) -
     await engine.store.close()
 
 
+def _fallbacks(error: str, remembered: str) -> float:
+    value = REGISTRY.get_sample_value("replycrew_slack_stream_fallbacks_total",
+                                      {"error": error, "remembered": remembered})
+    return value or 0.0
+
+
 async def test_a_refused_stream_falls_back_to_the_edited_message_once_per_workspace(data_dir: Path) -> None:
+    counted = _fallbacks("unknown_method", "true")
     async with slack_harness(data_dir, slack_streaming=True) as slack:
         # An older Enterprise Grid policy or GovSlack without the method answers like this.
         slack.fake.streaming.refuse_streaming("unknown_method")
@@ -116,6 +124,7 @@ async def test_a_refused_stream_falls_back_to_the_edited_message_once_per_worksp
         assert methods[:2] == ["chat.postMessage", "chat.startStream"] and methods[-1] == "chat.update"
         assert set(methods[2:]) == {"chat.update"} and len(methods) <= 6
         assert await slack.engine.store.get(f"{keys.SLACK_STREAM_OFF}{slack.team_id}") == "unknown_method"
+        assert _fallbacks("unknown_method", "true") == counted + 1  # /metrics says why
 
         # Remembered: the next draft in this workspace goes straight to the edited message.
         before = len(slack.fake.calls)
@@ -127,6 +136,7 @@ async def test_a_refused_stream_falls_back_to_the_edited_message_once_per_worksp
 
 
 async def test_a_passing_fault_falls_back_for_that_draft_only(data_dir: Path) -> None:
+    counted = _fallbacks("service_unavailable", "false")
     async with slack_harness(data_dir, slack_streaming=True) as slack:
         slack.fake.refuse("chat.startStream", "service_unavailable")
         await slack.message_shortcut(THREAD, ts="1700000000.000100")
@@ -134,6 +144,7 @@ async def test_a_passing_fault_falls_back_for_that_draft_only(data_dir: Path) ->
         [message] = slack.fake.messages_in(slack.channel_id, thread_ts="1700000000.000100")
         assert "approve_draft" in buttons_of(message.blocks)
         assert await slack.engine.store.get(f"{keys.SLACK_STREAM_OFF}{slack.team_id}") is None
+        assert _fallbacks("service_unavailable", "false") == counted + 1
         await slack.message_shortcut(THREAD, ts="1700000000.000200")
         await slack.settle()
         [stream] = slack.fake.streaming.streams.values()
