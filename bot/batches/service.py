@@ -33,8 +33,17 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import messages as msg
+from bot.batches import messages as batch_msg
 from bot.batches.blocks import batch_progress_blocks, batch_summary_blocks
-from bot.batches.files import DownloadFailed, download_file, file_info, is_csv, share_ts, upload_results
+from bot.batches.files import (
+    DownloadFailed,
+    RemoteFile,
+    download_file,
+    file_info,
+    is_csv,
+    share_ts,
+    upload_results,
+)
 from bot.batches.progress import BatchProgressMessage, edit_interval
 from bot.digests.activity import record_batch_run
 from bot.runtime import SlackRuntime
@@ -148,16 +157,19 @@ class SlackBatches:
         try:
             size = int(file.get("size") or 0)
             if size > settings.max_batch_bytes:
-                await self._say(channel, thread_ts, msg.batch_too_big(name, size, settings.max_batch_bytes))
+                await self._say(channel, thread_ts, batch_msg.batch_too_big(name, size, settings.max_batch_bytes))
                 return
             data = await download_file(self.client, file, max_bytes=settings.max_batch_bytes)
             batch = await asyncio.to_thread(read_batch_csv, data, max_rows=settings.max_batch_rows,
                                             max_bytes=settings.max_batch_bytes)
+        except RemoteFile:
+            await self._say(channel, thread_ts, batch_msg.batch_remote_file(name))
+            return
         except DownloadFailed as exc:
-            await self._say(channel, thread_ts, msg.batch_download_failed(name, str(exc)))
+            await self._say(channel, thread_ts, batch_msg.batch_download_failed(name, str(exc)))
             return
         except BatchRejected as exc:
-            await self._say(channel, thread_ts, msg.batch_rejected(name, str(exc)))
+            await self._say(channel, thread_ts, batch_msg.batch_rejected(name, str(exc)))
             return
         text, _ = decode_csv_bytes(data)
         await self._start(team_id=team_id, channel=channel, thread_ts=thread_ts, user_id=user_id,
@@ -167,7 +179,7 @@ class SlackBatches:
                      file_id: str, name: str, batch: BatchCsv, text: str) -> None:
         batch_id = f"slack_{team_id}_{file_id}"
         total = len(batch.rows)
-        header = msg.batch_progress_header(name, total, user_id)
+        header = batch_msg.batch_progress_header(name, total, user_id)
         try:
             posted = await self.client.chat_postMessage(
                 channel=channel, thread_ts=thread_ts, text=header, unfurl_links=False,
@@ -199,7 +211,7 @@ class SlackBatches:
         """Run (status None), resume (running) or just deliver (done, cancelled) one batch."""
         interval = edit_interval(info.total, base_s=self.runtime.min_edit_interval_s)
         progress = BatchProgressMessage(self.client, channel=info.channel, ts=info.progress_ts,
-                                        header=msg.batch_progress_header(info.file_name, info.total,
+                                        header=batch_msg.batch_progress_header(info.file_name, info.total,
                                                                          info.user_id),
                                         total=info.total, batch_id=info.batch_id, interval_s=interval)
         running = _Running(info=info, runner=self._runner(info.batch_id, progress.on_progress),
@@ -223,7 +235,7 @@ class SlackBatches:
                 report = await BatchRunner(self.runtime.engine, batch_id=info.batch_id).load_report()
         except ReplycrewError as exc:  # e.g. the worker process died: checkpoints stay, say so
             log.warning("batch %s stopped: %s", info.batch_id, exc)
-            await self._say(info.channel, info.thread_ts, msg.batch_stopped(str(exc)))
+            await self._say(info.channel, info.thread_ts, batch_msg.batch_stopped(str(exc)))
             return
         finally:
             heartbeat.cancel()
@@ -244,12 +256,12 @@ class SlackBatches:
             if who:  # Cancel was pressed on a message another process answered
                 running.cancelled_by = who
                 running.runner.cancel()
-                await running.progress.note(msg.batch_cancelling(who))
+                await running.progress.note(batch_msg.batch_cancelling(who))
 
     async def _deliver(self, info: SlackBatchInfo, batch: BatchCsv, report: BatchReport,
                        progress: BatchProgressMessage, *, cancelled_by: str | None) -> None:
         cancelled = int(report.metrics.get("cancelled_requests", 0))
-        await progress.finish(msg.batch_finished_line(
+        await progress.finish(batch_msg.batch_finished_line(
             successful=report.successful_requests, failed=report.failed_requests,
             cancelled=cancelled, total=report.total_requests, cancelled_by=cancelled_by))
         uploaded_key = _key(info.batch_id, "uploaded")
@@ -259,12 +271,12 @@ class SlackBatches:
             try:
                 file_id = await upload_results(
                     self.client, channel=info.channel, thread_ts=info.thread_ts, data=data,
-                    filename=f"{stem}.drafts.csv", title=msg.batch_results_title(info.file_name),
-                    comment=msg.BATCH_RESULTS_COMMENT)
+                    filename=f"{stem}.drafts.csv", title=batch_msg.batch_results_title(info.file_name),
+                    comment=batch_msg.BATCH_RESULTS_COMMENT)
             except (SlackApiError, ReplycrewError, OSError) as exc:
                 detail = exc.response.get("error") if isinstance(exc, SlackApiError) else str(exc)
                 log.warning("batch %s: results upload failed: %s", info.batch_id, detail)
-                await self._say(info.channel, info.thread_ts, msg.batch_upload_failed(str(detail)))
+                await self._say(info.channel, info.thread_ts, batch_msg.batch_upload_failed(str(detail)))
             else:
                 if file_id:  # its file_shared event must not start a batch of our own output
                     await self.store.set_if_absent(f"slack-batch-file:{info.team_id}:{file_id}", "1",
@@ -313,7 +325,7 @@ class SlackBatches:
         status = await runner.status()
         if status == "running":
             done = await runner.finished_count()
-            await self._say(info.channel, info.thread_ts, msg.batch_resumed(done, info.total))
+            await self._say(info.channel, info.thread_ts, batch_msg.batch_resumed(done, info.total))
         await self._drive(info, batch, status=status)
 
     # ---- Cancel, shutdown -----------------------------------------------------------------------
@@ -328,12 +340,12 @@ class SlackBatches:
                 running.cancelled_by = user_id
                 running.runner.cancel()
                 await self.store.set(_key(batch_id, "cancel"), user_id, ttl=BATCH_TTL_S)
-                await running.progress.note(msg.batch_cancelling(user_id))
+                await running.progress.note(batch_msg.batch_cancelling(user_id))
             return None
         raw = await self.store.get(ACTIVE_PREFIX + batch_id)
         if raw is None:
             status = await BatchRunner(self.runtime.engine, batch_id=batch_id).status()
-            return msg.BATCH_ALREADY_FINISHED if status is not None else msg.BATCH_UNKNOWN
+            return batch_msg.BATCH_ALREADY_FINISHED if status is not None else batch_msg.BATCH_UNKNOWN
         if SlackBatchInfo.from_json(raw).team_id != team_id:
             return msg.WRONG_WORKSPACE
         # Another process runs it (or will resume it): it reads this within HEARTBEAT_S.

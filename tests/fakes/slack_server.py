@@ -32,10 +32,18 @@ from typing import Any
 from aiohttp import WSMsgType, web
 
 from tests.fakes.block_kit import validate_blocks, validate_view
+from tests.fakes.slack_limits import RateBudgets
+from tests.fakes.slack_workspaces import Install, Workspaces
 
 __all__ = ["FakeSlack", "SlackCall", "SlackMessage"]
 
 MAX_TEXT = 40_000
+# Undocumented: Slack refuses a message whose blocks hold more than about 12,000 characters of text
+# with `msg_blocks_too_long` (Slack's answer in https://github.com/slackapi/bolt-js/issues/2509:
+# "12,000 text characters with a buffer for block containers"). The fake counts the text only.
+MAX_BLOCKS_TEXT = 12_000
+# Methods called without a bot token (the OAuth exchange, Socket Mode's app-level token).
+_TOKENLESS = {"oauth.v2.access", "apps.connections.open"}
 
 
 @dataclass
@@ -46,6 +54,7 @@ class SlackCall:
     args: dict[str, Any]
     token: str | None
     at: float
+    team: str | None = None  # the workspace the token belongs to
     status: int = 200
     error: str | None = None
     wall: float = field(default_factory=time.time)  # comparable across processes (perf/)
@@ -87,11 +96,21 @@ class FakeSlack:
     """The fake Web API server; see the module docstring."""
 
     def __init__(self, *, token: str = "xoxb-test-token", team_id: str = "T0TEST",
-                 bot_user_id: str = "U0BOT", latency: float = 0.0) -> None:
+                 bot_user_id: str = "U0BOT", latency: float = 0.0, rate_scale: float = 1.0,
+                 rate_limits: bool = True, client_id: str = "111.222",
+                 client_secret: str = "fake-client-secret") -> None:
         self.token = token
         self.team_id = team_id
         self.bot_user_id = bot_user_id
         self.latency = latency
+        # Slack's rate limits, on unless a test turns them off; rate_scale shortens their minute.
+        self.budgets = RateBudgets(scale=rate_scale, enabled=rate_limits)
+        self.workspaces = Workspaces(token=token, team_id=team_id, bot_user_id=bot_user_id,
+                                     client_id=client_id, client_secret=client_secret)
+        # Who approves the next install on the fake's consent page (see `authorize`).
+        self.installer: dict[str, Any] = {"team_id": "T0OTHER"}
+        # file id -> URL: url_private answers 302 there (as Slack may, to a CDN).
+        self.redirect_downloads: dict[str, str] = {}
         self.calls: list[SlackCall] = []
         self.responses: list[dict[str, Any]] = []
         self.messages: dict[tuple[str, str], SlackMessage] = {}
@@ -107,6 +126,7 @@ class FakeSlack:
         self._sockets: list[web.WebSocketResponse] = []
         self._pending_acks: dict[str, asyncio.Future[dict[str, Any]]] = {}
         self._runner: web.AppRunner | None = None
+        self._caller: Install | None = None  # the install whose token made the current call
         self.port = 0
 
     # ---- lifecycle -------------------------------------------------------------------------
@@ -119,6 +139,7 @@ class FakeSlack:
         app.router.add_post("/upload/{file_id}", self._upload)
         app.router.add_get("/files/{file_id}/{name}", self._download)
         app.router.add_get("/socket", self._socket)
+        app.router.add_get("/oauth/v2/authorize", self._authorize)
         app.router.add_get("/_fake/calls", self._dump_calls)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
@@ -178,6 +199,40 @@ class FakeSlack:
         self.files[file_id] = info
         return _public(info)
 
+    def add_channel(self, channel_id: str, *, kind: str | None = None, bot_member: bool = True,
+                    members: set[str] | None = None) -> None:
+        """Declare a conversation: `kind` public/private/im/mpim (from the id's first letter when not
+        given); `bot_member=False` for one the bot was not invited to."""
+        self.workspaces.add(channel_id, kind=kind, bot_member=bot_member, members=members)
+
+    def invite(self, channel_id: str) -> None:
+        """`/invite @replycrew` in a conversation."""
+        self.workspaces.conversation(channel_id).bot_member = True
+        self.workspaces.conversations.setdefault(channel_id, self.workspaces.conversation(channel_id))
+
+    def uninstall(self, team_id: str) -> list[str]:
+        """The app is removed from a workspace: its tokens answer `token_revoked` from now on."""
+        return self.workspaces.revoke_team(team_id)
+
+    def add_remote_file(self, name: str, url: str, *, user: str = "U0REP", channel: str | None = None,
+                        ts: str | None = None) -> dict[str, Any]:
+        """A remote (external) file, e.g. a Google Drive CSV: its url_private is `url`, on another host.
+
+        https://docs.slack.dev/messaging/working-with-files#remote : remote files are hosted outside
+        Slack and carry `is_external: true` and an `external_type`; their url_private "can point to
+        any host", so no Slack token may be sent there."""
+        file_id = f"F{uuid.uuid4().hex[:10].upper()}"
+        info: dict[str, Any] = {
+            "id": file_id, "name": name, "title": name, "filetype": "csv", "mimetype": "text/csv",
+            "user": user, "size": 0, "created": int(time.time()), "is_external": True,
+            "external_type": "gdrive", "mode": "external", "external_url": url,
+            "url_private": url, "url_private_download": url}
+        if channel and ts:
+            kind = "private" if channel.startswith(("D", "G")) else "public"
+            info["shares"] = {kind: {channel: [{"ts": ts, "channel_name": channel.lower()}]}}
+        self.files[file_id] = info
+        return _public(info)
+
     # ---- reading what happened -------------------------------------------------------------
 
     def calls_to(self, method: str) -> list[SlackCall]:
@@ -208,7 +263,9 @@ class FakeSlack:
         args = await _read_args(request)
         header = request.headers.get("Authorization", "")
         token = header[7:] if header.startswith("Bearer ") else args.pop("token", None)
-        call = SlackCall(method=method, args=args, token=token, at=time.perf_counter())
+        install = self.workspaces.install_for(token)
+        call = SlackCall(method=method, args=args, token=token, at=time.perf_counter(),
+                         team=(install.team_id or install.enterprise_id) if install else None)
         self.calls.append(call)
         if self.latency:
             await asyncio.sleep(self.latency)
@@ -219,15 +276,26 @@ class FakeSlack:
                 call.status, call.error = status, error
                 headers = {"Retry-After": str(retry_after)} if retry_after is not None else {}
                 return web.json_response({"ok": False, "error": error}, status=status, headers=headers)
-            expected = self.token if method != "apps.connections.open" else None
-            if expected and token != expected:
-                call.error = "invalid_auth"
-                return web.json_response({"ok": False, "error": "invalid_auth"})
+            if method == "oauth.v2.access":
+                body = self.workspaces.oauth_v2_access(args, header)
+                call.error = None if body["ok"] else str(body["error"])
+                return web.json_response(body)
+            if method not in _TOKENLESS and (install is None or install.revoked):
+                call.error = "token_revoked" if install is not None else "invalid_auth"
+                return web.json_response({"ok": False, "error": call.error})
+            if install is not None:
+                wait = self.budgets.retry_after(method, team=str(call.team),
+                                                channel=str(args.get("channel") or "") or None)
+                if wait is not None:
+                    call.status, call.error = 429, "ratelimited"
+                    return web.json_response({"ok": False, "error": "ratelimited"}, status=429,
+                                             headers={"Retry-After": str(wait)})
             handler = getattr(self, "_m_" + method.replace(".", "_"), None)
             if handler is None:
                 call.error = "unknown_method"
                 return web.json_response({"ok": False, "error": "unknown_method"})
-            body: dict[str, Any] = handler(args)
+            self._caller = install
+            body = handler(args)
             if not body.get("ok"):
                 call.error = str(body.get("error"))
                 if call.error == "invalid_blocks":
@@ -249,17 +317,26 @@ class FakeSlack:
             return {"ok": False, "error": "no_text"}
         if len(str(args.get("text") or "")) > MAX_TEXT:
             return {"ok": False, "error": "msg_too_long"}
+        if blocks is not None and sum(len(t) for t in _texts(_as_list(blocks))) > MAX_BLOCKS_TEXT:
+            return {"ok": False, "error": "msg_blocks_too_long"}
         return None
 
+    def _cannot_post(self, args: dict[str, Any]) -> dict[str, Any] | None:
+        install = self._caller
+        error = self.workspaces.post_error(str(args.get("channel") or ""), install) if install else None
+        return {"ok": False, "error": error} if error else None
+
     def _m_auth_test(self, args: dict[str, Any]) -> dict[str, Any]:
-        return {"ok": True, "url": f"{self.base}/", "team": "Test Team", "user": "replycrew",
-                "team_id": self.team_id, "user_id": self.bot_user_id, "bot_id": "B0BOT",
-                "is_enterprise_install": False}
+        install = self._caller or Install(token="", team_id=self.team_id)
+        return {"ok": True, "url": f"{self.base}/", "team": f"Team {install.team_id}", "user": "replycrew",
+                "team_id": install.team_id, "user_id": install.bot_user_id, "bot_id": "B0BOT",
+                "enterprise_id": install.enterprise_id,
+                "is_enterprise_install": install.is_enterprise_install}
 
     def _m_chat_postMessage(self, args: dict[str, Any]) -> dict[str, Any]:
         if not args.get("channel"):
             return {"ok": False, "error": "channel_not_found"}
-        problem = self._check_message(args)
+        problem = self._cannot_post(args) or self._check_message(args)
         if problem:
             return problem
         ts = self._next_ts()
@@ -290,7 +367,7 @@ class FakeSlack:
     def _m_chat_postEphemeral(self, args: dict[str, Any]) -> dict[str, Any]:
         if not args.get("channel") or not args.get("user"):
             return {"ok": False, "error": "channel_not_found"}
-        problem = self._check_message(args)
+        problem = self._cannot_post(args) or self._check_message(args)
         return problem or {"ok": True, "message_ts": self._next_ts()}
 
     def _open_view(self, args: dict[str, Any], *, view_id: str | None = None) -> dict[str, Any]:
@@ -325,8 +402,14 @@ class FakeSlack:
                                      "tz": "Europe/Berlin", "profile": {"display_name": user.lower()}}}
 
     def _m_conversations_info(self, args: dict[str, Any]) -> dict[str, Any]:
-        channel = str(args.get("channel") or "")
-        return {"ok": True, "channel": {"id": channel, "name": channel.lower(), "is_member": True}}
+        conversation = self.workspaces.conversation(str(args.get("channel") or ""))
+        if not conversation.bot_member and conversation.kind != "public":
+            return {"ok": False, "error": "channel_not_found"}  # invisible to the bot
+        return {"ok": True, "channel": {
+            "id": conversation.id, "name": conversation.id.lower(), "is_member": conversation.bot_member,
+            "is_channel": conversation.kind == "public", "is_group": conversation.kind == "private",
+            "is_private": conversation.kind != "public", "is_im": conversation.kind == "im",
+            "is_mpim": conversation.kind == "mpim", "is_archived": conversation.archived}}
 
     def _m_files_info(self, args: dict[str, Any]) -> dict[str, Any]:
         info = self.files.get(str(args.get("file") or ""))
@@ -402,12 +485,29 @@ class FakeSlack:
         info = self.files.get(request.match_info["file_id"])
         self.downloads.append({"file_id": request.match_info["file_id"],
                                "authorization": request.headers.get("Authorization")})
-        if request.headers.get("Authorization") != f"Bearer {self.token}":
+        header = request.headers.get("Authorization", "")
+        install = self.workspaces.install_for(header[7:] if header.startswith("Bearer ") else None)
+        if install is None or install.revoked:
             # Slack answers an unauthenticated url_private with its HTML login page, not a 401.
             return web.Response(text="<html>Sign in to Slack</html>", content_type="text/html")
         if info is None:
             return web.Response(status=404, text="not found")
+        if request.match_info["file_id"] in self.redirect_downloads:
+            raise web.HTTPFound(self.redirect_downloads[request.match_info["file_id"]])
         return web.Response(body=info["_content"], content_type=info.get("mimetype", "text/plain"))
+
+    async def _authorize(self, request: web.Request) -> web.Response:
+        """Slack's consent page, approved at once by `self.installer`: back to the app's redirect URL
+        with a one-time code and the app's state (https://docs.slack.dev/authentication/installing-with-oauth)."""
+        query = request.query
+        if query.get("client_id") != self.workspaces.client_id:
+            return web.Response(status=400, text="invalid client_id")
+        code = self.workspaces.new_code(**self.installer)
+        target = str(query.get("redirect_uri") or "")
+        if not target:
+            return web.Response(status=400, text="the app has no redirect URL")
+        separator = "&" if "?" in target else "?"
+        raise web.HTTPFound(f"{target}{separator}code={code}&state={query.get('state', '')}")
 
     async def _socket(self, request: web.Request) -> web.WebSocketResponse:
         ws = web.WebSocketResponse()
