@@ -18,7 +18,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import messages as msg
-from bot.blocks import draft_blocks, error_blocks, fallback_text
+from bot.blocks import draft_blocks, draft_overflows, error_blocks, fallback_text
 from bot.drafts import DraftRecord, DraftVersion
 from bot.progress import ProgressMessage
 from bot.runtime import SlackRuntime
@@ -149,6 +149,22 @@ async def _run_version(
         await progress.finish(blocks=draft_blocks(fresh), text=fallback_text(fresh))
     except SlackApiError:
         log.warning("could not show draft %s in %s", fresh.draft_id, fresh.channel_id, exc_info=True)
+    if draft_overflows(fresh):
+        await _attach_full_text(progress, fresh, notify)
+
+
+async def _attach_full_text(progress: ProgressMessage, record: DraftRecord, notify: Notify) -> None:
+    """The message shows the draft's beginning; the whole text goes into the thread as a snippet file."""
+    version = record.current
+    assert version is not None
+    try:
+        await progress.client.files_upload_v2(
+            channel=record.channel_id, thread_ts=record.thread_ts or record.message_ts,
+            content=version.text, filename=f"draft-{record.draft_id[:8]}-v{version.number}.md",
+            title=msg.draft_file_title(version.number), initial_comment=msg.DRAFT_FILE_COMMENT)
+    except SlackApiError as exc:
+        log.warning("draft %s: full-text upload failed: %s", record.draft_id, exc.response.get("error"))
+        await notify(msg.draft_file_failed(str(exc.response.get("error"))))
 
 
 async def _cannot_post(runtime: SlackRuntime, record: DraftRecord, exc: SlackApiError,

@@ -1,10 +1,14 @@
 """Every word the Slack app shows a user, in one place so they can be read and fixed together.
 
 Texts are Slack mrkdwn. Functions take the few values a text needs; nothing here calls Slack.
+Any user-supplied value a function puts into a text is escaped here (`&`, `<`, `>`), so user data
+can never become `<!channel>`, `<!here>` or `<@U…>`.
 Errors say what happened and what to do next, never a stack trace.
 """
 
 from __future__ import annotations
+
+from bot.mrkdwn import escape
 
 __all__ = [
     "ALREADY_APPROVED",
@@ -15,6 +19,10 @@ __all__ = [
     "CHANNEL_LABELS",
     "DRAFT_FAILED",
     "DRAFT_FALLBACK_TEXT",
+    "DRAFT_FILE_COMMENT",
+    "DRAFT_TRIMMED",
+    "draft_file_failed",
+    "draft_file_title",
     "DRAFT_TOO_LONG_TO_EDIT",
     "EDIT",
     "EDIT_MODAL_TITLE",
@@ -151,6 +159,9 @@ MODAL_DID_NOT_OPEN = ("Slack didn't let me open the form (it may have taken too 
 ALREADY_DRAFTED_HERE = ("A draft for this message is already in its thread. Press *Regenerate* there "
                         "for another version.")
 DRAFT_FALLBACK_TEXT = "Draft reply"
+DRAFT_TRIMMED = ("_The draft is too long for one Slack message: this is its beginning. The full text "
+                 "is attached as a file in this thread._")
+DRAFT_FILE_COMMENT = "The full draft, too long for one Slack message."
 
 
 def thread_too_long(length: int, limit: int) -> str:
@@ -159,9 +170,20 @@ def thread_too_long(length: int, limit: int) -> str:
             f"{limit:,}). Paste only the latest few messages and try again.")
 
 
+def draft_file_title(version: int) -> str:
+    """Title of the snippet file holding a long draft's full text."""
+    return f"Full draft, version {version}"
+
+
+def draft_file_failed(detail: str) -> str:
+    """The long draft's file could not be uploaded."""
+    return (f"The draft is too long for one Slack message and I couldn't attach the full text "
+            f"({escape(detail)}). Check the app has the `files:write` scope, then press Regenerate.")
+
+
 def invalid_request(detail: str) -> str:
     """A request field is invalid; `detail` names it (from describe_validation_error)."""
-    return f"I couldn't use that: {detail}. Fix it and try again."
+    return f"I couldn't use that: {escape(detail)}. Fix it and try again."
 
 
 def unexpected_error(reference: str) -> str:
@@ -198,7 +220,7 @@ def step_done(name: str, seconds: float, source: str) -> str:
 
 def step_failed(name: str, seconds: float, error: str | None) -> str:
     """A failed step; the draft goes on without it."""
-    reason = f": {error}" if error else ""
+    reason = f": {escape(error)}" if error else ""
     return f":warning: {STEP_LABELS.get(name, name)} — failed after {seconds:.1f} s{reason}"
 
 

@@ -35,7 +35,7 @@ from tests.fakes.block_kit import validate_blocks, validate_view
 from tests.fakes.slack_limits import RateBudgets
 from tests.fakes.slack_workspaces import Install, Workspaces
 
-__all__ = ["FakeSlack", "SlackCall", "SlackMessage"]
+__all__ = ["MAX_BLOCKS_TEXT", "FakeSlack", "SlackCall", "SlackMessage", "block_texts"]
 
 MAX_TEXT = 40_000
 # Undocumented: Slack refuses a message whose blocks hold more than about 12,000 characters of text
@@ -79,16 +79,16 @@ class SlackMessage:
     @property
     def all_text(self) -> str:
         """Every text in the current blocks, joined: what a reader sees."""
-        return "\n".join(_texts(self.blocks))
+        return "\n".join(block_texts(self.blocks))
 
 
-def _texts(node: Any) -> list[str]:
+def block_texts(node: Any) -> list[str]:
     if isinstance(node, dict):
         found = [node["text"]] if isinstance(node.get("text"), str) else []
         return found + [t for key, value in node.items() if key != "text" or not isinstance(value, str)
-                        for t in _texts(value)]
+                        for t in block_texts(value)]
     if isinstance(node, list):
-        return [t for item in node for t in _texts(item)]
+        return [t for item in node for t in block_texts(item)]
     return []
 
 
@@ -317,7 +317,7 @@ class FakeSlack:
             return {"ok": False, "error": "no_text"}
         if len(str(args.get("text") or "")) > MAX_TEXT:
             return {"ok": False, "error": "msg_too_long"}
-        if blocks is not None and sum(len(t) for t in _texts(_as_list(blocks))) > MAX_BLOCKS_TEXT:
+        if blocks is not None and sum(len(t) for t in block_texts(_as_list(blocks))) > MAX_BLOCKS_TEXT:
             return {"ok": False, "error": "msg_blocks_too_long"}
         return None
 
