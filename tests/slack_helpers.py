@@ -45,6 +45,26 @@ SIGNING_SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
 TEAM_ID = "T0TEST"
 USER_ID = "U0REP"
 CHANNEL_ID = "C0SALES"
+MANIFEST = Path(__file__).resolve().parents[1] / "manifests" / "slack-app.yaml"
+# A `message` event's subscription name by its channel_type
+# (https://docs.slack.dev/reference/events/message.im and its siblings).
+_MESSAGE_EVENTS = {"channel": "message.channels", "group": "message.groups", "im": "message.im",
+                   "mpim": "message.mpim"}
+
+
+def subscribed_events() -> set[str]:
+    """The bot events the app's manifest subscribes to: Slack delivers nothing else."""
+    import yaml
+
+    manifest = yaml.safe_load(MANIFEST.read_text())
+    return set(manifest["settings"]["event_subscriptions"]["bot_events"])
+
+
+def event_subscription(event: dict[str, Any]) -> str:
+    """The subscription that makes Slack deliver `event`."""
+    if event.get("type") == "message":
+        return _MESSAGE_EVENTS[str(event.get("channel_type") or "channel")]
+    return str(event.get("type"))
 
 
 def sign(body: str, *, secret: str = SIGNING_SECRET, timestamp: int | None = None) -> dict[str, str]:
@@ -183,7 +203,12 @@ class SlackHarness:
 
     async def event(self, event: dict[str, Any], *, event_id: str | None = None,
                     retry_num: int | None = None) -> ClientResponse:
-        """An Events API callback (JSON), optionally marked as Slack's n-th retry."""
+        """An Events API callback (JSON), optionally marked as Slack's n-th retry.
+
+        Like Slack, only events the manifest subscribes to are delivered: sending any other is a
+        test that relies on something Slack would never do."""
+        needed = event_subscription(event)
+        assert needed in subscribed_events(), f"Slack would not deliver this: {needed} is not subscribed"
         body = {"token": "legacy-verification-token", "team_id": self.team_id, "api_app_id": "A0TEST",
                 "type": "event_callback", "event_id": event_id or f"Ev{uuid.uuid4().hex[:10].upper()}",
                 "event_time": int(time.time()), "event": event,

@@ -1,7 +1,8 @@
 """Files: a CSV shared in a channel with the bot (or its DM) becomes a batch of drafts; Cancel stops it.
 
-Both ways Slack announces an upload are handled (`file_shared`; `message` with subtype `file_share`
-when the app is subscribed to messages); bot/batch_slack.py makes sure one upload runs once.
+Both ways Slack announces an upload are handled (`file_shared`; `message` with subtype `file_share`,
+which the manifest subscribes to in the app's DM with `message.im`); bot/batches/service.py makes
+sure one upload runs once.
 `mount` resumes unfinished batches when the server starts and lets go of them when it stops.
 """
 
@@ -28,6 +29,8 @@ def register(app: AsyncApp) -> None:
     _BATCHES.attach(app, SlackBatches(RUNTIMES.of_app(app), app.client))
     app.event("file_shared")(file_shared)
     app.event({"type": "message", "subtype": "file_share"})(file_share_message)
+    # message.im delivers every message in the app's DM; only uploads (above) mean anything here.
+    app.event("message")(other_message)
     app.action(CANCEL_BATCH)(cancel_batch)
 
 
@@ -75,6 +78,10 @@ async def file_share_message(body: dict[str, Any], event: dict[str, Any],
             team_id=_team(body, event), channel=str(event.get("channel") or ""), file_id=str(file["id"]),
             file=dict(file), thread_ts=event.get("thread_ts") or event.get("ts"),
             user_id=event.get("user"), bot_user_id=context.get("bot_user_id"))
+
+
+async def other_message() -> None:
+    """Any other message in the app's DM (text, our own posts): acknowledged, nothing to do."""
 
 
 async def cancel_batch(ack: Any, body: dict[str, Any], action: dict[str, Any],
