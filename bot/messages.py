@@ -29,6 +29,7 @@ __all__ = [
     "EMPTY_EDIT",
     "HELP",
     "LLM_DOWN",
+    "NOT_INSTALLED",
     "MODAL_CHANNEL_LABEL",
     "MODAL_COMPANY_LABEL",
     "MODAL_CONVERSATION_LABEL",
@@ -159,6 +160,8 @@ MODAL_DID_NOT_OPEN = ("Slack didn't let me open the form (it may have taken too 
 ALREADY_DRAFTED_HERE = ("A draft for this message is already in its thread. Press *Regenerate* there "
                         "for another version.")
 DRAFT_FALLBACK_TEXT = "Draft reply"
+NOT_INSTALLED = ("replycrew isn't installed in this workspace (or was removed). Ask a workspace admin "
+                 "to install it from its /slack/install page, then try again.")
 DRAFT_TRIMMED = ("_The draft is too long for one Slack message: this is its beginning. The full text "
                  "is attached as a file in this thread._")
 DRAFT_FILE_COMMENT = "The full draft, too long for one Slack message."

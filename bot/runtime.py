@@ -19,6 +19,7 @@ from slack_bolt.app.async_app import AsyncApp
 from slack_bolt.response import BoltResponse
 
 from bot.drafts import DraftStore
+from bot.install.clients import TeamClients
 from bot.settings import Settings
 from engine.workflow import Engine
 
@@ -68,6 +69,8 @@ class SlackRuntime:
     settings: Settings
     engine: Engine
     drafts: DraftStore
+    # Background work's Web API client per workspace (the installing team's token).
+    clients: TeamClients
     # Progress edits on one message are at least this far apart (Slack: ~1 update/s per message).
     min_edit_interval_s: float = 1.0
     # Drafts wait for Slack requests being acknowledged, but never longer than this (see yield_to_acks).

@@ -20,6 +20,11 @@ class Settings(EngineSettings):
     slack_signing_secret: str | None = None
     slack_app_token: str | None = None
     slack_api_url: str = "https://slack.com/api/"
+    # Many workspaces (OAuth v2 install): set these and leave SLACK_BOT_TOKEN unset.
+    slack_client_id: str | None = None
+    slack_client_secret: str | None = None
+    slack_token_key: str | None = None  # Fernet key sealing installation tokens at rest
+    slack_redirect_uri: str | None = None  # https://YOUR-HOST/slack/oauth_redirect
 
     host: str = "127.0.0.1"
     port: int = 3000
@@ -40,5 +45,10 @@ class Settings(EngineSettings):
             return False
 
     @property
+    def multi_workspace(self) -> bool:
+        """OAuth installs in many workspaces: client id and secret set, no static bot token."""
+        return bool(self.slack_client_id and self.slack_client_secret and not self.slack_bot_token)
+
+    @property
     def slack_enabled(self) -> bool:
-        return bool(self.slack_bot_token)
+        return bool(self.slack_bot_token) or self.multi_workspace

@@ -81,6 +81,12 @@ def slack_settings(fake: FakeSlack, data_dir: Path, **overrides: Any) -> Setting
     return Settings(_env_file=None, **values)
 
 
+def multi_workspace_settings(fake: FakeSlack, key: str) -> dict[str, Any]:
+    """Overrides for many-workspace mode: no static token, the fake's OAuth client, a Fernet key."""
+    return {"slack_bot_token": None, "slack_client_id": fake.workspaces.client_id,
+            "slack_client_secret": fake.workspaces.client_secret, "slack_token_key": key}
+
+
 def offline_engine(data_dir: Path, *, profile: ProfileBackend | None = None,
                    analysis: AnalysisBackend | None = None, reply: ReplyBackend | None = None) -> Engine:
     """An offline engine on DATA_DIR's SQLite store, with some step backends replaced (slow, failing)."""
@@ -202,18 +208,23 @@ class SlackHarness:
         return await self.interaction(payload)
 
     async def event(self, event: dict[str, Any], *, event_id: str | None = None,
-                    retry_num: int | None = None) -> ClientResponse:
+                    retry_num: int | None = None, team_id: str | None = None,
+                    enterprise_id: str | None = None, is_enterprise_install: bool = False) -> ClientResponse:
         """An Events API callback (JSON), optionally marked as Slack's n-th retry.
 
         Like Slack, only events the manifest subscribes to are delivered: sending any other is a
         test that relies on something Slack would never do."""
         needed = event_subscription(event)
         assert needed in subscribed_events(), f"Slack would not deliver this: {needed} is not subscribed"
-        body = {"token": "legacy-verification-token", "team_id": self.team_id, "api_app_id": "A0TEST",
+        team = team_id or self.team_id
+        body = {"token": "legacy-verification-token", "team_id": team, "api_app_id": "A0TEST",
                 "type": "event_callback", "event_id": event_id or f"Ev{uuid.uuid4().hex[:10].upper()}",
-                "event_time": int(time.time()), "event": event,
-                "authorizations": [{"team_id": self.team_id, "user_id": self.fake.bot_user_id,
-                                    "is_bot": True, "is_enterprise_install": False}]}
+                "event_time": int(time.time()), "event": event, "enterprise_id": enterprise_id,
+                "is_ext_shared_channel": False,
+                "authorizations": [{"enterprise_id": enterprise_id,
+                                    "team_id": None if is_enterprise_install else team,
+                                    "user_id": self.fake.bot_user_id, "is_bot": True,
+                                    "is_enterprise_install": is_enterprise_install}]}
         headers = {"X-Slack-Retry-Num": str(retry_num), "X-Slack-Retry-Reason": "http_timeout"} \
             if retry_num else None
         return await self.post(json.dumps(body), content_type="application/json", headers=headers)

@@ -12,6 +12,7 @@ from tests.slack_helpers import slack_harness
 
 from bot.handlers.commands import COMMAND
 from bot.handlers.shortcuts import GLOBAL_SHORTCUT, MESSAGE_SHORTCUT
+from bot.install.flow import BOT_SCOPES, REDIRECT_PATH
 
 MANIFESTS = Path(__file__).resolve().parents[1] / "manifests"
 
@@ -24,8 +25,10 @@ def test_manifest_matches_the_handlers(name: str) -> None:
     shortcuts = {(s["type"], s["callback_id"]) for s in features["shortcuts"]}
     assert shortcuts == {("message", MESSAGE_SHORTCUT), ("global", GLOBAL_SHORTCUT)}
     assert manifest["settings"]["interactivity"]["is_enabled"] is True
-    assert manifest["settings"]["event_subscriptions"]["bot_events"] == ["app_mention", "file_shared",
-                                                                         "message.im"]
+    assert manifest["settings"]["event_subscriptions"]["bot_events"] == [
+        "app_mention", "file_shared", "message.im", "app_uninstalled", "tokens_revoked"]
+    assert manifest["settings"]["org_deploy_enabled"] is True  # Enterprise Grid org-wide installs
+    assert tuple(manifest["oauth_config"]["scopes"]["bot"]) == BOT_SCOPES  # what /slack/install asks for
     assert "files:read" in manifest["oauth_config"]["scopes"]["bot"]  # file_shared needs it
     scopes = manifest["oauth_config"]["scopes"]["bot"]
     assert {"commands", "chat:write"} <= set(scopes)
@@ -35,6 +38,8 @@ def test_manifest_matches_the_handlers(name: str) -> None:
     assert socket is (name == "slack-app.socket.yaml")
     if not socket:
         assert manifest["settings"]["interactivity"]["request_url"].endswith("/slack/events")
+        assert [u.rsplit("/", 2)[-2:] for u in manifest["oauth_config"]["redirect_urls"]] == [
+            ["slack", REDIRECT_PATH.rsplit("/", 1)[-1]]]
 
 
 @pytest.mark.parametrize("name", ["slack-app.yaml", "slack-app.socket.yaml"])

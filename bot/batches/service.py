@@ -82,6 +82,7 @@ class SlackBatchInfo:
     file_name: str
     total: int
     created: float = field(default_factory=time.time)
+    enterprise_id: str | None = None  # Enterprise Grid: with team_id, whose token runs the batch
 
     def to_json(self) -> str:
         return json.dumps(asdict(self))
@@ -106,16 +107,15 @@ def _key(batch_id: str, part: str) -> str:
 class SlackBatches:
     """Every CSV batch of one Slack app: start from an upload, resume, cancel, stop."""
 
-    def __init__(self, runtime: SlackRuntime, client: AsyncWebClient, *,
-                 use_worker: bool | None = None) -> None:
+    def __init__(self, runtime: SlackRuntime, *, use_worker: bool | None = None) -> None:
         self.runtime = runtime
-        self.client = client
         # None: a worker process when an LLM runs the steps (see the module docstring).
         self.use_worker = use_worker
         self.running: dict[str, _Running] = {}
         self._tasks: set[asyncio.Task[Any]] = set()
         self._leased: set[str] = set()  # batch ids whose lease this process holds
         self._owner = f"{os.getpid()}:{id(self):x}"
+        self._gone_teams: set[str] = set()  # workspaces that uninstalled the app
 
     @property
     def store(self) -> Any:
@@ -129,23 +129,31 @@ class SlackBatches:
     # ---- an upload -------------------------------------------------------------------------
 
     def file_shared(self, *, team_id: str, channel: str, file_id: str, file: dict[str, Any] | None,
-                    thread_ts: str | None, user_id: str | None, bot_user_id: str | None) -> None:
+                    thread_ts: str | None, user_id: str | None, bot_user_id: str | None,
+                    enterprise_id: str | None = None) -> None:
         """A file appeared in a conversation with the bot: run it if it is a CSV (in the background)."""
         if file is not None and (not is_csv(file) or _from_bot(file, bot_user_id)):
             return  # known at once: not a batch (or our own results file)
         self._spawn(self._upload(team_id=team_id, channel=channel, file_id=file_id, file=file,
-                                 thread_ts=thread_ts, user_id=user_id, bot_user_id=bot_user_id),
+                                 thread_ts=thread_ts, user_id=user_id, bot_user_id=bot_user_id,
+                                 enterprise_id=enterprise_id),
                     name=f"batch-upload-{file_id}")
 
+    async def _client(self, team_id: str, enterprise_id: str | None) -> AsyncWebClient:
+        """The installing team's client (raises NotInstalled once the app left the workspace)."""
+        return await self.runtime.clients.for_team(team_id, enterprise_id)
+
     async def _upload(self, *, team_id: str, channel: str, file_id: str, file: dict[str, Any] | None,
-                      thread_ts: str | None, user_id: str | None, bot_user_id: str | None) -> None:
+                      thread_ts: str | None, user_id: str | None, bot_user_id: str | None,
+                      enterprise_id: str | None) -> None:
+        client = await self._client(team_id, enterprise_id)
         if not await self.store.set_if_absent(f"slack-batch-file:{team_id}:{file_id}", "1",
                                               ttl=BATCH_TTL_S):
             log.info("file %s is already being handled", file_id)
             return
         try:
             if file is None or not file.get("url_private") or thread_ts is None:
-                file = {**(file or {}), **await file_info(self.client, file_id)}
+                file = {**(file or {}), **await file_info(client, file_id)}
         except DownloadFailed as exc:
             log.warning("files.info for %s failed: %s", file_id, exc)  # not known to be a CSV: quiet
             return
@@ -157,31 +165,32 @@ class SlackBatches:
         try:
             size = int(file.get("size") or 0)
             if size > settings.max_batch_bytes:
-                await self._say(channel, thread_ts, batch_msg.batch_too_big(name, size, settings.max_batch_bytes))
+                await self._say(client, channel, thread_ts, batch_msg.batch_too_big(name, size, settings.max_batch_bytes))
                 return
-            data = await download_file(self.client, file, max_bytes=settings.max_batch_bytes)
+            data = await download_file(client, file, max_bytes=settings.max_batch_bytes)
             batch = await asyncio.to_thread(read_batch_csv, data, max_rows=settings.max_batch_rows,
                                             max_bytes=settings.max_batch_bytes)
         except RemoteFile:
-            await self._say(channel, thread_ts, batch_msg.batch_remote_file(name))
+            await self._say(client, channel, thread_ts, batch_msg.batch_remote_file(name))
             return
         except DownloadFailed as exc:
-            await self._say(channel, thread_ts, batch_msg.batch_download_failed(name, str(exc)))
+            await self._say(client, channel, thread_ts, batch_msg.batch_download_failed(name, str(exc)))
             return
         except BatchRejected as exc:
-            await self._say(channel, thread_ts, batch_msg.batch_rejected(name, str(exc)))
+            await self._say(client, channel, thread_ts, batch_msg.batch_rejected(name, str(exc)))
             return
         text, _ = decode_csv_bytes(data)
-        await self._start(team_id=team_id, channel=channel, thread_ts=thread_ts, user_id=user_id,
-                          file_id=file_id, name=name, batch=batch, text=text)
+        await self._start(client, team_id=team_id, channel=channel, thread_ts=thread_ts, user_id=user_id,
+                          file_id=file_id, name=name, batch=batch, text=text, enterprise_id=enterprise_id)
 
-    async def _start(self, *, team_id: str, channel: str, thread_ts: str | None, user_id: str | None,
-                     file_id: str, name: str, batch: BatchCsv, text: str) -> None:
+    async def _start(self, client: AsyncWebClient, *, team_id: str, channel: str, thread_ts: str | None,
+                     user_id: str | None, file_id: str, name: str, batch: BatchCsv, text: str,
+                     enterprise_id: str | None) -> None:
         batch_id = f"slack_{team_id}_{file_id}"
         total = len(batch.rows)
         header = batch_msg.batch_progress_header(name, total, user_id)
         try:
-            posted = await self.client.chat_postMessage(
+            posted = await client.chat_postMessage(
                 channel=channel, thread_ts=thread_ts, text=header, unfurl_links=False,
                 blocks=batch_progress_blocks(header=header, progress=None, total=total,
                                              batch_id=batch_id))
@@ -191,7 +200,8 @@ class SlackBatches:
         progress_ts = str(posted["ts"])
         info = SlackBatchInfo(batch_id=batch_id, team_id=team_id, channel=str(posted.get("channel") or channel),
                               thread_ts=thread_ts or progress_ts, progress_ts=progress_ts,
-                              user_id=user_id, file_id=file_id, file_name=name, total=total)
+                              user_id=user_id, file_id=file_id, file_name=name, total=total,
+                              enterprise_id=enterprise_id)
         await self.store.set(_key(batch_id, "csv"), text, ttl=BATCH_TTL_S)
         await self.store.set(ACTIVE_PREFIX + batch_id, info.to_json(), ttl=BATCH_TTL_S)
         await self.store.set(_key(batch_id, "lease"), self._owner, ttl=LEASE_TTL_S)
@@ -210,7 +220,8 @@ class SlackBatches:
     async def _drive(self, info: SlackBatchInfo, batch: BatchCsv, *, status: str | None) -> None:
         """Run (status None), resume (running) or just deliver (done, cancelled) one batch."""
         interval = edit_interval(info.total, base_s=self.runtime.min_edit_interval_s)
-        progress = BatchProgressMessage(self.client, channel=info.channel, ts=info.progress_ts,
+        client = await self._client(info.team_id, info.enterprise_id)
+        progress = BatchProgressMessage(client, channel=info.channel, ts=info.progress_ts,
                                         header=batch_msg.batch_progress_header(info.file_name, info.total,
                                                                          info.user_id),
                                         total=info.total, batch_id=info.batch_id, interval_s=interval)
@@ -235,12 +246,15 @@ class SlackBatches:
                 report = await BatchRunner(self.runtime.engine, batch_id=info.batch_id).load_report()
         except ReplycrewError as exc:  # e.g. the worker process died: checkpoints stay, say so
             log.warning("batch %s stopped: %s", info.batch_id, exc)
-            await self._say(info.channel, info.thread_ts, batch_msg.batch_stopped(str(exc)))
+            await self._say(client, info.channel, info.thread_ts, batch_msg.batch_stopped(str(exc)))
             return
         finally:
             heartbeat.cancel()
             self.running.pop(info.batch_id, None)
             progress.stop()
+        if info.team_id in self._gone_teams:  # uninstalled meanwhile: nobody to deliver to
+            await self._drop(info)
+            return
         await self._deliver(info, batch, report, progress, cancelled_by=running.cancelled_by)
 
     async def _heartbeat(self, running: _Running) -> None:
@@ -260,6 +274,7 @@ class SlackBatches:
 
     async def _deliver(self, info: SlackBatchInfo, batch: BatchCsv, report: BatchReport,
                        progress: BatchProgressMessage, *, cancelled_by: str | None) -> None:
+        client = progress.client
         cancelled = int(report.metrics.get("cancelled_requests", 0))
         await progress.finish(batch_msg.batch_finished_line(
             successful=report.successful_requests, failed=report.failed_requests,
@@ -270,13 +285,13 @@ class SlackBatches:
             stem = info.file_name.rsplit(".", 1)[0] or "batch"
             try:
                 file_id = await upload_results(
-                    self.client, channel=info.channel, thread_ts=info.thread_ts, data=data,
+                    client, channel=info.channel, thread_ts=info.thread_ts, data=data,
                     filename=f"{stem}.drafts.csv", title=batch_msg.batch_results_title(info.file_name),
                     comment=batch_msg.BATCH_RESULTS_COMMENT)
             except (SlackApiError, ReplycrewError, OSError) as exc:
                 detail = exc.response.get("error") if isinstance(exc, SlackApiError) else str(exc)
                 log.warning("batch %s: results upload failed: %s", info.batch_id, detail)
-                await self._say(info.channel, info.thread_ts, batch_msg.batch_upload_failed(str(detail)))
+                await self._say(client, info.channel, info.thread_ts, batch_msg.batch_upload_failed(str(detail)))
             else:
                 if file_id:  # its file_shared event must not start a batch of our own output
                     await self.store.set_if_absent(f"slack-batch-file:{info.team_id}:{file_id}", "1",
@@ -289,7 +304,7 @@ class SlackBatches:
                           if not item.ok and item.error and item.result is None
                           and "cancelled" not in item.error]
                 blocks = batch_summary_blocks(report, file_name=info.file_name, errors=errors)
-                await self._say(info.channel, info.thread_ts, blocks[0]["text"]["text"], blocks=blocks)
+                await self._say(client, info.channel, info.thread_ts, blocks[0]["text"]["text"], blocks=blocks)
         for key in (ACTIVE_PREFIX + info.batch_id, _key(info.batch_id, "csv"),
                     _key(info.batch_id, "lease"), _key(info.batch_id, "cancel")):
             await self.store.delete(key)
@@ -325,7 +340,8 @@ class SlackBatches:
         status = await runner.status()
         if status == "running":
             done = await runner.finished_count()
-            await self._say(info.channel, info.thread_ts, batch_msg.batch_resumed(done, info.total))
+            await self._say(await self._client(info.team_id, info.enterprise_id), info.channel, info.thread_ts,
+                            batch_msg.batch_resumed(done, info.total))
         await self._drive(info, batch, status=status)
 
     # ---- Cancel, shutdown -----------------------------------------------------------------------
@@ -352,6 +368,27 @@ class SlackBatches:
         await self.store.set(_key(batch_id, "cancel"), user_id, ttl=BATCH_TTL_S)
         return None
 
+    async def forget_team(self, team_id: str) -> int:
+        """The app left a workspace: stop its batches, drop their records; returns how many."""
+        self._gone_teams.add(team_id)
+        count = 0
+        for running in list(self.running.values()):
+            if running.info.team_id == team_id:
+                running.runner.cancel()
+                count += 1
+        async for _, value in self.store.scan(ACTIVE_PREFIX):
+            info = SlackBatchInfo.from_json(value)
+            if info.team_id == team_id and info.batch_id not in self.running:
+                await self._drop(info)
+                count += 1
+        return count
+
+    async def _drop(self, info: SlackBatchInfo) -> None:
+        for key in (ACTIVE_PREFIX + info.batch_id, _key(info.batch_id, "csv"),
+                    _key(info.batch_id, "lease"), _key(info.batch_id, "cancel")):
+            await self.store.delete(key)
+        self._leased.discard(info.batch_id)
+
     async def stop(self) -> None:
         """The process is stopping: stop driving batches, keep their checkpoints, free the leases."""
         for running in self.running.values():
@@ -365,10 +402,10 @@ class SlackBatches:
                 await self.store.delete(_key(batch_id, "lease"))  # the next process resumes at once
         self._leased.clear()
 
-    async def _say(self, channel: str, thread_ts: str | None, text: str,
+    async def _say(self, client: AsyncWebClient, channel: str, thread_ts: str | None, text: str,
                    blocks: list[dict[str, Any]] | None = None) -> None:
         with contextlib.suppress(SlackApiError):  # nobody to tell: the channel is gone
-            await self.client.chat_postMessage(channel=channel, thread_ts=thread_ts, text=text,
+            await client.chat_postMessage(channel=channel, thread_ts=thread_ts, text=text,
                                                blocks=blocks, unfurl_links=False)
 
 

@@ -17,6 +17,7 @@ from bot.digests.jobstore import open_jobstore
 from bot.digests.report import DigestReport, build_report
 from bot.digests.scheduler import DigestScheduler, Subscription, utc_now
 from bot.drafts import DraftStore
+from bot.install.clients import NotInstalled, TeamClients
 from bot.settings import Settings
 from engine.cache.store import Store
 from engine.models import new_request_id
@@ -35,7 +36,7 @@ class DigestService:
     store: Store
     drafts: DraftStore
     intents: IntentIndex
-    client: Any  # slack_sdk AsyncWebClient
+    clients: TeamClients  # the installing team's client for each post
     slack_api_url: str
     clock: Callable[[], datetime] = utc_now
     instance: str = field(default_factory=new_request_id)
@@ -51,7 +52,8 @@ class DigestService:
                    until: datetime, tz: str) -> DigestReport:
         """Post a digest in the channel (raises SlackApiError when Slack refuses)."""
         report = await self.report(team_id, channel_id, since=since, until=until)
-        await self.client.chat_postMessage(channel=channel_id, text=digest_text(report, kind=kind),
+        client = await self.clients.for_team(team_id)
+        await client.chat_postMessage(channel=channel_id, text=digest_text(report, kind=kind),
                                            blocks=digest_blocks(report, kind=kind, tz=tz),
                                            unfurl_links=False, unfurl_media=False)
         return report
@@ -70,6 +72,9 @@ class DigestService:
         except SlackApiError as exc:
             # The lock stays: retrying every process into the same refusal would not help.
             log.warning("digest for %s not posted: %s", subscription.job_id, exc.response.get("error"))
+            return False
+        except NotInstalled:
+            log.warning("digest for %s not posted: the workspace uninstalled the app", subscription.job_id)
             return False
         return True
 
@@ -112,13 +117,13 @@ class DigestRuntime:
                                        until=until, tz=tz)
 
 
-def build_digests(*, settings: Settings, engine: Engine, drafts: DraftStore, client: Any,
+def build_digests(*, settings: Settings, engine: Engine, drafts: DraftStore, clients: TeamClients,
                   jobstore: BaseJobStore | None = None,
                   clock: Callable[[], datetime] = utc_now) -> DigestRuntime:
     """Digests for one Slack app: job store from the settings, store and intents from the engine."""
     intents = IntentIndex(engine.store)
     detach = intents.attach(engine)
-    service = DigestService(store=engine.store, drafts=drafts, intents=intents, client=client,
+    service = DigestService(store=engine.store, drafts=drafts, intents=intents, clients=clients,
                             slack_api_url=settings.slack_api_url, clock=clock)
     scheduler = DigestScheduler(jobstore=jobstore or open_jobstore(settings), fire=service.fire,
                                 clock=clock)

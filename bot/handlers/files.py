@@ -26,7 +26,7 @@ _BATCHES = AppScoped(BATCHES_KEY, SlackBatches, what="batches are not wired")
 
 def register(app: AsyncApp) -> None:
     """Listen for shared files and the Cancel button."""
-    _BATCHES.attach(app, SlackBatches(RUNTIMES.of_app(app), app.client))
+    _BATCHES.attach(app, SlackBatches(RUNTIMES.of_app(app)))
     app.event("file_shared")(file_shared)
     app.event({"type": "message", "subtype": "file_share"})(file_share_message)
     # message.im delivers every message in the app's DM; only uploads (above) mean anything here.

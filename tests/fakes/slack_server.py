@@ -109,6 +109,8 @@ class FakeSlack:
                                      client_id=client_id, client_secret=client_secret)
         # Who approves the next install on the fake's consent page (see `authorize`).
         self.installer: dict[str, Any] = {"team_id": "T0OTHER"}
+        # The app's configured Redirect URL, used when the authorize link names none (as Slack does).
+        self.redirect_uri: str | None = None
         # file id -> URL: url_private answers 302 there (as Slack may, to a CDN).
         self.redirect_downloads: dict[str, str] = {}
         self.calls: list[SlackCall] = []
@@ -503,7 +505,7 @@ class FakeSlack:
         if query.get("client_id") != self.workspaces.client_id:
             return web.Response(status=400, text="invalid client_id")
         code = self.workspaces.new_code(**self.installer)
-        target = str(query.get("redirect_uri") or "")
+        target = str(query.get("redirect_uri") or self.redirect_uri or "")
         if not target:
             return web.Response(status=400, text="the app has no redirect URL")
         separator = "&" if "?" in target else "?"
