@@ -19,9 +19,9 @@ from bot.digests.jobstore import open_jobstore
 from bot.digests.schedule import ScheduleError, parse_schedule
 from bot.digests.scheduler import DigestScheduler, Subscription
 from bot.digests.service import DigestRuntime, build_digests
-from bot.install.clients import TeamClients
 from bot.drafts import DraftRecord, DraftStore, DraftVersion, StepSummary
 from bot.handlers.digests import digests_for
+from bot.install.clients import TeamClients
 from bot.settings import Settings
 from engine.cache.store import SQLiteStore, Store
 from engine.errors import StoreUnavailable

@@ -44,7 +44,7 @@ def _record(text: str) -> DraftRecord:
 def test_draft_text_subject_and_fallback_are_escaped() -> None:
     record = _record(f"Hi {HOSTILE}, thanks!")
     blocks = draft_blocks(record)
-    texts = block_texts(blocks) + [fallback_text(record)]
+    texts = [*block_texts(blocks), fallback_text(record)]
     assert not [m for t in texts for m in _PINGS.findall(t)]
     assert any("&lt;!channel&gt;" in t for t in texts)
     assert "&amp; co" in fallback_text(record)

@@ -9,12 +9,12 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from bot.messages import NOT_INSTALLED
-from bot.install.cipher import TokenCipher, TokenKeyError, new_key
-from bot.install.installations import INSTALL_PREFIX
 from bot.app import SLACK_APP
 from bot.batches.service import ACTIVE_PREFIX
 from bot.handlers.digests import digests_for
+from bot.install.cipher import TokenCipher, TokenKeyError, new_key
+from bot.install.installations import INSTALL_PREFIX
+from bot.messages import NOT_INSTALLED
 from tests.batch_slack_helpers import SHARE_TS, GatedReply, batch_harness, until
 from tests.conftest import SAMPLES
 from tests.fakes.slack_server import FakeSlack
@@ -95,7 +95,7 @@ async def test_a_replayed_redirect_installs_nothing(data_dir: Path) -> None:
 
 def test_a_missing_or_bad_token_key_says_how_to_make_one() -> None:
     for key in (None, "not-a-key"):
-        with pytest.raises(TokenKeyError, match="Fernet.generate_key"):
+        with pytest.raises(TokenKeyError, match=r"Fernet\.generate_key"):
             TokenCipher(key)
     with pytest.raises(TokenKeyError, match="reinstall"):
         TokenCipher(new_key()).open(TokenCipher(new_key()).seal("xoxb-1"))

@@ -8,11 +8,10 @@ from typing import Any
 import pytest
 import yaml
 
-from tests.slack_helpers import slack_harness
-
 from bot.handlers.commands import COMMAND
 from bot.handlers.shortcuts import GLOBAL_SHORTCUT, MESSAGE_SHORTCUT
 from bot.install.flow import BOT_SCOPES, REDIRECT_PATH
+from tests.slack_helpers import slack_harness
 
 MANIFESTS = Path(__file__).resolve().parents[1] / "manifests"
 
@@ -56,7 +55,7 @@ def test_a_csv_in_the_apps_dm_can_reach_the_app(name: str) -> None:
 async def test_slack_delivers_only_subscribed_events(data_dir: Path) -> None:
     """The harness refuses an event the manifest does not subscribe to, as Slack never sends it."""
     async with slack_harness(data_dir) as slack:
-        with pytest.raises(AssertionError, match="message.channels is not subscribed"):
+        with pytest.raises(AssertionError, match=r"message\.channels is not subscribed"):
             await slack.event({"type": "message", "channel": "C0SALES", "channel_type": "channel",
                                "user": "U0REP", "text": "hi", "ts": "1.1"})
         response = await slack.event({"type": "message", "channel": "D0DM", "channel_type": "im",

@@ -4,8 +4,8 @@ A file's `url_private` answers only with the bot token as a Bearer header (witho
 its HTML sign-in page with status 200, so the content type is checked too). The token goes only to
 Slack's own file hosts (bot/batches/hosts.py): a remote file's url_private "can point to any host"
 (Slack's docs), so remote and external files are refused with a way forward instead of being
-fetched. Downloads stop reading past the size cap. Results go back with `files_upload_v2` (files.getUploadURLExternal, a POST to
-the upload URL, files.completeUploadExternal).
+fetched. Downloads stop reading past the size cap. Results go back with `files_upload_v2`
+(files.getUploadURLExternal, a POST to the upload URL, files.completeUploadExternal).
 """
 
 from __future__ import annotations

@@ -9,14 +9,13 @@ from __future__ import annotations
 from bot.mrkdwn import escape
 
 __all__ = [
-    "BATCH_REMOTE_FILE",
-    "batch_remote_file",
     "BATCH_ALREADY_FINISHED",
     "BATCH_CANCEL",
     "BATCH_CANCEL_CONFIRM",
     "BATCH_CANCEL_CONFIRM_TITLE",
     "BATCH_CANCEL_KEEP",
     "BATCH_CANCEL_STOP",
+    "BATCH_REMOTE_FILE",
     "BATCH_RESULTS_COMMENT",
     "BATCH_UNKNOWN",
     "batch_cancelling",
@@ -25,6 +24,7 @@ __all__ = [
     "batch_progress_header",
     "batch_progress_line",
     "batch_rejected",
+    "batch_remote_file",
     "batch_results_title",
     "batch_resumed",
     "batch_row_errors",

@@ -165,7 +165,8 @@ class SlackBatches:
         try:
             size = int(file.get("size") or 0)
             if size > settings.max_batch_bytes:
-                await self._say(client, channel, thread_ts, batch_msg.batch_too_big(name, size, settings.max_batch_bytes))
+                await self._say(client, channel, thread_ts,
+                                batch_msg.batch_too_big(name, size, settings.max_batch_bytes))
                 return
             data = await download_file(client, file, max_bytes=settings.max_batch_bytes)
             batch = await asyncio.to_thread(read_batch_csv, data, max_rows=settings.max_batch_rows,

@@ -26,13 +26,15 @@ import json
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
-from aiohttp import WSMsgType, web
+from aiohttp import web
 
 from tests.fakes.block_kit import validate_blocks, validate_view
+from tests.fakes.slack_files import SlackFiles
 from tests.fakes.slack_limits import RateBudgets
+from tests.fakes.slack_records import SlackCall, SlackMessage, as_list, block_texts, read_args
+from tests.fakes.slack_socket import SlackSocket
 from tests.fakes.slack_workspaces import Install, Workspaces
 
 __all__ = ["MAX_BLOCKS_TEXT", "FakeSlack", "SlackCall", "SlackMessage", "block_texts"]
@@ -46,53 +48,7 @@ MAX_BLOCKS_TEXT = 12_000
 _TOKENLESS = {"oauth.v2.access", "apps.connections.open"}
 
 
-@dataclass
-class SlackCall:
-    """One Web API call as the fake saw it."""
-
-    method: str
-    args: dict[str, Any]
-    token: str | None
-    at: float
-    team: str | None = None  # the workspace the token belongs to
-    status: int = 200
-    error: str | None = None
-    wall: float = field(default_factory=time.time)  # comparable across processes (perf/)
-
-
-@dataclass
-class SlackMessage:
-    """A message the app posted, as it stands now, with every version it had."""
-
-    channel: str
-    ts: str
-    text: str
-    blocks: list[dict[str, Any]]
-    thread_ts: str | None = None
-    history: list[dict[str, Any]] = field(default_factory=list)
-
-    @property
-    def updates(self) -> int:
-        """How many times chat.update changed it."""
-        return len(self.history) - 1
-
-    @property
-    def all_text(self) -> str:
-        """Every text in the current blocks, joined: what a reader sees."""
-        return "\n".join(block_texts(self.blocks))
-
-
-def block_texts(node: Any) -> list[str]:
-    if isinstance(node, dict):
-        found = [node["text"]] if isinstance(node.get("text"), str) else []
-        return found + [t for key, value in node.items() if key != "text" or not isinstance(value, str)
-                        for t in block_texts(value)]
-    if isinstance(node, list):
-        return [t for item in node for t in block_texts(item)]
-    return []
-
-
-class FakeSlack:
+class FakeSlack(SlackFiles, SlackSocket):
     """The fake Web API server; see the module docstring."""
 
     def __init__(self, *, token: str = "xoxb-test-token", team_id: str = "T0TEST",
@@ -185,22 +141,6 @@ class FakeSlack:
         """Answer the next `times` calls of `method` with `{"ok": false, "error": error}`."""
         self._failures.setdefault(method, []).extend([(200, error, None)] * times)
 
-    def add_file(self, name: str, content: bytes, *, filetype: str = "csv", user: str = "U0REP",
-                 channel: str | None = None, ts: str | None = None) -> dict[str, Any]:
-        """A file as if a user had uploaded it (shared in `channel` by message `ts`, when given);
-        its url_private needs the bot token."""
-        file_id = f"F{uuid.uuid4().hex[:10].upper()}"
-        info = {"id": file_id, "name": name, "title": name, "filetype": filetype, "user": user,
-                "size": len(content), "mimetype": "text/csv" if filetype == "csv" else "text/plain",
-                "url_private": f"{self.base}/files/{file_id}/{name}",
-                "url_private_download": f"{self.base}/files/{file_id}/{name}",
-                "created": int(time.time()), "_content": content}
-        if channel and ts:
-            kind = "private" if channel.startswith(("D", "G")) else "public"
-            info["shares"] = {kind: {channel: [{"ts": ts, "channel_name": channel.lower()}]}}
-        self.files[file_id] = info
-        return _public(info)
-
     def add_channel(self, channel_id: str, *, kind: str | None = None, bot_member: bool = True,
                     members: set[str] | None = None) -> None:
         """Declare a conversation: `kind` public/private/im/mpim (from the id's first letter when not
@@ -215,25 +155,6 @@ class FakeSlack:
     def uninstall(self, team_id: str) -> list[str]:
         """The app is removed from a workspace: its tokens answer `token_revoked` from now on."""
         return self.workspaces.revoke_team(team_id)
-
-    def add_remote_file(self, name: str, url: str, *, user: str = "U0REP", channel: str | None = None,
-                        ts: str | None = None) -> dict[str, Any]:
-        """A remote (external) file, e.g. a Google Drive CSV: its url_private is `url`, on another host.
-
-        https://docs.slack.dev/messaging/working-with-files#remote : remote files are hosted outside
-        Slack and carry `is_external: true` and an `external_type`; their url_private "can point to
-        any host", so no Slack token may be sent there."""
-        file_id = f"F{uuid.uuid4().hex[:10].upper()}"
-        info: dict[str, Any] = {
-            "id": file_id, "name": name, "title": name, "filetype": "csv", "mimetype": "text/csv",
-            "user": user, "size": 0, "created": int(time.time()), "is_external": True,
-            "external_type": "gdrive", "mode": "external", "external_url": url,
-            "url_private": url, "url_private_download": url}
-        if channel and ts:
-            kind = "private" if channel.startswith(("D", "G")) else "public"
-            info["shares"] = {kind: {channel: [{"ts": ts, "channel_name": channel.lower()}]}}
-        self.files[file_id] = info
-        return _public(info)
 
     # ---- reading what happened -------------------------------------------------------------
 
@@ -262,7 +183,7 @@ class FakeSlack:
 
     async def _api(self, request: web.Request) -> web.Response:
         method = request.match_info["method"]
-        args = await _read_args(request)
+        args = await read_args(request)
         header = request.headers.get("Authorization", "")
         token = header[7:] if header.startswith("Bearer ") else args.pop("token", None)
         install = self.workspaces.install_for(token)
@@ -319,7 +240,7 @@ class FakeSlack:
             return {"ok": False, "error": "no_text"}
         if len(str(args.get("text") or "")) > MAX_TEXT:
             return {"ok": False, "error": "msg_too_long"}
-        if blocks is not None and sum(len(t) for t in block_texts(_as_list(blocks))) > MAX_BLOCKS_TEXT:
+        if blocks is not None and sum(len(t) for t in block_texts(as_list(blocks))) > MAX_BLOCKS_TEXT:
             return {"ok": False, "error": "msg_blocks_too_long"}
         return None
 
@@ -343,7 +264,7 @@ class FakeSlack:
             return problem
         ts = self._next_ts()
         channel = str(args["channel"])
-        blocks = _as_list(args.get("blocks"))
+        blocks = as_list(args.get("blocks"))
         message = SlackMessage(channel=channel, ts=ts, text=str(args.get("text") or ""), blocks=blocks,
                                thread_ts=args.get("thread_ts"))
         message.history.append({"text": message.text, "blocks": blocks})
@@ -362,7 +283,7 @@ class FakeSlack:
         message = self.messages[key]
         message.text = str(args.get("text") or message.text)
         if args.get("blocks") is not None:
-            message.blocks = _as_list(args.get("blocks"))
+            message.blocks = as_list(args.get("blocks"))
         message.history.append({"text": message.text, "blocks": message.blocks})
         return {"ok": True, "channel": key[0], "ts": key[1], "text": message.text}
 
@@ -413,36 +334,6 @@ class FakeSlack:
             "is_private": conversation.kind != "public", "is_im": conversation.kind == "im",
             "is_mpim": conversation.kind == "mpim", "is_archived": conversation.archived}}
 
-    def _m_files_info(self, args: dict[str, Any]) -> dict[str, Any]:
-        info = self.files.get(str(args.get("file") or ""))
-        return {"ok": True, "file": _public(info)} if info else {"ok": False, "error": "file_not_found"}
-
-    def _m_files_getUploadURLExternal(self, args: dict[str, Any]) -> dict[str, Any]:
-        name = str(args.get("filename") or "file")
-        file_id = f"F{uuid.uuid4().hex[:10].upper()}"
-        self.files[file_id] = {"id": file_id, "name": name, "title": name, "_content": b"",
-                               "url_private": f"{self.base}/files/{file_id}/{name}",
-                               "url_private_download": f"{self.base}/files/{file_id}/{name}",
-                               "size": int(args.get("length") or 0), "created": int(time.time())}
-        return {"ok": True, "upload_url": f"{self.base}/upload/{file_id}", "file_id": file_id}
-
-    def _m_files_completeUploadExternal(self, args: dict[str, Any]) -> dict[str, Any]:
-        files = args.get("files")
-        if isinstance(files, str):
-            files = json.loads(files)
-        done = []
-        for item in files or []:
-            info = self.files.get(str(item.get("id")))
-            if info is None:
-                return {"ok": False, "error": "file_not_found"}
-            if item.get("title"):
-                info["title"] = item["title"]
-            info["channels"] = [args["channel_id"]] if args.get("channel_id") else []
-            info["initial_comment"] = args.get("initial_comment")
-            info["thread_ts"] = args.get("thread_ts")
-            done.append(_public(info))
-        return {"ok": True, "files": done}
-
     def _m_apps_connections_open(self, args: dict[str, Any]) -> dict[str, Any]:
         return {"ok": True, "url": f"ws://127.0.0.1:{self.port}/socket"}
 
@@ -454,7 +345,7 @@ class FakeSlack:
             {"method": c.method, "channel": c.args.get("channel"), "ts": c.args.get("ts"),
              "status": c.status, "error": c.error, "wall": c.wall,
              # a final draft carries buttons or a header; progress messages carry neither
-             "final": any(b.get("type") in ("header", "actions") for b in _as_list(c.args.get("blocks")))}
+             "final": any(b.get("type") in ("header", "actions") for b in as_list(c.args.get("blocks")))}
             for c in self.calls
         ] + [{"method": "response_url", "channel": None, "ts": None, "status": 200, "error": None,
               "wall": 0.0} for _ in self.responses])
@@ -468,36 +359,6 @@ class FakeSlack:
         await self._notify()
         return web.Response(text="ok")
 
-    async def _upload(self, request: web.Request) -> web.Response:
-        info = self.files.get(request.match_info["file_id"])
-        if info is None:
-            return web.Response(status=404, text="no such upload")
-        if request.content_type.startswith("multipart/"):
-            reader = await request.multipart()
-            part = await reader.next()
-            info["_content"] = await part.read() if part is not None else b""  # type: ignore[union-attr]
-        else:
-            info["_content"] = await request.read()
-        info["size"] = len(info["_content"])
-        self.uploads.append({"file_id": request.match_info["file_id"], "bytes": info["size"]})
-        await self._notify()
-        return web.Response(text="OK - " + str(info["size"]))
-
-    async def _download(self, request: web.Request) -> web.Response:
-        info = self.files.get(request.match_info["file_id"])
-        self.downloads.append({"file_id": request.match_info["file_id"],
-                               "authorization": request.headers.get("Authorization")})
-        header = request.headers.get("Authorization", "")
-        install = self.workspaces.install_for(header[7:] if header.startswith("Bearer ") else None)
-        if install is None or install.revoked:
-            # Slack answers an unauthenticated url_private with its HTML login page, not a 401.
-            return web.Response(text="<html>Sign in to Slack</html>", content_type="text/html")
-        if info is None:
-            return web.Response(status=404, text="not found")
-        if request.match_info["file_id"] in self.redirect_downloads:
-            raise web.HTTPFound(self.redirect_downloads[request.match_info["file_id"]])
-        return web.Response(body=info["_content"], content_type=info.get("mimetype", "text/plain"))
-
     async def _authorize(self, request: web.Request) -> web.Response:
         """Slack's consent page, approved at once by `self.installer`: back to the app's redirect URL
         with a one-time code and the app's state (https://docs.slack.dev/authentication/installing-with-oauth)."""
@@ -510,67 +371,6 @@ class FakeSlack:
             return web.Response(status=400, text="the app has no redirect URL")
         separator = "&" if "?" in target else "?"
         raise web.HTTPFound(f"{target}{separator}code={code}&state={query.get('state', '')}")
-
-    async def _socket(self, request: web.Request) -> web.WebSocketResponse:
-        ws = web.WebSocketResponse()
-        await ws.prepare(request)
-        self._sockets.append(ws)
-        await self._notify()
-        await ws.send_json({"type": "hello", "num_connections": 1,
-                            "connection_info": {"app_id": "A0TEST"}})
-        try:
-            async for frame in ws:
-                if frame.type != WSMsgType.TEXT:
-                    continue
-                ack = json.loads(frame.data)
-                self.socket_acks.append(ack)
-                future = self._pending_acks.pop(str(ack.get("envelope_id")), None)
-                if future is not None and not future.done():
-                    future.set_result(ack)
-        finally:
-            self._sockets.remove(ws)
-        return ws
-
-    async def wait_for_socket(self, *, within: float = 10.0) -> None:
-        """Wait until a Socket Mode client is connected."""
-        await self.wait_for(lambda f: bool(f._sockets), within=within)
-
-    async def socket_send(self, payload: dict[str, Any], *, kind: str = "slash_commands",
-                          within: float = 10.0) -> dict[str, Any]:
-        """Deliver one Socket Mode envelope to the connected client and return its ack."""
-        envelope_id = uuid.uuid4().hex
-        future: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
-        self._pending_acks[envelope_id] = future
-        await self._sockets[0].send_json({"envelope_id": envelope_id, "type": kind, "payload": payload,
-                                          "accepts_response_payload": kind != "events_api",
-                                          "retry_attempt": 0, "retry_reason": ""})
-        return await asyncio.wait_for(future, within)
-
-
-def _as_list(blocks: Any) -> list[dict[str, Any]]:
-    if isinstance(blocks, str):
-        blocks = json.loads(blocks)
-    return list(blocks or [])
-
-
-def _public(info: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in info.items() if not k.startswith("_")}
-
-
-async def _read_args(request: web.Request) -> dict[str, Any]:
-    if request.content_type == "application/json":
-        body = await request.json()
-        return dict(body) if isinstance(body, dict) else {}
-    if request.method == "GET":
-        return dict(request.query)
-    form = await request.post()
-    args: dict[str, Any] = dict(request.query)
-    for key, value in form.items():
-        args[key] = value if isinstance(value, str | bytes | bytearray) else value.file.read()  # an upload
-    for key in ("blocks", "view", "files", "attachments"):
-        if isinstance(args.get(key), str) and args[key][:1] in "[{":
-            args[key] = json.loads(args[key])
-    return args
 
 
 async def _serve(port: int, latency: float) -> None:
