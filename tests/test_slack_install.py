@@ -10,7 +10,7 @@ import aiohttp
 import pytest
 
 from bot.app import SLACK_APP
-from bot.batches.service import ACTIVE_PREFIX
+from bot.batches.records import ACTIVE_PREFIX
 from bot.handlers.digests import digests_for
 from bot.install.cipher import TokenCipher, TokenKeyError, new_key
 from bot.install.installations import INSTALL_PREFIX

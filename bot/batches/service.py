@@ -22,11 +22,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 import os
-import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 from slack_sdk.errors import SlackApiError
@@ -45,6 +43,7 @@ from bot.batches.files import (
     upload_results,
 )
 from bot.batches.progress import BatchProgressMessage, edit_interval
+from bot.batches.records import ACTIVE_PREFIX, SlackBatchInfo, batch_key
 from bot.digests.activity import record_batch_run
 from bot.runtime import SlackRuntime
 from engine.batch.csv_io import BatchCsv, decode_csv_bytes, read_batch_csv, results_csv_bytes
@@ -56,7 +55,6 @@ from engine.models import BatchReport
 __all__ = ["HEARTBEAT_S", "LEASE_TTL_S", "SlackBatchInfo", "SlackBatches"]
 
 log = logging.getLogger(__name__)
-ACTIVE_PREFIX = "slack-batches:active:"
 LEASE_TTL_S = 30
 HEARTBEAT_S = 2.0
 
@@ -68,40 +66,12 @@ class _Runner(Protocol):
     async def resume(self) -> BatchReport: ...
 
 
-@dataclass(frozen=True)
-class SlackBatchInfo:
-    """Where a batch came from and where it reports."""
-
-    batch_id: str
-    team_id: str
-    channel: str
-    thread_ts: str
-    progress_ts: str
-    user_id: str | None
-    file_id: str
-    file_name: str
-    total: int
-    created: float = field(default_factory=time.time)
-    enterprise_id: str | None = None  # Enterprise Grid: with team_id, whose token runs the batch
-
-    def to_json(self) -> str:
-        return json.dumps(asdict(self))
-
-    @classmethod
-    def from_json(cls, text: str) -> SlackBatchInfo:
-        return cls(**json.loads(text))
-
-
 @dataclass
 class _Running:
     info: SlackBatchInfo
     runner: _Runner
     progress: BatchProgressMessage
     cancelled_by: str | None = None
-
-
-def _key(batch_id: str, part: str) -> str:
-    return f"slack-batch:{batch_id}:{part}"
 
 
 class SlackBatches:
@@ -203,9 +173,9 @@ class SlackBatches:
                               thread_ts=thread_ts or progress_ts, progress_ts=progress_ts,
                               user_id=user_id, file_id=file_id, file_name=name, total=total,
                               enterprise_id=enterprise_id)
-        await self.store.set(_key(batch_id, "csv"), text, ttl=BATCH_TTL_S)
+        await self.store.set(batch_key(batch_id, "csv"), text, ttl=BATCH_TTL_S)
         await self.store.set(ACTIVE_PREFIX + batch_id, info.to_json(), ttl=BATCH_TTL_S)
-        await self.store.set(_key(batch_id, "lease"), self._owner, ttl=LEASE_TTL_S)
+        await self.store.set(batch_key(batch_id, "lease"), self._owner, ttl=LEASE_TTL_S)
         self._leased.add(batch_id)
         await self._drive(info, batch, status=None)
 
@@ -231,7 +201,7 @@ class SlackBatches:
         self.running[info.batch_id] = running
         heartbeat = asyncio.create_task(self._heartbeat(running), name=f"batch-lease-{info.batch_id}")
         try:
-            cancelled_by = await self.store.get(_key(info.batch_id, "cancel"))
+            cancelled_by = await self.store.get(batch_key(info.batch_id, "cancel"))
             if cancelled_by:
                 running.cancelled_by = cancelled_by
                 running.runner.cancel()
@@ -263,8 +233,8 @@ class SlackBatches:
         while True:
             await asyncio.sleep(HEARTBEAT_S)
             try:
-                await self.store.set(_key(batch_id, "lease"), self._owner, ttl=LEASE_TTL_S)
-                who = None if running.cancelled_by else await self.store.get(_key(batch_id, "cancel"))
+                await self.store.set(batch_key(batch_id, "lease"), self._owner, ttl=LEASE_TTL_S)
+                who = None if running.cancelled_by else await self.store.get(batch_key(batch_id, "cancel"))
             except ReplycrewError as exc:  # a store outage costs a heartbeat, not the batch
                 log.warning("batch %s: lease renewal failed: %s", batch_id, exc)
                 continue
@@ -280,7 +250,7 @@ class SlackBatches:
         await progress.finish(batch_msg.batch_finished_line(
             successful=report.successful_requests, failed=report.failed_requests,
             cancelled=cancelled, total=report.total_requests, cancelled_by=cancelled_by))
-        uploaded_key = _key(info.batch_id, "uploaded")
+        uploaded_key = batch_key(info.batch_id, "uploaded")
         if await self.store.get(uploaded_key) is None:
             data = await asyncio.to_thread(results_csv_bytes, batch, report)
             stem = info.file_name.rsplit(".", 1)[0] or "batch"
@@ -306,8 +276,8 @@ class SlackBatches:
                           and "cancelled" not in item.error]
                 blocks = batch_summary_blocks(report, file_name=info.file_name, errors=errors)
                 await self._say(client, info.channel, info.thread_ts, blocks[0]["text"]["text"], blocks=blocks)
-        for key in (ACTIVE_PREFIX + info.batch_id, _key(info.batch_id, "csv"),
-                    _key(info.batch_id, "lease"), _key(info.batch_id, "cancel")):
+        for key in (ACTIVE_PREFIX + info.batch_id, batch_key(info.batch_id, "csv"),
+                    batch_key(info.batch_id, "lease"), batch_key(info.batch_id, "cancel")):
             await self.store.delete(key)
         self._leased.discard(info.batch_id)
 
@@ -320,7 +290,7 @@ class SlackBatches:
         return len(found)
 
     async def _resume(self, info: SlackBatchInfo) -> None:
-        lease = _key(info.batch_id, "lease")
+        lease = batch_key(info.batch_id, "lease")
         while not await self.store.set_if_absent(lease, self._owner, ttl=LEASE_TTL_S):
             if await self.store.get(ACTIVE_PREFIX + info.batch_id) is None:
                 return  # another process finished it
@@ -330,7 +300,7 @@ class SlackBatches:
             await self.store.delete(lease)  # delivered by its owner just before we got the lease
             self._leased.discard(info.batch_id)
             return
-        text = await self.store.get(_key(info.batch_id, "csv"))
+        text = await self.store.get(batch_key(info.batch_id, "csv"))
         if text is None:
             log.warning("batch %s: its CSV is gone from the store; dropping it", info.batch_id)
             await self.store.delete(ACTIVE_PREFIX + info.batch_id)
@@ -356,7 +326,7 @@ class SlackBatches:
             if running.cancelled_by is None:
                 running.cancelled_by = user_id
                 running.runner.cancel()
-                await self.store.set(_key(batch_id, "cancel"), user_id, ttl=BATCH_TTL_S)
+                await self.store.set(batch_key(batch_id, "cancel"), user_id, ttl=BATCH_TTL_S)
                 await running.progress.note(batch_msg.batch_cancelling(user_id))
             return None
         raw = await self.store.get(ACTIVE_PREFIX + batch_id)
@@ -366,7 +336,7 @@ class SlackBatches:
         if SlackBatchInfo.from_json(raw).team_id != team_id:
             return msg.WRONG_WORKSPACE
         # Another process runs it (or will resume it): it reads this within HEARTBEAT_S.
-        await self.store.set(_key(batch_id, "cancel"), user_id, ttl=BATCH_TTL_S)
+        await self.store.set(batch_key(batch_id, "cancel"), user_id, ttl=BATCH_TTL_S)
         return None
 
     async def forget_team(self, team_id: str) -> int:
@@ -385,8 +355,8 @@ class SlackBatches:
         return count
 
     async def _drop(self, info: SlackBatchInfo) -> None:
-        for key in (ACTIVE_PREFIX + info.batch_id, _key(info.batch_id, "csv"),
-                    _key(info.batch_id, "lease"), _key(info.batch_id, "cancel")):
+        for key in (ACTIVE_PREFIX + info.batch_id, batch_key(info.batch_id, "csv"),
+                    batch_key(info.batch_id, "lease"), batch_key(info.batch_id, "cancel")):
             await self.store.delete(key)
         self._leased.discard(info.batch_id)
 
@@ -400,7 +370,7 @@ class SlackBatches:
         await asyncio.gather(*tasks, return_exceptions=True)
         for batch_id in list(self._leased):
             with contextlib.suppress(ReplycrewError):  # else the lease simply expires
-                await self.store.delete(_key(batch_id, "lease"))  # the next process resumes at once
+                await self.store.delete(batch_key(batch_id, "lease"))  # the next process resumes at once
         self._leased.clear()
 
     async def _say(self, client: AsyncWebClient, channel: str, thread_ts: str | None, text: str,
