@@ -225,7 +225,8 @@ def draft_modal(*, channel_id: str | None = None, thread: str = "",
     options = [{"text": _plain(msg.CHANNEL_LABELS[c]), "value": c} for c in CHANNELS]
     conversation: dict[str, Any] = {"type": "conversations_select",
                                     "default_to_current_conversation": True,
-                                    "filter": {"include": ["public", "private", "im", "mpim"],
+                                    # Channels only: the bot can never post in other people's DMs.
+                                    "filter": {"include": ["public", "private"],
                                                "exclude_bot_users": True}}
     if channel_id:
         conversation["initial_conversation"] = channel_id

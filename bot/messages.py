@@ -25,6 +25,8 @@ __all__ = [
     "EDIT",
     "EDIT_MODAL_TITLE",
     "EMPTY_EDIT",
+    "FORM_ARCHIVED",
+    "FORM_CANNOT_POST",
     "HELP",
     "LLM_DOWN",
     "MODAL_CHANNEL_LABEL",
@@ -50,6 +52,8 @@ __all__ = [
     "UNKNOWN_DRAFT",
     "WRONG_WORKSPACE",
     "approved_line",
+    "approved_while_regenerating",
+    "cannot_post_here",
     "degraded_line",
     "draft_file_failed",
     "draft_file_title",
@@ -57,6 +61,7 @@ __all__ = [
     "earlier_versions",
     "edited_line",
     "invalid_request",
+    "not_your_draft",
     "progress_header",
     "source_label",
     "step_done",
@@ -160,6 +165,9 @@ MODAL_DID_NOT_OPEN = ("Slack didn't let me open the form (it may have taken too 
 ALREADY_DRAFTED_HERE = ("A draft for this message is already in its thread. Press *Regenerate* there "
                         "for another version.")
 DRAFT_FALLBACK_TEXT = "Draft reply"
+FORM_CANNOT_POST = ("I'm not in that conversation, so I can't post there. Invite me with "
+                    "`/invite @replycrew` in it, or pick a channel I'm in.")
+FORM_ARCHIVED = "That channel is archived. Pick another one."
 NOT_INSTALLED = ("replycrew isn't installed in this workspace (or was removed). Ask a workspace admin "
                  "to install it from its /slack/install page, then try again.")
 DRAFT_TRIMMED = ("_The draft is too long for one Slack message: this is its beginning. The full text "
@@ -171,6 +179,30 @@ def thread_too_long(length: int, limit: int) -> str:
     """The thread is over the engine's character limit."""
     return (f"That thread is too long to draft from ({length:,} characters; the limit is "
             f"{limit:,}). Paste only the latest few messages and try again.")
+
+
+def cannot_post_here(where: str) -> str:
+    """Slack refused the bot's post: say what works in this kind of conversation."""
+    if where == "im":
+        return ("I can't post in a direct message between people, so I can't draft here. Use `/draft` "
+                "in a channel I'm in, or in my own DM (Apps → replycrew → Messages).")
+    if where == "mpim":
+        return ("I can't be added to a group DM, so I can't draft here. Use `/draft` in a channel I'm "
+                "in, or in my own DM (Apps → replycrew → Messages).")
+    return BOT_NOT_IN_CHANNEL
+
+
+def not_your_draft(owner_id: str | None) -> str:
+    """Someone other than the draft's rep (and not an approver) pressed one of its buttons."""
+    who = f"<@{owner_id}>" if owner_id else "the rep who asked for it"
+    return (f"Only {who} can approve, edit or regenerate this draft (or someone listed in "
+            "DRAFT_APPROVERS). Nothing was changed.")
+
+
+def approved_while_regenerating(version: int) -> str:
+    """Approve was pressed while a new version was being written: the approval stands."""
+    return (f"Version {version} was approved while a new version was being written, so the approval "
+            "stands and the new version was not kept.")
 
 
 def draft_file_title(version: int) -> str:

@@ -26,6 +26,9 @@ class Settings(EngineSettings):
     slack_token_key: str | None = None  # Fernet key sealing installation tokens at rest
     slack_redirect_uri: str | None = None  # https://YOUR-HOST/slack/oauth_redirect
 
+    # Slack user ids (comma-separated) who may act on anyone's draft or batch, besides its owner.
+    draft_approvers: str | None = None
+
     host: str = "127.0.0.1"
     port: int = 3000
     api_keys: str | None = None
@@ -34,6 +37,10 @@ class Settings(EngineSettings):
     @property
     def api_key_list(self) -> list[str]:
         return [key.strip() for key in (self.api_keys or "").split(",") if key.strip()]
+
+    @property
+    def draft_approver_ids(self) -> frozenset[str]:
+        return frozenset(u.strip() for u in (self.draft_approvers or "").split(",") if u.strip())
 
     @property
     def host_is_loopback(self) -> bool:

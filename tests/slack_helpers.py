@@ -108,6 +108,10 @@ class SlackHarness:
     user_id: str = USER_ID
     channel_id: str = CHANNEL_ID
     sent: list[str] = field(default_factory=list)
+    # Enterprise Grid: requests come from this org; with org_install, interactivity payloads carry
+    # `team: null` and `is_enterprise_install: true` (https://docs.slack.dev/enterprise-grid/).
+    enterprise_id: str | None = None
+    org_install: bool = False
 
     @property
     def runtime(self) -> SlackRuntime:
@@ -127,13 +131,15 @@ class SlackHarness:
 
     async def command(self, text: str, *, command: str = "/draft", team_id: str | None = None,
                       user_id: str | None = None, channel_id: str | None = None,
-                      trigger_id: str | None = None, headers: dict[str, str] | None = None) -> ClientResponse:
+                      trigger_id: str | None = None, headers: dict[str, str] | None = None,
+                      channel_name: str = "sales") -> ClientResponse:
         """A slash command, form-encoded as Slack sends it."""
         fields = {
             "token": "legacy-verification-token", "team_id": team_id or self.team_id,
-            "team_domain": "test", "channel_id": channel_id or self.channel_id, "channel_name": "sales",
+            "team_domain": "test", "channel_id": channel_id or self.channel_id, "channel_name": channel_name,
             "user_id": user_id or self.user_id, "user_name": "rep", "command": command, "text": text,
-            "api_app_id": "A0TEST", "is_enterprise_install": "false",
+            "api_app_id": "A0TEST", "is_enterprise_install": str(self.org_install).lower(),
+            **({"enterprise_id": self.enterprise_id, "enterprise_name": "Org"} if self.enterprise_id else {}),
             "response_url": self.fake.response_url(),
             "trigger_id": trigger_id or f"{uuid.uuid4().int % 10**12}.1.{uuid.uuid4().hex[:8]}",
         }
@@ -145,11 +151,13 @@ class SlackHarness:
         return await self.post(urlencode({"payload": json.dumps(payload)}), headers=headers)
 
     def _who(self, team_id: str | None, user_id: str | None) -> dict[str, Any]:
-        return {"team": {"id": team_id or self.team_id, "domain": "test"},
-                "user": {"id": user_id or self.user_id, "username": "rep", "team_id": team_id or self.team_id},
+        team = team_id or self.team_id
+        enterprise = {"id": self.enterprise_id, "name": "Org"} if self.enterprise_id else None
+        return {"team": None if self.org_install else {"id": team, "domain": "test"},
+                "user": {"id": user_id or self.user_id, "username": "rep", "team_id": team},
                 "api_app_id": "A0TEST", "token": "legacy-verification-token",
                 "trigger_id": f"{uuid.uuid4().int % 10**12}.1.{uuid.uuid4().hex[:8]}",
-                "is_enterprise_install": False, "enterprise": None}
+                "is_enterprise_install": self.org_install, "enterprise": enterprise}
 
     async def click(self, action_id: str, value: str, *, message: SlackMessage | None = None,
                     team_id: str | None = None, user_id: str | None = None,
@@ -179,7 +187,8 @@ class SlackHarness:
         state = {"values": {block: {"value": element} for block, element in values.items()}}
         payload = {**self._who(team_id, user_id), "type": "view_submission",
                    "view": {**view, "state": state, "id": view.get("id", "V0TEST"),
-                            "team_id": team_id or self.team_id},
+                            "team_id": None if self.org_install else team_id or self.team_id,
+                            "app_installed_team_id": (team_id or self.team_id) if self.org_install else None},
                    "response_urls": []}
         if trigger_id:
             payload["trigger_id"] = trigger_id
@@ -187,15 +196,15 @@ class SlackHarness:
 
     async def message_shortcut(self, text: str, *, ts: str = "1700000000.000100",
                                thread_ts: str | None = None, callback_id: str = "draft_reply",
-                               trigger_id: str | None = None,
-                               headers: dict[str, str] | None = None) -> ClientResponse:
+                               trigger_id: str | None = None, headers: dict[str, str] | None = None,
+                               channel_id: str | None = None, channel_name: str = "sales") -> ClientResponse:
         """The message shortcut on a message holding `text`."""
         message: dict[str, Any] = {"type": "message", "user": self.user_id, "ts": ts, "text": text}
         if thread_ts:
             message["thread_ts"] = thread_ts
         payload = {**self._who(None, None), "type": "message_action", "callback_id": callback_id,
                    "action_ts": f"{time.time():.6f}", "message_ts": ts, "message": message,
-                   "channel": {"id": self.channel_id, "name": "sales"},
+                   "channel": {"id": channel_id or self.channel_id, "name": channel_name},
                    "response_url": self.fake.response_url()}
         if trigger_id:
             payload["trigger_id"] = trigger_id

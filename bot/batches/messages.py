@@ -32,6 +32,7 @@ __all__ = [
     "batch_summary",
     "batch_too_big",
     "batch_upload_failed",
+    "not_your_batch",
 ]
 
 BATCH_CANCEL = "Cancel"
@@ -52,6 +53,12 @@ def batch_remote_file(file_name: str) -> str:
     return (f":x: *{escape(file_name)}* is a link to a file stored outside Slack (Google Drive, Dropbox "
             "or similar), so I can't open it. Download it and share the file itself here: drag the "
             "CSV into the message box, or use + → Upload from your computer.")
+
+
+def not_your_batch(owner_id: str | None) -> str:
+    """Someone other than the uploader (and not an approver) pressed Cancel."""
+    who = f"<@{owner_id}>" if owner_id else "whoever uploaded the file"
+    return f"Only {who} can cancel this batch (or someone listed in DRAFT_APPROVERS). It keeps running."
 
 
 def batch_results_title(file_name: str) -> str:

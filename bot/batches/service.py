@@ -45,6 +45,7 @@ from bot.batches.files import (
 from bot.batches.progress import BatchProgressMessage, edit_interval
 from bot.batches.records import ACTIVE_PREFIX, SlackBatchInfo, batch_key
 from bot.digests.activity import record_batch_run
+from bot.permissions import may_act
 from bot.runtime import SlackRuntime
 from engine.batch.csv_io import BatchCsv, decode_csv_bytes, read_batch_csv, results_csv_bytes
 from engine.batch.processes import ProcessBatchRunner
@@ -323,6 +324,8 @@ class SlackBatches:
         if running is not None:
             if running.info.team_id != team_id:
                 return msg.WRONG_WORKSPACE
+            if not may_act(self.runtime.settings, user_id=user_id, owner_id=running.info.user_id):
+                return batch_msg.not_your_batch(running.info.user_id)
             if running.cancelled_by is None:
                 running.cancelled_by = user_id
                 running.runner.cancel()
@@ -333,8 +336,11 @@ class SlackBatches:
         if raw is None:
             status = await BatchRunner(self.runtime.engine, batch_id=batch_id).status()
             return batch_msg.BATCH_ALREADY_FINISHED if status is not None else batch_msg.BATCH_UNKNOWN
-        if SlackBatchInfo.from_json(raw).team_id != team_id:
+        info = SlackBatchInfo.from_json(raw)
+        if info.team_id != team_id:
             return msg.WRONG_WORKSPACE
+        if not may_act(self.runtime.settings, user_id=user_id, owner_id=info.user_id):
+            return batch_msg.not_your_batch(info.user_id)
         # Another process runs it (or will resume it): it reads this within HEARTBEAT_S.
         await self.store.set(batch_key(batch_id, "cancel"), user_id, ttl=BATCH_TTL_S)
         return None

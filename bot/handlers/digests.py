@@ -81,7 +81,8 @@ async def digest_command(ctx: SubcommandContext) -> None:
             await ctx.respond(msg.DIGEST_OFF_DONE.format(schedule=gone.schedule.describe()) if gone
                               else msg.DIGEST_OFF_NONE)
         elif action == "list":
-            subscriptions = digests.scheduler.list(ctx.team_id)
+            # This channel's schedule only: other channels' (private ones too) are not this user's to see.
+            subscriptions = [sub for sub in digests.scheduler.list(ctx.team_id) if sub.channel_id == ctx.channel_id]
             lines = [msg.subscription_line(sub.channel_id, sub.schedule.describe(),
                                            _when(sub.next_run, sub.schedule.tz),
                                            here=sub.channel_id == ctx.channel_id)

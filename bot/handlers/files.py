@@ -8,7 +8,6 @@ sure one upload runs once.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
 from aiohttp import web
@@ -17,6 +16,7 @@ from slack_bolt.app.async_app import AsyncApp
 from bot.batches.blocks import CANCEL_BATCH
 from bot.batches.service import SlackBatches
 from bot.runtime import RUNTIMES, AppScoped
+from bot.tenancy import tenant_of
 
 __all__ = ["BATCHES_KEY", "batches_for", "mount", "register"]
 
@@ -53,8 +53,6 @@ def mount(web_app: web.Application, app: AsyncApp) -> None:
     web_app.on_shutdown.append(stop)  # before on_cleanup drains the other background work
 
 
-def _team(body: Mapping[str, Any], event: Mapping[str, Any]) -> str:
-    return str(body.get("team_id") or event.get("team") or event.get("user_team") or "")
 
 
 async def file_shared(body: dict[str, Any], event: dict[str, Any], context: dict[str, Any]) -> None:
@@ -63,7 +61,9 @@ async def file_shared(body: dict[str, Any], event: dict[str, Any], context: dict
     channel = str(event.get("channel_id") or "")
     if not file_id or not channel:
         return
-    _BATCHES.of_context(context).file_shared(team_id=_team(body, event), channel=channel, file_id=file_id,
+    tenant = tenant_of(context, body)
+    _BATCHES.of_context(context).file_shared(team_id=tenant.key, enterprise_id=tenant.enterprise_id,
+                                  channel=channel, file_id=file_id,
                                   file=None, thread_ts=None, user_id=event.get("user_id"),
                                   bot_user_id=context.get("bot_user_id"))
 
@@ -71,11 +71,13 @@ async def file_shared(body: dict[str, Any], event: dict[str, Any], context: dict
 async def file_share_message(body: dict[str, Any], event: dict[str, Any],
                              context: dict[str, Any]) -> None:
     """A message sharing files: each file, answered in that message's thread."""
+    tenant = tenant_of(context, body)
     for file in event.get("files") or []:
         if not file.get("id"):
             continue
         _BATCHES.of_context(context).file_shared(
-            team_id=_team(body, event), channel=str(event.get("channel") or ""), file_id=str(file["id"]),
+            team_id=tenant.key, enterprise_id=tenant.enterprise_id, channel=str(event.get("channel") or ""),
+            file_id=str(file["id"]),
             file=dict(file), thread_ts=event.get("thread_ts") or event.get("ts"),
             user_id=event.get("user"), bot_user_id=context.get("bot_user_id"))
 
@@ -88,7 +90,7 @@ async def cancel_batch(ack: Any, body: dict[str, Any], action: dict[str, Any],
                        context: dict[str, Any], respond: Any) -> None:
     """Cancel on a progress message: finish the rows in flight, deliver what is done."""
     await ack()
-    team_id = str((body.get("team") or {}).get("id") or "")
+    team_id = tenant_of(context, body).key
     user_id = str((body.get("user") or {}).get("id") or "")
     answer = await _BATCHES.of_context(context).cancel(str(action.get("value") or ""), team_id=team_id,
                                             user_id=user_id)

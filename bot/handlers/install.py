@@ -16,6 +16,7 @@ from slack_bolt.listener.async_builtins import AsyncTokenRevocationListeners
 from bot.handlers.digests import digests_for
 from bot.handlers.files import batches_for
 from bot.runtime import RUNTIMES
+from bot.tenancy import tenant_of
 
 __all__ = ["register"]
 
@@ -43,10 +44,11 @@ async def _forget(app: AsyncApp, context: Any, *, revoke: bool) -> None:
         team = None if context.is_enterprise_install else team_id
         await AsyncTokenRevocationListeners(installations).handle_app_uninstalled_events(context)
         await installations.async_delete_all(enterprise_id=enterprise_id, team_id=team)
+    key = tenant_of(context).key  # what digests and batches are kept under
     digests = digests_for(app)
-    stopped = [s.channel_id for s in digests.scheduler.list(team_id or "")]
+    stopped = [s.channel_id for s in digests.scheduler.list(key)]
     for channel_id in stopped:
-        digests.scheduler.unsubscribe(team_id or "", channel_id)
-    batches = await batches_for(app).forget_team(team_id or "")
+        digests.scheduler.unsubscribe(key, channel_id)
+    batches = await batches_for(app).forget_team(key)
     log.info("team %s (enterprise %s) left: %d digests and %d batches stopped", team_id, enterprise_id,
              len(stopped), batches)

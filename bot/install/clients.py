@@ -31,9 +31,14 @@ class TeamClients:
         return self.installations is not None
 
     async def for_team(self, team_id: str | None, enterprise_id: str | None = None) -> AsyncWebClient:
-        """The client holding `team_id`'s bot token; raises NotInstalled when there is none."""
+        """The client holding `team_id`'s bot token; raises NotInstalled when there is none.
+
+        `team_id` may be a tenant key (`E…:T…`, bot/tenancy.py), which names the enterprise too."""
         if self.installations is None:
             return self.base
+        if team_id and ":" in team_id:
+            enterprise_id, _, team = team_id.partition(":")
+            team_id = None if team == "-" else team
         bot = await self.installations.async_find_bot(enterprise_id=enterprise_id, team_id=team_id)
         if bot is None or not bot.bot_token:
             raise NotInstalled(f"no installation for team {team_id} (enterprise {enterprise_id})")
