@@ -11,6 +11,7 @@ import pytest
 
 from bot.app import SLACK_APP
 from bot.batches.records import ACTIVE_PREFIX
+from bot.blocks import draft_modal
 from bot.handlers.digests import digests_for
 from bot.install.cipher import TokenCipher, TokenKeyError, new_key
 from bot.install.installations import INSTALL_PREFIX
@@ -134,3 +135,19 @@ async def test_background_work_uses_the_team_token_and_stops_when_it_uninstalls(
         await slack.command(THREAD, team_id="T0TWO", channel_id="C0TWO")
         await slack.settle()
         assert fake.responses[-1]["text"] == NOT_INSTALLED
+
+
+async def test_an_org_wide_install_answers_every_workspace_of_the_org(data_dir: Path) -> None:
+    async with FakeSlack() as fake, slack_harness(
+            data_dir, fake=fake, **multi_workspace_settings(fake, new_key())) as slack:
+        token = await install(slack, team_id=None, enterprise_id="E0ORG", org_wide=True)
+        slack.enterprise_id, slack.org_install = "E0ORG", True
+        for team in ("T0EAST", "T0WEST"):
+            values = {"thread": {"type": "plain_text_input", "value": THREAD},
+                      "channel": {"type": "static_select", "selected_option": {"value": "linkedin"}},
+                      "conversation": {"type": "conversations_select", "selected_conversation": f"C{team}"}}
+            response = await slack.submit_view(draft_modal(), values, team_id=team)  # team: null in the body
+            assert response.status == 200
+            await slack.settle()
+            assert slack.drafts_posted(f"C{team}"), team
+        assert {c.token for c in fake.calls if c.method.startswith("chat.")} == {token}
