@@ -21,7 +21,6 @@ import math
 import multiprocessing
 import os
 import resource
-import statistics
 import sys
 import tempfile
 import time
@@ -162,7 +161,7 @@ async def run_bench(*, rows: int, concurrency: int, latency: float, worker: bool
         "worker_peak_rss_mb": round(child_rss, 1) if worker else None,
         "csv_parse_ms": round(parse_ms, 1), "csv_write_ms": round(write_ms, 1),
         "results_csv_bytes": len(out),
-        "probe_p50_ms": round(statistics.median(probes) * 1000, 1) if probes else None,
+        "probe_p50_ms": round(pct(probes, 0.5) * 1000, 1) if probes else None,
         "probe_p99_ms": round(pct(probes, 0.99) * 1000, 1) if probes else None,
     }
 

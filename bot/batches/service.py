@@ -2,15 +2,15 @@
 
 One upload runs once: Slack announces a file twice (`file_shared`, and a `message` with subtype
 `file_share`, with different event ids) and may re-deliver either, so the first to arrive claims
-`slack-batch-file:{team}:{file}` with Store.set_if_absent and the rest are dropped.
+`rc:slack-batch-file:{team}:{file}` with Store.set_if_absent and the rest are dropped.
 
 Everything a restarted process needs is in the store, next to the runner's own checkpoints:
 
-    slack-batches:active:{id}    SlackBatchInfo (channel, thread, progress message), until delivered
-    slack-batch:{id}:csv         the decoded CSV text (the results file echoes its columns)
-    slack-batch:{id}:lease       which process drives the batch; renewed every HEARTBEAT_S
-    slack-batch:{id}:cancel      who pressed Cancel (read by whichever process runs the batch)
-    slack-batch:{id}:uploaded    the results file went up (never uploaded twice)
+    rc:slack-batch-active:{id}    SlackBatchInfo (channel, thread, progress message), until delivered
+    rc:slack-batch:{id}:csv         the decoded CSV text (the results file echoes its columns)
+    rc:slack-batch:{id}:lease       which process drives the batch; renewed every HEARTBEAT_S
+    rc:slack-batch:{id}:cancel      who pressed Cancel (read by whichever process runs the batch)
+    rc:slack-batch:{id}:uploaded    the results file went up (never uploaded twice)
 
 On start-up `resume_all()` picks up every active batch whose lease is free (a crashed process's
 lease expires after LEASE_TTL_S): unfinished rows run, finished ones are kept, the thread is told.
@@ -47,6 +47,7 @@ from bot.batches.records import ACTIVE_PREFIX, SlackBatchInfo, batch_key
 from bot.digests.activity import record_batch_run
 from bot.permissions import may_act
 from bot.runtime import SlackRuntime
+from engine import keys
 from engine.batch.csv_io import BatchCsv, decode_csv_bytes, read_batch_csv, results_csv_bytes
 from engine.batch.processes import ProcessBatchRunner
 from engine.batch.runner import BATCH_TTL_S, BatchRow, BatchRunner, ProgressCallback
@@ -118,7 +119,7 @@ class SlackBatches:
                       thread_ts: str | None, user_id: str | None, bot_user_id: str | None,
                       enterprise_id: str | None) -> None:
         client = await self._client(team_id, enterprise_id)
-        if not await self.store.set_if_absent(f"slack-batch-file:{team_id}:{file_id}", "1",
+        if not await self.store.set_if_absent(f"{keys.SLACK_BATCH_FILE}{team_id}:{file_id}", "1",
                                               ttl=BATCH_TTL_S):
             log.info("file %s is already being handled", file_id)
             return
@@ -246,7 +247,7 @@ class SlackBatches:
 
     async def _deliver(self, info: SlackBatchInfo, batch: BatchCsv, report: BatchReport,
                        progress: BatchProgressMessage, *, cancelled_by: str | None) -> None:
-        client = progress.client
+        client = progress.editor.client
         cancelled = int(report.metrics.get("cancelled_requests", 0))
         await progress.finish(batch_msg.batch_finished_line(
             successful=report.successful_requests, failed=report.failed_requests,
@@ -266,7 +267,7 @@ class SlackBatches:
                 await self._say(client, info.channel, info.thread_ts, batch_msg.batch_upload_failed(str(detail)))
             else:
                 if file_id:  # its file_shared event must not start a batch of our own output
-                    await self.store.set_if_absent(f"slack-batch-file:{info.team_id}:{file_id}", "1",
+                    await self.store.set_if_absent(f"{keys.SLACK_BATCH_FILE}{info.team_id}:{file_id}", "1",
                                                    ttl=BATCH_TTL_S)
                 await self.store.set(uploaded_key, file_id or "1", ttl=BATCH_TTL_S)
                 # Once per batch (the upload mark guards re-delivery): the channel's digest counts it.

@@ -12,6 +12,7 @@ from typing import Any
 
 from aiohttp import web
 from slack_bolt.app.async_app import AsyncApp
+from slack_bolt.async_app import AsyncAck, AsyncBoltContext, AsyncRespond
 
 from bot.batches.blocks import CANCEL_BATCH
 from bot.batches.service import SlackBatches
@@ -55,7 +56,7 @@ def mount(web_app: web.Application, app: AsyncApp) -> None:
 
 
 
-async def file_shared(body: dict[str, Any], event: dict[str, Any], context: dict[str, Any]) -> None:
+async def file_shared(body: dict[str, Any], event: dict[str, Any], context: AsyncBoltContext) -> None:
     """`file_shared`: only ids here; files.info says what the file is and where it was shared."""
     file_id = str(event.get("file_id") or (event.get("file") or {}).get("id") or "")
     channel = str(event.get("channel_id") or "")
@@ -69,7 +70,7 @@ async def file_shared(body: dict[str, Any], event: dict[str, Any], context: dict
 
 
 async def file_share_message(body: dict[str, Any], event: dict[str, Any],
-                             context: dict[str, Any]) -> None:
+                             context: AsyncBoltContext) -> None:
     """A message sharing files: each file, answered in that message's thread."""
     tenant = tenant_of(context, body)
     for file in event.get("files") or []:
@@ -86,8 +87,8 @@ async def other_message() -> None:
     """Any other message in the app's DM (text, our own posts): acknowledged, nothing to do."""
 
 
-async def cancel_batch(ack: Any, body: dict[str, Any], action: dict[str, Any],
-                       context: dict[str, Any], respond: Any) -> None:
+async def cancel_batch(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any],
+                       context: AsyncBoltContext, respond: AsyncRespond) -> None:
     """Cancel on a progress message: finish the rows in flight, deliver what is done."""
     await ack()
     team_id = tenant_of(context, body).key

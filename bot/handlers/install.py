@@ -46,9 +46,9 @@ async def _forget(app: AsyncApp, context: Any, *, revoke: bool) -> None:
         await installations.async_delete_all(enterprise_id=enterprise_id, team_id=team)
     key = tenant_of(context).key  # what digests and batches are kept under
     digests = digests_for(app)
-    stopped = [s.channel_id for s in digests.scheduler.list(key)]
+    stopped = [s.channel_id for s in await digests.scheduler.list(key)]
     for channel_id in stopped:
-        digests.scheduler.unsubscribe(key, channel_id)
+        await digests.scheduler.unsubscribe(key, channel_id)
     batches = await batches_for(app).forget_team(key)
     log.info("team %s (enterprise %s) left: %d digests and %d batches stopped", team_id, enterprise_id,
              len(stopped), batches)

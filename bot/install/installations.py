@@ -3,8 +3,8 @@
 Slack ships installation stores for SQLite files, SQLAlchemy and S3, none for Redis; this one works
 on whichever Store the engine runs on, and seals every record with the TokenCipher. Layout:
 
-    slack-install:{enterprise|-}:{team|-}:bot            the latest Bot (token, scopes, ids)
-    slack-install:{enterprise|-}:{team|-}:installation   the latest Installation
+    rc:slack-install:{enterprise|-}:{team|-}:bot            the latest Bot (token, scopes, ids)
+    rc:slack-install:{enterprise|-}:{team|-}:installation   the latest Installation
 
 An org-wide install on Enterprise Grid is keyed by the enterprise with team `-`, as Bolt asks for it
 (`is_enterprise_install=True`); see slack_sdk's own stores, which key it the same way.
@@ -21,12 +21,13 @@ from slack_sdk.oauth.installation_store.models.bot import Bot
 from slack_sdk.oauth.installation_store.models.installation import Installation
 
 from bot.install.cipher import TokenCipher
+from engine import keys
 from engine.cache.store import Store
 
 __all__ = ["INSTALL_PREFIX", "StoreInstallationStore", "install_key"]
 
 log = logging.getLogger(__name__)
-INSTALL_PREFIX = "slack-install:"
+INSTALL_PREFIX = keys.SLACK_INSTALL
 
 
 def install_key(enterprise_id: str | None, team_id: str | None, kind: str) -> str:

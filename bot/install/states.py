@@ -12,12 +12,13 @@ import secrets
 
 from slack_sdk.oauth.state_store.async_state_store import AsyncOAuthStateStore
 
+from engine import keys
 from engine.cache.store import Store
 
 __all__ = ["STATE_PREFIX", "StoreOAuthStateStore"]
 
 log = logging.getLogger(__name__)
-STATE_PREFIX = "slack-oauth-state:"
+STATE_PREFIX = keys.SLACK_OAUTH_STATE
 
 
 class StoreOAuthStateStore(AsyncOAuthStateStore):
