@@ -111,7 +111,7 @@ async def test_background_work_uses_the_team_token_and_stops_when_it_uninstalls(
         await slack.command("digest now", team_id="T0TWO", channel_id="C0TWO")
         await slack.settle()
         digests = digests_for(slack.client.app[SLACK_APP])  # type: ignore[index]
-        assert digests.scheduler.list("T0TWO")
+        assert await digests.scheduler.list("T0TWO")
         [digest] = [c for c in fake.calls_to("chat.postMessage") if c.args.get("channel") == "C0TWO"]
         assert digest.token == token and digest.error is None  # the scheduled path, the team's token
 
@@ -127,7 +127,7 @@ async def test_background_work_uses_the_team_token_and_stops_when_it_uninstalls(
         reply.gate.set()
         await slack.settle()
         assert [key async for key, _ in slack.engine.store.scan(INSTALL_PREFIX)] == []
-        assert digests.scheduler.list("T0TWO") == []
+        assert await digests.scheduler.list("T0TWO") == []
         assert [key async for key, _ in slack.engine.store.scan(ACTIVE_PREFIX)] == []
         assert not fake.calls_to("files.completeUploadExternal")  # the batch was not delivered
         assert [c for c in fake.calls[gone_at:] if c.error is None] == []
