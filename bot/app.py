@@ -33,6 +33,7 @@ from bot.install.flow import build_oauth_flow, mount_oauth
 from bot.install.installations import StoreInstallationStore
 from bot.install.states import StoreOAuthStateStore
 from bot.metrics import with_slack_meter
+from bot.ratelimit import SlackBudget
 from bot.redelivery import redelivery_guard
 from bot.runtime import RUNTIMES, SlackRuntime
 from bot.settings import Settings
@@ -93,7 +94,8 @@ def build_app(settings: Settings, engine: Engine, *, socket_mode: bool = False) 
         raise_error_for_unhandled_request=False,
     )
     RUNTIMES.attach(app, SlackRuntime(settings=settings, engine=engine, drafts=DraftStore(engine.store),
-                                      clients=TeamClients(app.client, installations)))
+                                      clients=TeamClients(app.client, installations),
+                                      budget=SlackBudget.scaled(engine.store, scale=settings.slack_rate_scale)))
     app.middleware(redelivery_guard(engine.store))
     for module in HANDLER_MODULES:
         module.register(app)

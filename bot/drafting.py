@@ -107,7 +107,8 @@ async def start_draft(
     await runtime.drafts.create(record)
     progress = ProgressMessage(client, channel=channel_id, thread_ts=thread_ts,
                                header=msg.progress_header(user_id),
-                               min_interval_s=runtime.min_edit_interval_s)
+                               min_interval_s=runtime.min_edit_interval_s,
+                               budget=runtime.budget.for_team(tenant.key))
     await _run_version(runtime, record, progress, user_id=user_id, kind="drafted", use_cache=None,
                        notify=notify, where=where)
     return record
@@ -117,9 +118,10 @@ async def regenerate_draft(runtime: SlackRuntime, client: AsyncWebClient, record
                            user_id: str, notify: Notify) -> None:
     """Write a new version in place, bypassing cached replies; earlier versions are kept."""
     numbers = [v.number for v in record.versions]
-    progress = ProgressMessage(client, channel=record.channel_id, ts=record.message_ts,
+    progress = ProgressMessage(client, channel=record.channel_id, ts=record.message_ts, thread_ts=record.thread_ts,
                                header=msg.progress_header(user_id, version=len(numbers) + 1),
-                               earlier=numbers, min_interval_s=runtime.min_edit_interval_s)
+                               earlier=numbers, min_interval_s=runtime.min_edit_interval_s,
+                               budget=runtime.budget.for_team(record.team_id))
     await _run_version(runtime, record, progress, user_id=user_id, kind="regenerated", use_cache=False,
                        notify=notify)
 
@@ -170,11 +172,21 @@ async def _run_version(
     if approved_meanwhile:
         await notify(msg.approved_while_regenerating(fresh.approved_version or 1))
     try:
-        await progress.finish(blocks=draft_blocks(fresh), text=fallback_text(fresh))
+        shown_in = await progress.finish(blocks=draft_blocks(fresh), text=fallback_text(fresh))
     except SlackApiError:
         log.warning("could not show draft %s in %s", fresh.draft_id, fresh.channel_id, exc_info=True)
+    else:
+        if shown_in != fresh.message_ts:  # posted fresh: its buttons, digests and Approve point there now
+            await _moved(runtime, fresh, shown_in)
     if draft_overflows(fresh):
         await _attach_full_text(progress, fresh, notify)
+
+
+async def _moved(runtime: SlackRuntime, record: DraftRecord, ts: str) -> None:
+    async with runtime.drafts.lock(record.team_id, record.draft_id):
+        latest = await runtime.drafts.load(record.team_id, record.draft_id) or record
+        latest.message_ts = record.message_ts = ts
+        await runtime.drafts.save(latest)
 
 
 async def _attach_full_text(progress: ProgressMessage, record: DraftRecord, notify: Notify) -> None:

@@ -26,6 +26,9 @@ class Settings(EngineSettings):
     slack_token_key: str | None = None  # Fernet key sealing installation tokens at rest
     slack_redirect_uri: str | None = None  # https://YOUR-HOST/slack/oauth_redirect
 
+    # Shortens Slack's rate-limit windows in our own budgets (tests and benchmarks against a fake
+    # Slack whose windows are shortened the same way); 1.0 is Slack's real budget.
+    slack_rate_scale: float = 1.0
     # Slack user ids (comma-separated) who may act on anyone's draft or batch, besides its owner.
     draft_approvers: str | None = None
 

@@ -163,6 +163,7 @@ class SlackBatches:
         total = len(batch.rows)
         header = batch_msg.batch_progress_header(name, total, user_id)
         try:
+            await self.runtime.budget.for_team(team_id).post(channel)
             posted = await client.chat_postMessage(
                 channel=channel, thread_ts=thread_ts, text=header, unfurl_links=False,
                 blocks=batch_progress_blocks(header=header, progress=None, total=total,
@@ -197,7 +198,9 @@ class SlackBatches:
         progress = BatchProgressMessage(client, channel=info.channel, ts=info.progress_ts,
                                         header=batch_msg.batch_progress_header(info.file_name, info.total,
                                                                          info.user_id),
-                                        total=info.total, batch_id=info.batch_id, interval_s=interval)
+                                        total=info.total, batch_id=info.batch_id, interval_s=interval,
+                                        budget=self.runtime.budget.for_team(info.team_id),
+                                        thread_ts=info.thread_ts)
         running = _Running(info=info, runner=self._runner(info.batch_id, progress.on_progress),
                            progress=progress)
         self.running[info.batch_id] = running
@@ -383,8 +386,9 @@ class SlackBatches:
     async def _say(self, client: AsyncWebClient, channel: str, thread_ts: str | None, text: str,
                    blocks: list[dict[str, Any]] | None = None) -> None:
         with contextlib.suppress(SlackApiError):  # nobody to tell: the channel is gone
+            await self.runtime.budget.for_team("-").post(channel)  # channel ids are unique across teams
             await client.chat_postMessage(channel=channel, thread_ts=thread_ts, text=text,
-                                               blocks=blocks, unfurl_links=False)
+                                          blocks=blocks, unfurl_links=False)
 
 
 def _from_bot(file: dict[str, Any], bot_user_id: str | None) -> bool:

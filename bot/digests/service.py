@@ -15,6 +15,7 @@ from bot.digests.report import DigestReport, build_report
 from bot.digests.scheduler import DigestScheduler, Subscription, utc_now
 from bot.drafts import DraftStore
 from bot.install.clients import NotInstalled, TeamClients
+from bot.ratelimit import SlackBudget
 from bot.settings import Settings
 from engine import keys
 from engine.cache.store import Store
@@ -38,6 +39,7 @@ class DigestService:
     slack_api_url: str
     clock: Callable[[], datetime] = utc_now
     instance: str = field(default_factory=new_request_id)
+    budget: SlackBudget | None = None  # shared with drafts and batches (bot/ratelimit.py)
 
     async def report(self, team_id: str, channel_id: str, *, since: datetime,
                      until: datetime) -> DigestReport:
@@ -51,6 +53,8 @@ class DigestService:
         """Post a digest in the channel (raises SlackApiError when Slack refuses)."""
         report = await self.report(team_id, channel_id, since=since, until=until)
         client = await self.clients.for_team(team_id)
+        if self.budget is not None:
+            await self.budget.for_team(team_id).post(channel_id)
         await client.chat_postMessage(channel=channel_id, text=digest_text(report, kind=kind),
                                            blocks=digest_blocks(report, kind=kind, tz=tz),
                                            unfurl_links=False, unfurl_media=False)
@@ -116,12 +120,13 @@ class DigestRuntime:
 
 
 def build_digests(*, settings: Settings, engine: Engine, drafts: DraftStore, clients: TeamClients,
+                  budget: SlackBudget | None = None,
                   clock: Callable[[], datetime] = utc_now) -> DigestRuntime:
     """Digests for one Slack app: schedules, intents and exactly-once locks in the engine's store."""
     intents = IntentIndex(engine.store)
     detach = intents.attach(engine)
     service = DigestService(store=engine.store, drafts=drafts, intents=intents, clients=clients,
-                            slack_api_url=settings.slack_api_url, clock=clock)
+                            slack_api_url=settings.slack_api_url, clock=clock, budget=budget)
     scheduler = DigestScheduler(store=engine.store, fire=service.fire,
                                 clock=clock)
     return DigestRuntime(service=service, scheduler=scheduler, detach=detach)

@@ -80,6 +80,7 @@ async def approve(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], c
         record.approved_version = record.current.number
         await runtime.drafts.save(record)
     if record.message_ts:
+        await runtime.budget.for_team(record.team_id).update(final=True)
         await client.chat_update(channel=record.channel_id, ts=record.message_ts,
                                  blocks=draft_blocks(record), text=fallback_text(record))
 

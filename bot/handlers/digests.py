@@ -35,7 +35,7 @@ def register(app: AsyncApp) -> None:
     """Give the Slack app its digests and put them in every listener's context."""
     slack = RUNTIMES.of_app(app)
     _DIGESTS.attach(app, build_digests(settings=slack.settings, engine=slack.engine, drafts=slack.drafts,
-                                       clients=slack.clients))
+                                       clients=slack.clients, budget=slack.budget))
 
 
 def digests_for(app: AsyncApp) -> DigestRuntime:

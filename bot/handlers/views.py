@@ -143,5 +143,6 @@ async def submit_edit_form(ack: AsyncAck, body: dict[str, Any], view: dict[str, 
         record.edited_by, record.edited_at = user_id, now
         await runtime.drafts.save(record)
     if record.message_ts:
+        await runtime.budget.for_team(record.team_id).update(final=True)
         await client.chat_update(channel=record.channel_id, ts=record.message_ts,
                                  blocks=draft_blocks(record), text=fallback_text(record))

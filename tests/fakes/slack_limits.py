@@ -85,9 +85,20 @@ class RateBudgets:
         self.enabled = enabled
         self._budgets: dict[tuple[str, str, str], Budget] = {}
         self.limited: list[tuple[str, str, str]] = []  # every 429 the budgets answered
+        # method -> (until, Retry-After): the workspace is over its budget for a while (other apps'
+        # traffic, a burst before ours): every call gets 429 until then.
+        self.saturated: dict[str, tuple[float, int]] = {}
+
+    def saturate(self, method: str, *, seconds: float, retry_after: int = 1) -> None:
+        """Answer every `method` call with 429 and `Retry-After: retry_after` for `seconds`."""
+        self.saturated[method] = (time.monotonic() + seconds, retry_after)
 
     def retry_after(self, method: str, *, team: str, channel: str | None) -> int | None:
         """None when the call is within budget, else the whole seconds Slack would send in Retry-After."""
+        until, after = self.saturated.get(method, (0.0, 0))
+        if time.monotonic() < until:
+            self.limited.append((method, team, channel or ""))
+            return after
         rule = LIMITS.get(method)
         if rule is None or not self.enabled:
             return None

@@ -137,6 +137,10 @@ class FakeSlack(SlackFiles, SlackSocket):
         """Answer the next `times` calls of `method` with 429 and Retry-After."""
         self._failures.setdefault(method, []).extend([(429, "ratelimited", retry_after)] * times)
 
+    def saturate(self, method: str, *, seconds: float, retry_after: int = 1) -> None:
+        """The workspace is over `method`'s budget for `seconds`: every call gets 429 meanwhile."""
+        self.budgets.saturate(method, seconds=seconds, retry_after=retry_after)
+
     def refuse(self, method: str, error: str, *, times: int = 1) -> None:
         """Answer the next `times` calls of `method` with `{"ok": false, "error": error}`."""
         self._failures.setdefault(method, []).extend([(200, error, None)] * times)
