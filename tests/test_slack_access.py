@@ -157,9 +157,10 @@ async def test_dms_and_group_dms_say_what_works_there(data_dir: Path) -> None:
         await slack.command(THREAD, channel_id="D0PEOPLE", channel_name="directmessage")
         await slack.command(THREAD, channel_id="G0GROUP", channel_name="mpdm-ana--jo--sam-1")
         await slack.settle()
-        dm, group = (r["text"] for r in slack.fake.responses[-2:])
-        assert "direct message between people" in dm and "/invite" not in dm
-        assert "group DM" in group and "/invite" not in group
+        said = [r["text"] for r in slack.fake.responses]
+        [dm] = [t for t in said if "direct message between people" in t]  # the two answer in any order
+        [group] = [t for t in said if "group DM" in t]
+        assert "/invite" not in dm and "/invite" not in group
         assert not slack.drafts_posted("D0PEOPLE") and not slack.drafts_posted("G0GROUP")
 
 
@@ -175,3 +176,15 @@ async def test_the_form_refuses_a_conversation_the_bot_cannot_post_in(data_dir: 
         assert not slack.fake.calls_to("chat.postMessage")
         conversation = next(b for b in draft_modal()["blocks"] if b["block_id"] == "conversation")
         assert conversation["element"]["filter"]["include"] == ["public", "private"]  # never others' DMs
+
+
+async def test_without_chat_write_public_a_public_channel_needs_an_invite(data_dir: Path) -> None:
+    """Slack answers `not_in_channel` when the app lacks chat:write.public and was not invited."""
+    async with slack_harness(data_dir) as slack:
+        install = slack.fake.workspaces.installs[slack.fake.token]
+        install.scopes = tuple(s for s in install.scopes if s != "chat:write.public")
+        slack.fake.add_channel("C0PUBLIC", kind="public", bot_member=False)
+        await slack.command(THREAD, channel_id="C0PUBLIC")
+        await slack.settle()
+        assert [c.error for c in slack.fake.calls_to("chat.postMessage")] == ["not_in_channel"]
+        assert "/invite @replycrew" in slack.fake.responses[-1]["text"]
