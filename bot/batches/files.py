@@ -22,7 +22,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.batches import messages as msg
 from bot.batches.hosts import is_slack_file_url
 
-__all__ = ["DownloadFailed", "RemoteFile", "download_file", "file_info", "is_csv", "is_remote", "share_ts",
+__all__ = ["DownloadFailed", "RemoteFile", "download_file", "file_info", "from_bot", "is_csv", "is_remote", "share_ts",
            "upload_results"]
 
 _CSV_TYPES = {"csv", "tsv"}
@@ -42,6 +42,11 @@ class RemoteFile(DownloadFailed):
 def is_remote(file: Mapping[str, Any]) -> bool:
     """Whether Slack only points at the file (remote or external) instead of hosting it."""
     return bool(file.get("is_external")) or str(file.get("mode") or "") in {"external", "remote"}
+
+
+def from_bot(file: Mapping[str, Any], bot_user_id: str | None) -> bool:
+    """Whether the bot itself uploaded the file (our results CSV): never run as a batch."""
+    return bool(bot_user_id) and file.get("user") == bot_user_id
 
 
 def is_csv(file: Mapping[str, Any]) -> bool:

@@ -5,10 +5,23 @@ from __future__ import annotations
 import json
 import time
 from dataclasses import asdict, dataclass, field
+from typing import Any, Protocol
 
-__all__ = ["ACTIVE_PREFIX", "SlackBatchInfo", "batch_key"]
+from engine.batch.runner import BatchRow
+from engine.models import BatchReport
+
+__all__ = ["ACTIVE_PREFIX", "RunnerLike", "SlackBatchInfo", "batch_key"]
 
 ACTIVE_PREFIX = "slack-batches:active:"
+
+
+class RunnerLike(Protocol):
+    """What the service needs of a batch runner (in this process, or in worker processes)."""
+
+    def cancel(self) -> None: ...
+    async def run(self, rows: list[BatchRow], *, scope: str, max_concurrent: int = 10,
+                  context: dict[str, Any] | None = None) -> BatchReport: ...
+    async def resume(self) -> BatchReport: ...
 
 
 @dataclass(frozen=True)

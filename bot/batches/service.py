@@ -25,7 +25,7 @@ import contextlib
 import logging
 import os
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
@@ -38,19 +38,21 @@ from bot.batches.files import (
     RemoteFile,
     download_file,
     file_info,
+    from_bot,
     is_csv,
     share_ts,
     upload_results,
 )
 from bot.batches.progress import BatchProgressMessage, edit_interval
-from bot.batches.records import ACTIVE_PREFIX, SlackBatchInfo, batch_key
+from bot.batches.records import ACTIVE_PREFIX, RunnerLike, SlackBatchInfo, batch_key
 from bot.digests.activity import record_batch_run
+from bot.install.clients import NotInstalled
 from bot.permissions import may_act
 from bot.runtime import SlackRuntime
 from engine import keys
 from engine.batch.csv_io import BatchCsv, decode_csv_bytes, read_batch_csv, results_csv_bytes
 from engine.batch.processes import ProcessBatchRunner
-from engine.batch.runner import BATCH_TTL_S, BatchRow, BatchRunner, ProgressCallback
+from engine.batch.runner import BATCH_TTL_S, BatchRunner, ProgressCallback
 from engine.errors import BatchRejected, ReplycrewError
 from engine.models import BatchReport
 
@@ -61,17 +63,10 @@ LEASE_TTL_S = 30
 HEARTBEAT_S = 2.0
 
 
-class _Runner(Protocol):
-    def cancel(self) -> None: ...
-    async def run(self, rows: list[BatchRow], *, scope: str, max_concurrent: int = 10,
-                  context: dict[str, Any] | None = None) -> BatchReport: ...
-    async def resume(self) -> BatchReport: ...
-
-
 @dataclass
 class _Running:
     info: SlackBatchInfo
-    runner: _Runner
+    runner: RunnerLike
     progress: BatchProgressMessage
     cancelled_by: str | None = None
 
@@ -104,7 +99,7 @@ class SlackBatches:
                     thread_ts: str | None, user_id: str | None, bot_user_id: str | None,
                     enterprise_id: str | None = None) -> None:
         """A file appeared in a conversation with the bot: run it if it is a CSV (in the background)."""
-        if file is not None and (not is_csv(file) or _from_bot(file, bot_user_id)):
+        if file is not None and (not is_csv(file) or from_bot(file, bot_user_id)):
             return  # known at once: not a batch (or our own results file)
         self._spawn(self._upload(team_id=team_id, channel=channel, file_id=file_id, file=file,
                                  thread_ts=thread_ts, user_id=user_id, bot_user_id=bot_user_id,
@@ -118,7 +113,11 @@ class SlackBatches:
     async def _upload(self, *, team_id: str, channel: str, file_id: str, file: dict[str, Any] | None,
                       thread_ts: str | None, user_id: str | None, bot_user_id: str | None,
                       enterprise_id: str | None) -> None:
-        client = await self._client(team_id, enterprise_id)
+        try:
+            client = await self._client(team_id, enterprise_id)
+        except NotInstalled:
+            log.warning("file %s: team %s has no installation; ignored", file_id, team_id)
+            return
         if not await self.store.set_if_absent(f"{keys.SLACK_BATCH_FILE}{team_id}:{file_id}", "1",
                                               ttl=BATCH_TTL_S):
             log.info("file %s is already being handled", file_id)
@@ -129,7 +128,7 @@ class SlackBatches:
         except DownloadFailed as exc:
             log.warning("files.info for %s failed: %s", file_id, exc)  # not known to be a CSV: quiet
             return
-        if not is_csv(file) or _from_bot(file, bot_user_id):
+        if not is_csv(file) or from_bot(file, bot_user_id):
             return
         thread_ts = thread_ts or share_ts(file, channel)
         name = str(file.get("name") or file.get("title") or file_id)
@@ -184,7 +183,7 @@ class SlackBatches:
 
     # ---- running, resuming, delivering -----------------------------------------------------
 
-    def _runner(self, batch_id: str, on_progress: ProgressCallback) -> _Runner:
+    def _runner(self, batch_id: str, on_progress: ProgressCallback) -> RunnerLike:
         engine = self.runtime.engine
         worker = self.use_worker if self.use_worker is not None else not engine.offline
         if worker:
@@ -295,6 +294,11 @@ class SlackBatches:
         return len(found)
 
     async def _resume(self, info: SlackBatchInfo) -> None:
+        try:
+            await self._client(info.team_id, info.enterprise_id)
+        except NotInstalled:  # the workspace left while this process was down
+            await self._drop(info)
+            return
         lease = batch_key(info.batch_id, "lease")
         while not await self.store.set_if_absent(lease, self._owner, ttl=LEASE_TTL_S):
             if await self.store.get(ACTIVE_PREFIX + info.batch_id) is None:
@@ -389,7 +393,3 @@ class SlackBatches:
             await self.runtime.budget.for_team("-").post(channel)  # channel ids are unique across teams
             await client.chat_postMessage(channel=channel, thread_ts=thread_ts, text=text,
                                           blocks=blocks, unfurl_links=False)
-
-
-def _from_bot(file: dict[str, Any], bot_user_id: str | None) -> bool:
-    return bool(bot_user_id) and file.get("user") == bot_user_id

@@ -11,6 +11,7 @@ import logging
 from typing import Any
 
 from slack_bolt.app.async_app import AsyncApp
+from slack_bolt.context.async_context import AsyncBoltContext
 from slack_bolt.listener.async_builtins import AsyncTokenRevocationListeners
 
 from bot.handlers.digests import digests_for
@@ -26,21 +27,21 @@ log = logging.getLogger(__name__)
 def register(app: AsyncApp) -> None:
     """Listen for the app leaving a workspace."""
 
-    async def app_uninstalled(context: Any) -> None:
-        await _forget(app, context, revoke=True)
+    async def app_uninstalled(context: AsyncBoltContext) -> None:
+        await _forget(app, context)
 
-    async def tokens_revoked(event: dict[str, Any], context: Any) -> None:
+    async def tokens_revoked(event: dict[str, Any], context: AsyncBoltContext) -> None:
         if (event.get("tokens") or {}).get("bot"):  # the bot token went: nothing can run any more
-            await _forget(app, context, revoke=True)
+            await _forget(app, context)
 
     app.event("app_uninstalled")(app_uninstalled)
     app.event("tokens_revoked")(tokens_revoked)
 
 
-async def _forget(app: AsyncApp, context: Any, *, revoke: bool) -> None:
+async def _forget(app: AsyncApp, context: AsyncBoltContext) -> None:
     team_id, enterprise_id = context.team_id, context.enterprise_id
     installations = RUNTIMES.of_app(app).clients.installations
-    if installations is not None and revoke:
+    if installations is not None:
         team = None if context.is_enterprise_install else team_id
         await AsyncTokenRevocationListeners(installations).handle_app_uninstalled_events(context)
         await installations.async_delete_all(enterprise_id=enterprise_id, team_id=team)
