@@ -32,7 +32,7 @@ from engine.models import (
     describe_validation_error,
     new_request_id,
 )
-from engine.steps.heuristics import parse_messages
+from engine.text.thread import parse_messages
 
 __all__ = ["Notify", "RequestProblem", "conversation_kind", "parse_thread_request", "regenerate_draft",
            "start_draft"]

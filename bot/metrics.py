@@ -1,8 +1,16 @@
-"""`GET /metrics` (Prometheus text format) and the hook that counts Slack Web API calls."""
+"""`GET /metrics` (Prometheus text format) and the Slack Web API call counters and the hook that feeds them.
+
+The counters live here, not in engine/metrics.py: the engine knows nothing of Slack. They are
+registered on the engine's `REGISTRY`, so one scrape shows both, and the dashboard snapshot gets
+a "slack" section.
+"""
 
 from __future__ import annotations
 
+from typing import Literal
+
 from aiohttp import web
+from prometheus_client import Counter
 from slack_sdk.http_retry.async_handler import AsyncRetryHandler
 from slack_sdk.http_retry.request import HttpRequest
 from slack_sdk.http_retry.response import HttpResponse
@@ -11,7 +19,32 @@ from slack_sdk.http_retry.state import RetryState
 from engine import metrics
 from engine.workflow import Engine
 
-__all__ = ["SlackCallMeter", "install", "metrics_endpoint", "with_slack_meter"]
+__all__ = [
+    "SLACK_CALLS",
+    "SLACK_RATE_LIMITED",
+    "SlackCallMeter",
+    "install",
+    "metrics_endpoint",
+    "record_slack_call",
+    "with_slack_meter",
+]
+
+SLACK_CALLS = Counter(
+    "replycrew_slack_api_calls_total", "Slack Web API calls by method and outcome (ok, error, rate_limited).",
+    ["method", "outcome"], registry=metrics.REGISTRY,
+)
+SLACK_RATE_LIMITED = Counter(
+    "replycrew_slack_rate_limited_total", "Slack Web API calls answered with HTTP 429.", ["method"],
+    registry=metrics.REGISTRY,
+)
+metrics.add_snapshot_section("slack", sample="replycrew_slack_api_calls_total", label="outcome")
+
+
+def record_slack_call(method: str, *, outcome: Literal["ok", "error", "rate_limited"]) -> None:
+    """Count one Slack Web API call; a 429 is also counted in replycrew_slack_rate_limited_total."""
+    SLACK_CALLS.labels(method=method, outcome=outcome).inc()
+    if outcome == "rate_limited":
+        SLACK_RATE_LIMITED.labels(method=method).inc()
 
 
 async def metrics_endpoint(request: web.Request) -> web.Response:
@@ -35,14 +68,14 @@ class SlackCallMeter(AsyncRetryHandler):
                               error: Exception | None = None) -> bool:
         method = request.url.rstrip("/").rsplit("/", 1)[-1] or "unknown"
         if response is None:
-            metrics.record_slack_call(method, outcome="error")
+            record_slack_call(method, outcome="error")
         elif response.status_code == 429:
-            metrics.record_slack_call(method, outcome="rate_limited")
+            record_slack_call(method, outcome="rate_limited")
         elif response.status_code >= 400 or (isinstance(response.body, dict)
                                              and response.body.get("ok") is False):
-            metrics.record_slack_call(method, outcome="error")
+            record_slack_call(method, outcome="error")
         else:
-            metrics.record_slack_call(method, outcome="ok")
+            record_slack_call(method, outcome="ok")
         return False
 
 

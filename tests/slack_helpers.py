@@ -33,8 +33,8 @@ from bot.server import build_web_app
 from bot.settings import Settings
 from engine.build import build_engine
 from engine.cache.store import SQLiteStore
+from engine.protocols import AnalysisBackend, Backends, ProfileBackend, ReplyBackend
 from engine.settings import EngineSettings
-from engine.steps import AnalysisBackend, Backends, ProfileBackend, ReplyBackend
 from engine.steps.offline import OfflineAnalysis, OfflineProfile, OfflineReply
 from engine.workflow import Engine
 from tests.fakes.slack_server import FakeSlack, SlackMessage
