@@ -1,4 +1,4 @@
-"""`GET /metrics` (Prometheus text format) and the Slack Web API call counters and the hook that feeds them.
+"""The Slack Web API call counters and the retry-handler hook that feeds them (served by bot/rest/metrics.py).
 
 The counters live here, not in engine/metrics.py: the engine knows nothing of Slack. They are
 registered on the engine's `REGISTRY`, so one scrape shows both, and the dashboard snapshot gets
@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from typing import Literal
 
-from aiohttp import web
 from prometheus_client import Counter
 from slack_sdk.http_retry.async_handler import AsyncRetryHandler
 from slack_sdk.http_retry.request import HttpRequest
@@ -17,14 +16,11 @@ from slack_sdk.http_retry.response import HttpResponse
 from slack_sdk.http_retry.state import RetryState
 
 from engine import metrics
-from engine.workflow import Engine
 
 __all__ = [
     "SLACK_CALLS",
     "SLACK_RATE_LIMITED",
     "SlackCallMeter",
-    "install",
-    "metrics_endpoint",
     "record_slack_call",
     "with_slack_meter",
 ]
@@ -45,14 +41,6 @@ def record_slack_call(method: str, *, outcome: Literal["ok", "error", "rate_limi
     SLACK_CALLS.labels(method=method, outcome=outcome).inc()
     if outcome == "rate_limited":
         SLACK_RATE_LIMITED.labels(method=method).inc()
-
-
-async def metrics_endpoint(request: web.Request) -> web.Response:
-    """GET /metrics: every replycrew metric of this process, for a Prometheus scrape."""
-    response = web.Response(body=metrics.exposition())
-    # aiohttp refuses a charset inside content_type, so the header is set whole.
-    response.headers["Content-Type"] = metrics.PROMETHEUS_CONTENT_TYPE
-    return response
 
 
 class SlackCallMeter(AsyncRetryHandler):
@@ -83,9 +71,3 @@ def with_slack_meter(handlers: list[AsyncRetryHandler] | None = None) -> list[As
     """`handlers` with a SlackCallMeter first: pass as AsyncWebClient(retry_handlers=...)."""
     rest = [handler for handler in handlers or [] if not isinstance(handler, SlackCallMeter)]
     return [SlackCallMeter(), *rest]
-
-
-def install(app: web.Application, engine: Engine) -> None:
-    """Register GET /metrics and feed the workflow metrics from `engine`."""
-    metrics.attach(engine)
-    app.router.add_get("/metrics", metrics_endpoint)
