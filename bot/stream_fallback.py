@@ -29,6 +29,7 @@ from bot import agent_messages as words
 from bot.editor import Blocks
 from bot.metrics import SLACK_STREAM_FALLBACKS
 from bot.progress import ProgressMessage
+from bot.ratelimit import TeamBudget
 from bot.stream import StreamProgress
 from engine import keys
 from engine.cache.store import Store
@@ -69,10 +70,13 @@ class DraftProgress:
     def __init__(self, client: AsyncWebClient, *, policy: StreamPolicy, team_id: str, channel: str,
                  request: DraftRequest, header: str, user_id: str | None, stream: bool,
                  thread_ts: str | None = None, ts: str | None = None, earlier: list[int] | None = None,
-                 draft_id: str | None = None, min_interval_s: float = 1.0) -> None:
+                 draft_id: str | None = None, min_interval_s: float = 1.0, budget: TeamBudget | None = None,
+                 recipient_team_id: str | None = None) -> None:
         self.client = client
         self.policy = policy
-        self.team_id = team_id
+        self.team_id = team_id  # the tenant key the workspace's memory is kept under
+        self.recipient_team_id = recipient_team_id or team_id  # the Slack team of the rep streamed to
+        self.budget = budget
         self.channel = channel
         self.thread_ts = thread_ts
         self.user_id = user_id
@@ -118,16 +122,18 @@ class DraftProgress:
 
     def _new_stream(self, thread_ts: str) -> StreamProgress:
         return StreamProgress(self.client, channel=self.channel, thread_ts=thread_ts, request=self.request,
-                              recipient_team_id=self.team_id, recipient_user_id=self.user_id,
+                              recipient_team_id=self.recipient_team_id, recipient_user_id=self.user_id,
                               draft_id=self.draft_id, interval_s=self.min_interval_s)
 
     def _new_message(self, *, ts: str | None, thread_ts: str | None) -> ProgressMessage:
         return ProgressMessage(self.client, channel=self.channel, thread_ts=thread_ts, ts=ts, header=self.header,
-                               earlier=self.earlier, min_interval_s=self.min_interval_s)
+                               earlier=self.earlier, min_interval_s=self.min_interval_s, budget=self.budget)
 
     async def open(self) -> str:
         """Open the stream (posting its anchor first when needed), or the message; returns the draft's ts."""
         if self._want_anchor:
+            if self.budget is not None:
+                await self.budget.post(self.channel)
             anchor = await self.client.chat_postMessage(
                 channel=self.channel, text=words.anchor_text(self.user_id), unfurl_links=False,
                 unfurl_media=False)
@@ -186,11 +192,12 @@ class DraftProgress:
             if sink is not None:
                 sink.abandon()
 
-    async def finish(self, *, blocks: Blocks, text: str, result: Result | None = None) -> None:
-        """The draft (or the error) replaces the progress: chat.stopStream, or the final chat.update."""
+    async def finish(self, *, blocks: Blocks, text: str, result: Result | None = None) -> str:
+        """The draft (or the error) replaces the progress: chat.stopStream, or the final chat.update.
+
+        Returns the ts of the message the outcome ended up in (the edited path may post it fresh)."""
         if self._message is not None:
-            await self._message.finish(blocks=blocks, text=text)
-            return
+            return await self._message.finish(blocks=blocks, text=text)
         assert self._stream is not None
         try:
             await self._stream.finish(blocks=blocks, text=text, result=result)
@@ -202,5 +209,20 @@ class DraftProgress:
                 raise
             log.warning("chat.stopStream failed (%s); showing the draft with chat.update",
                         exc.response.get("error"))
-            await self.client.chat_update(channel=self.channel, ts=self._stream.ts, blocks=blocks, text=text)
-            self._extra_calls += 1
+            await self._update(self._stream.ts, blocks=blocks, text=text)
+        assert self._stream.ts is not None
+        return self._stream.ts
+
+    async def retire(self, ts: str, *, blocks: Blocks, text: str) -> None:
+        """Replace an earlier reply of this draft (its buttons handed to the new one); never raises."""
+        try:
+            await self._update(ts, blocks=blocks, text=text)
+        except SlackApiError:
+            log.warning("could not retire the buttons of %s in %s", ts, self.channel, exc_info=True)
+
+    async def _update(self, ts: str, *, blocks: Blocks, text: str) -> None:
+        # chat.update draws on the workspace's Tier 3 budget like every other edit (bot/ratelimit.py).
+        if self.budget is not None:
+            await self.budget.update(final=True)
+        await self.client.chat_update(channel=self.channel, ts=ts, blocks=blocks, text=text)
+        self._extra_calls += 1

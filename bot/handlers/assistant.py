@@ -36,6 +36,7 @@ from bot.messages import ALREADY_REGENERATING
 from bot.mrkdwn import slack_to_plain
 from bot.runtime import RUNTIMES, SlackRuntime, runtime_of
 from bot.stream import FEEDBACK_ACTION
+from bot.tenancy import tenant_of
 from bot.thread_context import StoreThreadContext
 from engine.models import Channel, DraftRequest
 
@@ -75,7 +76,7 @@ async def user_message(payload: dict[str, Any], body: dict[str, Any], client: As
     runtime = runtime_of(context)
     channel_id, thread_ts = str(payload["channel"]), str(payload["thread_ts"])
     user_id = payload.get("user")
-    team_id = str(context.team_id or body.get("team_id") or "")
+    tenant = tenant_of(context, body)
 
     async def notify(text: str) -> None:
         await client.chat_postMessage(channel=channel_id, thread_ts=thread_ts, text=text)
@@ -90,7 +91,7 @@ async def user_message(payload: dict[str, Any], body: dict[str, Any], client: As
     if text == _CSV_PROMPT.strip():
         await notify(words.FOLLOW_UP_HELP)
         return
-    earlier = await _draft_in_thread(runtime, team_id, channel_id, thread_ts)
+    earlier = await _draft_in_thread(runtime, tenant.key, channel_id, thread_ts)
     follow_up = read_follow_up(text) if earlier is not None else None
     if earlier is not None and follow_up is not None:
         await _status(set_status, words.STATUS_REVISING)
@@ -104,8 +105,8 @@ async def user_message(payload: dict[str, Any], body: dict[str, Any], client: As
         await notify(parsed.message if earlier is None or len(text) > 300 else words.NOTHING_TO_REVISE)
         return
     await _status(set_status, words.STATUS_READING)  # Slack shows it until our reply appears
-    runtime.spawn(start_draft(runtime, client, team_id=team_id, channel_id=channel_id, user_id=user_id,
-                              request=parsed, trigger="agent", notify=notify, thread_ts=thread_ts),
+    runtime.spawn(start_draft(runtime, client, tenant=tenant, channel_id=channel_id, user_id=user_id,
+                              request=parsed, trigger="agent", notify=notify, thread_ts=thread_ts, where="im"),
                   name=f"draft-agent-{channel_id}-{payload.get('ts')}")
 
 
@@ -158,7 +159,7 @@ async def feedback(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], 
     await ack()
     runtime = runtime_of(context)
     vote, _, draft_id = str(action.get("value") or "").partition(":")
-    team_id = str(context.team_id or (body.get("team") or {}).get("id") or "")
+    team_id = tenant_of(context, body).key
     user_id = str((body.get("user") or {}).get("id") or "")
     if vote not in ("good", "bad") or not draft_id:
         return
