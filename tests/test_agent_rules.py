@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from bot.blocks import draft_modal
+from engine import keys
 from tests.agent_helpers import buttons_of
 from tests.slack_helpers import slack_harness
 
@@ -57,3 +58,19 @@ async def test_an_org_wide_install_streams_to_the_reps_own_team(data_dir: Path) 
         assert (start["recipient_team_id"], start["recipient_user_id"]) == ("T0TEST", REP)
         [stream] = slack.fake.streaming.streams.values()
         assert stream.stopped and "approve_draft" in buttons_of(stream.blocks)
+
+
+async def test_a_stream_where_the_bot_cannot_post_says_invite_and_is_not_remembered(data_dir: Path) -> None:
+    async with slack_harness(data_dir, slack_streaming=True) as slack:
+        slack.fake.add_channel("C0PRIVATE", kind="private", bot_member=False)
+        await slack.message_shortcut(THREAD, channel_id="C0PRIVATE", channel_name="deals")
+        await slack.settle()
+        assert "/invite @replycrew" in slack.fake.responses[-1]["text"]
+        assert [c.error for c in slack.fake.calls_to("chat.startStream")] == ["channel_not_found"]
+        assert not slack.fake.calls_to("chat.postMessage")  # no fall-back post where it cannot land either
+        assert await slack.engine.store.get(f"{keys.SLACK_STREAM_OFF}{slack.team_id}") is None
+        slack.fake.invite("C0PRIVATE")
+        await slack.message_shortcut(THREAD, channel_id="C0PRIVATE", channel_name="deals")
+        await slack.settle()
+        [stream] = slack.fake.streaming.streams.values()
+        assert stream.channel == "C0PRIVATE" and stream.stopped

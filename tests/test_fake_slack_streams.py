@@ -47,6 +47,14 @@ async def test_channel_streams_need_the_recipient(fake: FakeSlack) -> None:
     assert ok["channel"] == "C0SALES"
 
 
+async def test_a_stream_goes_only_where_the_bot_may_post(fake: FakeSlack) -> None:
+    fake.add_channel("C0PRIVATE", kind="private", bot_member=False)
+    client = _client(fake)
+    refused = client.chat_startStream(channel="C0PRIVATE", thread_ts="1.1", recipient_team_id="T0TEST",
+                                      recipient_user_id="U0REP")
+    assert await _error(refused) == "channel_not_found"  # as chat.postMessage answers there
+
+
 async def test_appends_after_a_stop_fail(fake: FakeSlack) -> None:
     client = _client(fake)
     stream = await client.chat_stream(channel="D0DM", thread_ts="1.1")

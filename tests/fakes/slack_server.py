@@ -1,9 +1,8 @@
 """A fake Slack Web API on 127.0.0.1 that the real slack_sdk client talks to over HTTP.
 
 It answers the methods replycrew uses (auth.test, chat.postMessage/update/postEphemeral, the
-streaming and agent-thread methods of tests/fakes/slack_streams.py,
-views.open/update/push, users.info, conversations.info, files.* for uploads and downloads,
-apps.connections.open for Socket Mode), records every call in `calls`, keeps the messages it was
+chat.*Stream and assistant.threads.* of slack_streams.py, views.*, users.info, conversations.info,
+files.* and apps.connections.open for Socket Mode), records every call in `calls`, keeps the messages it was
 sent (so a chat.update of an unknown ts fails as on Slack), and validates every `blocks` and `view`
 with slack_sdk's own models — an invalid payload gets `invalid_blocks`, as Slack would answer, and
 is listed in `invalid`. It can answer 429 with Retry-After, or a chosen error, for the next calls.
@@ -15,8 +14,7 @@ POSTs to `response_url(...)` (Bolt's `respond`) are kept in `responses`.
     await fake.wait_for(lambda f: len(f.calls_to("chat.update")) >= 2)
     await fake.close()
 
-A Socket Mode client that connects gets `hello`; `socket_send(payload)` delivers an envelope and
-returns the client's ack.
+Socket Mode (`socket_send`), files and streams are mixed in from slack_socket/_files/_streams.py.
 """
 
 from __future__ import annotations
@@ -27,7 +25,6 @@ import json
 import time
 import uuid
 from collections.abc import Callable
-from functools import partial
 from typing import Any
 
 from aiohttp import web
@@ -37,8 +34,7 @@ from tests.fakes.slack_files import SlackFiles
 from tests.fakes.slack_limits import RateBudgets
 from tests.fakes.slack_records import SlackCall, SlackMessage, as_list, block_texts, read_args
 from tests.fakes.slack_socket import SlackSocket
-from tests.fakes.slack_streams import METHODS as STREAM_METHODS
-from tests.fakes.slack_streams import StreamMethods
+from tests.fakes.slack_streams import SlackStreams
 from tests.fakes.slack_workspaces import Install, Workspaces
 
 __all__ = ["MAX_BLOCKS_TEXT", "FakeSlack", "SlackCall", "SlackMessage", "block_texts"]
@@ -52,7 +48,7 @@ MAX_BLOCKS_TEXT = 12_000
 _TOKENLESS = {"oauth.v2.access", "apps.connections.open"}
 
 
-class FakeSlack(SlackFiles, SlackSocket):
+class FakeSlack(SlackFiles, SlackSocket, SlackStreams):
     """The fake Web API server; see the module docstring."""
 
     def __init__(self, *, token: str = "xoxb-test-token", team_id: str = "T0TEST",
@@ -90,8 +86,6 @@ class FakeSlack(SlackFiles, SlackSocket):
         self._runner: web.AppRunner | None = None
         self._caller: Install | None = None  # the install whose token made the current call
         self.port = 0
-        # chat.*Stream and assistant.threads.* live in slack_streams.py; a stopped stream is a message here.
-        self.streaming = StreamMethods(next_ts=self._next_ts, post=self._add_streamed)
 
     # ---- lifecycle -------------------------------------------------------------------------
 
@@ -224,8 +218,6 @@ class FakeSlack(SlackFiles, SlackSocket):
                     return web.json_response({"ok": False, "error": "ratelimited"}, status=429,
                                              headers={"Retry-After": str(wait)})
             handler = getattr(self, "_m_" + method.replace(".", "_"), None)
-            if method in STREAM_METHODS:
-                handler = partial(self.streaming.handle, method)
             if handler is None:
                 call.error = "unknown_method"
                 return web.json_response({"ok": False, "error": "unknown_method"})
@@ -260,12 +252,6 @@ class FakeSlack(SlackFiles, SlackSocket):
         install = self._caller
         error = self.workspaces.post_error(str(args.get("channel") or ""), install) if install else None
         return {"ok": False, "error": error} if error else None
-
-    def _add_streamed(self, channel: str, ts: str, thread_ts: str, text: str,
-                      blocks: list[dict[str, Any]]) -> None:
-        message = SlackMessage(channel=channel, ts=ts, text=text, blocks=blocks, thread_ts=thread_ts)
-        message.history.append({"text": text, "blocks": blocks})
-        self.messages[(channel, ts)] = message
 
     def _m_auth_test(self, args: dict[str, Any]) -> dict[str, Any]:
         install = self._caller or Install(token="", team_id=self.team_id)

@@ -1,7 +1,7 @@
 """Slack's streaming and agent-thread methods for the fake Web API, with the rules Slack documents.
 
-Mounted by tests/fakes/slack_server.py (`FakeSlack` hands each call of a method below to
-`StreamMethods.handle`). Each rule cites the page it comes from:
+Mixed into tests/fakes/slack_server.py's `FakeSlack` (`SlackStreams`: its `_m_<method>` answer these
+methods; the state lives in `fake.streaming`, a `StreamMethods`). Each rule cites its page:
 
 - chat.startStream  https://docs.slack.dev/reference/methods/chat.startStream
 - chat.appendStream https://docs.slack.dev/reference/methods/chat.appendStream
@@ -13,7 +13,8 @@ Mounted by tests/fakes/slack_server.py (`FakeSlack` hands each call of a method 
 - error names: the methods' error tables (mirrored in slack-ruby/slack-api-ref methods/chat/*.json)
 
 A stopped stream becomes an ordinary message of the fake (so chat.update of it works, as for any
-message); while it streams, `streams[(channel, ts)]` holds every chunk it was sent.
+message); while it streams, `streams[(channel, ts)]` holds every chunk it was sent. A stream goes
+where chat.postMessage may post (the fake's membership rules; startStream lists `not_in_channel`).
 `refuse_streaming(error)` makes every chat.startStream fail the way a workspace that does not
 allow streaming answers (`missing_scope`, `enterprise_is_restricted`, `unknown_method`, ...).
 """
@@ -23,13 +24,15 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from slack_sdk.models.messages.chunk import Chunk, TaskUpdateChunk
 
 from tests.fakes.block_kit import validate_blocks
+from tests.fakes.slack_records import SlackMessage
 
-__all__ = ["METHODS", "FakeStream", "StreamMethods"]
+__all__ = ["METHODS", "FakeStream", "SlackStreams", "StreamMethods"]
 
 # startStream / appendStream / stopStream: "Limit this field to 12,000 characters."
 MAX_MARKDOWN = 12_000
@@ -73,12 +76,13 @@ class FakeStream:
 
 
 class StreamMethods:
-    """The streaming and assistant-thread methods; `post` stores a stopped stream as a message."""
+    """The streaming and assistant-thread methods, over the fake's messages and posting rules."""
 
-    def __init__(self, *, next_ts: Callable[[], str],
-                 post: Callable[[str, str, str, str, list[dict[str, Any]]], None]) -> None:
+    def __init__(self, *, next_ts: Callable[[], str], messages: dict[tuple[str, str], SlackMessage],
+                 post_error: Callable[[str], str | None]) -> None:
         self._next_ts = next_ts
-        self._post = post
+        self._messages = messages
+        self._post_error = post_error
         self.streams: dict[tuple[str, str], FakeStream] = {}
         self.statuses: list[Body] = []  # assistant.threads.setStatus calls, in order
         self.prompts: list[Body] = []  # assistant.threads.setSuggestedPrompts calls
@@ -103,6 +107,9 @@ class StreamMethods:
         channel = str(args.get("channel") or "")
         if not channel:
             return _error("channel_not_found")
+        cannot = self._post_error(channel)  # not_in_channel, channel_not_found, ... as for chat.postMessage
+        if cannot:
+            return _error(cannot)
         thread_ts = args.get("thread_ts")
         if not thread_ts:
             # startStream: thread_ts — "Streamed messages should always be replies to a user request."
@@ -170,7 +177,10 @@ class StreamMethods:
             stream.blocks = list(blocks)
         _take(stream, args)
         stream.stopped = True
-        self._post(stream.channel, stream.ts, stream.thread_ts, stream.markdown, stream.blocks)
+        message = SlackMessage(channel=stream.channel, ts=stream.ts, text=stream.markdown, blocks=stream.blocks,
+                               thread_ts=stream.thread_ts)
+        message.history.append({"text": message.text, "blocks": message.blocks})
+        self._messages[(stream.channel, stream.ts)] = message
         return {"ok": True, "channel": stream.channel, "ts": stream.ts,
                 "message": {"type": "message", "subtype": "bot_message", "ts": stream.ts,
                             "text": stream.markdown}}
@@ -205,6 +215,41 @@ class StreamMethods:
             return _error("invalid_arguments", "channel_id, thread_ts and title are required")
         self.titles.append(dict(args))
         return {"ok": True}
+
+
+class SlackStreams:
+    """The streaming half of FakeSlack (mixed in): each method's `_m_` answer, state in `streaming`."""
+
+    messages: dict[tuple[str, str], SlackMessage]
+
+    def _next_ts(self) -> str:
+        raise NotImplementedError
+
+    def _cannot_post(self, args: Body) -> Body | None:
+        raise NotImplementedError
+
+    @cached_property
+    def streaming(self) -> StreamMethods:
+        return StreamMethods(next_ts=self._next_ts, messages=self.messages,
+                             post_error=lambda channel: (self._cannot_post({"channel": channel}) or {}).get("error"))
+
+    def _m_chat_startStream(self, args: Body) -> Body:
+        return self.streaming.handle("chat.startStream", args)
+
+    def _m_chat_appendStream(self, args: Body) -> Body:
+        return self.streaming.handle("chat.appendStream", args)
+
+    def _m_chat_stopStream(self, args: Body) -> Body:
+        return self.streaming.handle("chat.stopStream", args)
+
+    def _m_assistant_threads_setStatus(self, args: Body) -> Body:
+        return self.streaming.handle("assistant.threads.setStatus", args)
+
+    def _m_assistant_threads_setSuggestedPrompts(self, args: Body) -> Body:
+        return self.streaming.handle("assistant.threads.setSuggestedPrompts", args)
+
+    def _m_assistant_threads_setTitle(self, args: Body) -> Body:
+        return self.streaming.handle("assistant.threads.setTitle", args)
 
 
 def _error(error: str, detail: str | None = None) -> Body:
