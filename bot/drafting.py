@@ -9,6 +9,7 @@ is being opened, so Slack's round trip does not add to the draft's time.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import re
 from collections.abc import Awaitable, Callable
@@ -164,12 +165,14 @@ async def _run_version(
     where: Where = "channel",
 ) -> None:
     async def consume() -> Result:
-        async for item in runtime.engine.stream(record.request, scope=f"team:{record.team_id}",
-                                                use_cache=use_cache):
-            if isinstance(item, StepEvent):
-                progress.on_event(item)
-            else:
-                return item
+        # Closed on cancellation (the progress could not be shown): else it would hold its slot.
+        async with contextlib.aclosing(runtime.engine.stream(record.request, scope=f"team:{record.team_id}",
+                                                             use_cache=use_cache)) as items:
+            async for item in items:
+                if isinstance(item, StepEvent):
+                    progress.on_event(item)
+                else:
+                    return item
         raise AssertionError("workflow ended without a result")  # pragma: no cover
 
     await runtime.yield_to_acks()
