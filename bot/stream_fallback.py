@@ -4,10 +4,11 @@
 timeline, bot/stream.py) and, when chat.startStream is refused, replays the events seen so far into
 a `ProgressMessage` (bot/progress.py) and carries on there — so the rep always sees progress and
 the draft. A refusal that says something about the workspace or the app (an unknown method on an
-older Grid policy or GovSlack, a missing scope, a token type, an enterprise restriction, a bad
-argument) is remembered for the workspace in the store for `REMEMBER_S`, so the next drafts go
-straight to the edited message; a passing fault (rate limit after the SDK's retries, Slack
-unavailable) falls back for this draft only. Errors that mean "the bot cannot post here at all"
+older Grid policy or GovSlack, a missing scope, a token type, an enterprise restriction) is
+remembered for the workspace in the store for `REMEMBER_S`, or until the app is installed there
+again, so its next drafts go straight to the edited message; a passing fault (rate limit after
+the SDK's retries, Slack unavailable, a broken connection, an argument Slack refused) falls back
+for this draft only. Errors that mean "the bot cannot post here at all"
 are raised, as the edited message would fail the same way.
 
 Streams are thread replies (Slack: "Streamed messages should always be replies to a user
@@ -62,6 +63,10 @@ class StreamPolicy:
     async def remember(self, team_id: str, error: str) -> None:
         """This workspace refused streaming: use the edited message there for a while."""
         await self.store.set(f"{keys.SLACK_STREAM_OFF}{team_id}", error, ttl=REMEMBER_S)
+
+    async def forget(self, team_id: str) -> None:
+        """Try streaming in this workspace again (the app was reinstalled)."""
+        await self.store.delete(f"{keys.SLACK_STREAM_OFF}{team_id}")
 
 
 class DraftProgress:

@@ -5,9 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 from bot.blocks import draft_modal
+from bot.install.cipher import new_key
 from engine import keys
 from tests.agent_helpers import buttons_of
-from tests.slack_helpers import slack_harness
+from tests.fakes.slack_server import FakeSlack
+from tests.slack_helpers import multi_workspace_settings, slack_harness
+from tests.test_slack_install import install
 
 THREAD = ("Rep (Jordan Lee): Hi Ana, worth a quick look at how we automate win-back journeys?\n"
           "Ana Ruiz: Maybe. What does it cost for 40 seats? We'd need it before Q3.")
@@ -74,3 +77,23 @@ async def test_a_stream_where_the_bot_cannot_post_says_invite_and_is_not_remembe
         await slack.settle()
         [stream] = slack.fake.streaming.streams.values()
         assert stream.channel == "C0PRIVATE" and stream.stopped
+
+
+async def test_a_reinstall_lets_a_refusing_workspace_stream_again(data_dir: Path) -> None:
+    """Streaming refused for a missing scope; the admin reinstalls (granting it): streams at once."""
+    async with FakeSlack() as fake, slack_harness(data_dir, fake=fake, slack_streaming=True,
+                                                  **multi_workspace_settings(fake, new_key())) as slack:
+        await install(slack, team_id="T0ONE")
+        fake.streaming.refuse_streaming("missing_scope")
+        await slack.command(THREAD, team_id="T0ONE", channel_id="C0ONE")
+        await slack.settle()
+        assert await slack.engine.store.get(f"{keys.SLACK_STREAM_OFF}T0ONE") == "missing_scope"
+        assert slack.drafts_posted("C0ONE")  # the fallback drafted all the same
+
+        fake.streaming.refuse_streaming(None)
+        await install(slack, team_id="T0ONE")
+        assert await slack.engine.store.get(f"{keys.SLACK_STREAM_OFF}T0ONE") is None
+        await slack.command(THREAD, team_id="T0ONE", channel_id="C0ONE")
+        await slack.settle()
+        [stream] = [s for s in fake.streaming.streams.values() if s.stopped]
+        assert stream.channel == "C0ONE" and stream.recipient_team_id == "T0ONE"
