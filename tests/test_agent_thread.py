@@ -12,7 +12,7 @@ from bot.thread_context import StoreThreadContext
 from engine.models import Draft, DraftRequest, ProspectProfile, Source, ThreadAnalysis
 from engine.steps.offline import OfflineReply
 from tests.agent_helpers import DM_CHANNEL, AgentThread, buttons_of
-from tests.batch_slack_helpers import batch_harness, results_rows
+from tests.batch_slack_helpers import batch_harness, results_rows, until
 from tests.conftest import SAMPLES
 from tests.fakes.openai_server import FakeOpenAI, fake_openai
 from tests.slack_helpers import offline_engine, slack_harness
@@ -194,6 +194,8 @@ async def test_a_csv_shared_in_the_thread_runs_as_a_batch_there(data_dir: Path) 
                                    ts=agent.thread_ts)
         await agent.say("", files=[info])
         await slack.settle()
+        # settle() can return while the batch still runs (seen in tests/test_csv_upload.py on main too).
+        await until(lambda: slack.fake.calls_to("files.completeUploadExternal"), within=30)
         # The batch's progress stays an edited message in the thread; the results come back there.
         progress = [m for m in slack.fake.messages_in(DM_CHANNEL, thread_ts=agent.thread_ts)
                     if m.updates > 0]
