@@ -18,16 +18,15 @@ import random
 from pathlib import Path
 from typing import Any
 
-__all__ = ["DECLINE", "GO_AHEAD", "SETS", "SPLIT_SEED", "situation", "load_set", "tuning_situations"]
+from engine.meaning.intent import DECLINE, GO_AHEAD
+
+__all__ = ["DECLINE", "GO_AHEAD", "SETS", "SPLIT_SEED", "load_set", "situation", "tuning_situations"]
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT.parent / "shared" / "samples" / "threads.jsonl"
 NEW = ROOT / "perf" / "data" / "held_new.jsonl"
 SPLIT_SEED = 12
 SETS = ("tuning", "held", "new")
-# The two readings that must never be swapped: declining vs going ahead (issue 12).
-DECLINE = frozenset({"not_interested", "unsubscribe_request", "budget_objection"})
-GO_AHEAD = frozenset({"interested_book_meeting", "wants_trial", "asks_pricing"})
 
 
 def situation(group: str) -> str:

@@ -33,13 +33,13 @@ from engine.cache import keys
 from engine.cache.embedder import DIMENSIONS, Embedder
 from engine.cache.health import CacheHealth
 from engine.cache.index import Candidate, VectorIndex
-from engine.cache.layers import AnalysisHit
-from engine.cache.scrub import scrub_analysis
 from engine.meaning.encoding import view_of
 from engine.meaning.facts import Facts, facts_agree, facts_of
 from engine.meaning.models import MeaningModels, Read
 from engine.meaning.verifier import PairVerifier, Side
 from engine.models import ThreadAnalysis
+from engine.protocols import AnalysisHit
+from engine.text.scrub import scrub_analysis
 
 __all__ = ["Lookup", "SemanticAnalyses"]
 
@@ -202,7 +202,7 @@ class SemanticAnalyses:
         """Store `analysis` (scrubbed of names) for exact and semantic reuse; returns the entry id."""
         scope_id = keys.scope_digest(scope)
         entry_id = _entry_id(scope_id, thread)
-        shared = scrub_analysis(analysis, thread)
+        shared = scrub_analysis(analysis, thread=thread)
         store = self._health.store
         exact_key = keys.ANALYSIS + f"{scope_id}:{keys.digest(keys.normalise_thread(thread))}"
         await self._health.call(partial(store.set, exact_key, shared.model_dump_json(), ttl=self._ttl), None)

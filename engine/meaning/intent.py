@@ -80,7 +80,8 @@ class IntentModel:
     def message_probabilities(self, encoded: Encoded) -> Floats:
         """One message's probabilities: the mean of its whole-message and per-sentence logits."""
         logits = intent_features(encoded) @ self.weights + self.bias
-        return _softmax(logits.mean(axis=0, keepdims=True))[0]
+        probabilities: Floats = _softmax(logits.mean(axis=0, keepdims=True))[0]
+        return probabilities
 
     def decide(self, probabilities: Floats) -> tuple[str, float]:
         """The committed label for one probability row: `general` when unsure or torn across the divide."""
@@ -108,4 +109,5 @@ class IntentModel:
 def _softmax(logits: Floats) -> Floats:
     shifted = logits - logits.max(axis=-1, keepdims=True)
     exp = np.exp(shifted)
-    return (exp / exp.sum(axis=-1, keepdims=True)).astype(np.float32)
+    out: Floats = (exp / exp.sum(axis=-1, keepdims=True)).astype(np.float32)
+    return out
