@@ -69,6 +69,7 @@ async def test_index_is_rebuilt_from_the_store_by_a_new_process(tmp_path: Path, 
     first = await cache_on(SQLiteStore(path), embedder)
     anchor = ROWS["d05-a"]["thread"]
     await first.put(anchor, scope="team:T1", analysis=analyse_thread(anchor))
+    await first.flush()  # put returns before the insert lands (off the draft's path)
     second = await cache_on(SQLiteStore(path), embedder)  # as a restarted process would
     await second.start()
     assert second.entries == 1

@@ -177,6 +177,10 @@ class SemanticAnalyses:
         if not task.cancelled() and task.exception() is not None:
             log.warning("a semantic cache insert failed: %s", task.exception())
 
+    async def flush(self) -> None:
+        """Wait until every insert this process started is stored (shutdown, tests, benchmarks)."""
+        await self._drain()
+
     async def _drain(self) -> None:
         """Wait for this process's pending inserts (they reuse the lookup's embedding: milliseconds)."""
         if self._writes:

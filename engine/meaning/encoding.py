@@ -61,7 +61,7 @@ class View:
 @dataclass(frozen=True)
 class Encoded:
     """A view's embeddings: the message (with the rep's question if short), its sentences, and the
-    context (zeros when there is none)."""
+    rep's question (zeros unless the reply is short)."""
 
     message: Vectors
     sentences: Vectors  # one row per sentence; no rows for a one-sentence message
@@ -77,13 +77,18 @@ def view_of(thread: str) -> View:
     return View(text=message.text, context=context)
 
 
+def _with_context(view: View) -> bool:
+    # Only a short reply is read with the rep's question: a long message's context is never encoded.
+    return view.short and bool(view.context)
+
+
 def _texts(view: View) -> list[str]:
-    return [view.embedded, *([view.context] if view.context else []), *view.sentences]
+    return [view.embedded, *([view.context] if _with_context(view) else []), *view.sentences]
 
 
 def _encoded(view: View, vectors: Vectors) -> Encoded:
-    at = 2 if view.context else 1
-    context = vectors[1] if view.context else np.zeros(DIMENSIONS, dtype=np.float32)
+    at = 2 if _with_context(view) else 1
+    context = vectors[1] if _with_context(view) else np.zeros(DIMENSIONS, dtype=np.float32)
     return Encoded(message=vectors[0], sentences=vectors[at:], context=context, short=view.short,
                    words=view.words)
 
