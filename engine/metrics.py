@@ -21,6 +21,7 @@ from prometheus_client.exposition import CONTENT_TYPE_PLAIN_0_0_4
 
 from engine.cache.layers import AnalysisCache, AnalysisHit, CacheLayers, FAQCache, ProfileCache, ResultCache
 from engine.models import DraftRequest, ProspectProfile, Result, StepEvent, ThreadAnalysis
+from engine.steps.crew.calls import LLMCallEvent, add_listener
 
 if TYPE_CHECKING:  # engine.workflow imports the steps, which record LLM calls here
     from engine.workflow import Engine
@@ -68,6 +69,10 @@ LLM_CALLS = Counter(
     "replycrew_llm_calls_total", "Calls to the LLM endpoint by outcome (ok or error).",
     ["outcome"], registry=REGISTRY,
 )
+LLM_FAILURES = Counter(
+    "replycrew_llm_failures_total", "Failed LLM calls by cause (quota, auth, truncated, content_filter ...).",
+    ["cause"], registry=REGISTRY,
+)
 SLACK_CALLS = Counter(
     "replycrew_slack_api_calls_total", "Slack Web API calls by method and outcome (ok, error, rate_limited).",
     ["method", "outcome"], registry=REGISTRY,
@@ -98,6 +103,16 @@ def record_cache(layer: str, hit: bool) -> None:
 def record_llm_call(ok: bool) -> None:
     """Count one call to the LLM endpoint (after its retries)."""
     LLM_CALLS.labels(outcome="ok" if ok else "error").inc()
+
+
+def _on_llm_call(event: LLMCallEvent) -> None:
+    # The crew client reports each finished call (engine/steps/crew/calls.py); no import of crewai here.
+    record_llm_call(ok=event.ok)
+    if event.cause is not None:
+        LLM_FAILURES.labels(cause=event.cause).inc()
+
+
+add_listener(_on_llm_call)
 
 
 def record_slack_call(method: str, *, outcome: Literal["ok", "error", "rate_limited"]) -> None:

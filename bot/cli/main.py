@@ -72,6 +72,9 @@ def _print_result(result: Result) -> None:
             source = f"{source} {step.similarity:.2f}"
         print(f"{step.name:<10} {step.status:<8} {source:<16} {step.elapsed_ms:>7}")
     print(f"{'total':<10} {'':<8} {result.mode:<16} {result.total_ms:>7}")
+    for step in result.steps:
+        if step.status == "failed" and step.error:
+            print(f"{step.name} failed: {step.error}")
     for note in result.notes:
         print(f"note: {note}")
     if result.offline:

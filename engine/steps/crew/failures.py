@@ -89,7 +89,8 @@ def describe_sdk_error(exc: BaseException, endpoint: Endpoint, *, timeout: float
     if isinstance(exc, openai.APIStatusError):
         status = exc.status_code
         code, type_, message = _error_fields(exc.body if isinstance(exc.body, dict) else _json(exc.response))
-        detail = (message or exc.message)[:300]
+        said = (message or exc.message)[:300]
+        detail = f"{code}: {said}" if code and not code.isdigit() and code not in said else said
         if status == 429 and "insufficient_quota" in (code, type_):
             return LLMCallFailed(LLM_WORDS.quota(where), cause="quota", status=status)
         if status == 429:
