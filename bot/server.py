@@ -8,11 +8,11 @@ import logging
 from aiohttp import web
 
 from bot import metrics as bot_metrics
+from bot.health import Check, log_checks, run_checks
 from bot.rest import dashboard
 from bot.rest import routes as api
 from bot.rest.auth import RateLimiter, auth_middleware
 from bot.rest.templates import add_template_routes
-from bot.health import Check, log_checks, run_checks
 from bot.settings import Settings
 from engine.build import build_engine
 from engine.cache.setup import cache_status, start_in_background

@@ -28,12 +28,15 @@ def test_the_pinned_crewai_has_every_private_name() -> None:
     assert pinned and pinned.group(1) == crewai.__version__  # pinned exactly, to what compat was checked on
 
 
+ROOT = Path(__file__).resolve().parents[1]
+
+
 async def test_forced_fallback_drafts_whole_through_crewais_public_path(data_dir: Path) -> None:
     # In a process of its own: compat's choice is made once per process, and crewai's handlers that
     # the fallback keeps registered outlive a test.
     env = {**os.environ, "REPLYCREW_CREWAI_PUBLIC_ONLY": "1", "DATA_DIR": str(data_dir)}
     proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "tests.compat_fallback_run", cwd=Path(__file__).resolve().parents[1], env=env,
+        sys.executable, "-m", "tests.compat_fallback_run", cwd=ROOT, env=env,
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
     out, err = await asyncio.wait_for(proc.communicate(), timeout=100)
     assert proc.returncode == 0, err.decode()[-3000:]

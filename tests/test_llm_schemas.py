@@ -31,7 +31,7 @@ def test_the_rules_refuse_what_pydantic_and_the_sdk_helper_produce() -> None:
 
     with pytest.raises(ServiceError, match="'default' is not permitted"):
         check_strict_schema("ThreadAnalysis", to_strict_json_schema(ThreadAnalysis))
-    with pytest.raises(ServiceError, match="'required' is required .* Missing 'intent'"):
+    with pytest.raises(ServiceError, match=r"'required' is required .* Missing 'intent'"):
         check_strict_schema("ThreadAnalysis", {**ThreadAnalysis.model_json_schema(), "additionalProperties": False})
     with pytest.raises(ServiceError, match="'additionalProperties' is required"):
         check_strict_schema("X", {"type": "object", "properties": {"a": {"type": "string"}}, "required": ["a"]})
@@ -75,5 +75,5 @@ def test_a_pasted_target_uri_is_reduced(value: str, endpoint: str, deployment: s
 
 @pytest.mark.parametrize("value", ["https://res.openai.azure.com/language/analyze", "ftp://res.openai.azure.com"])
 def test_an_endpoint_that_is_not_azure_openai_is_refused_clearly(value: str) -> None:
-    with pytest.raises(LLMUnavailable, match="AZURE_OPENAI_ENDPOINT=.*cannot be used.*set it to your resource"):
+    with pytest.raises(LLMUnavailable, match=r"AZURE_OPENAI_ENDPOINT=.*cannot be used.*set it to your resource"):
         parse_azure_endpoint(value)

@@ -58,7 +58,7 @@ def _openai_error(status: int, message: str, *, type_: str | None = "invalid_req
     return ServiceError(status, {"error": {"message": message, "type": type_, "param": param, "code": code}})
 
 
-class errors:  # noqa: N801  (a namespace of the service's error bodies)
+class errors:
     """The error bodies of the failures the issue names, as the services send them."""
 
     @staticmethod

@@ -33,8 +33,8 @@ from pydantic import BaseModel, Field, PrivateAttr, ValidationError
 
 from engine.steps.crew import compat
 from engine.steps.crew.calls import LLMCallEvent, report
-from engine.steps.crew.families import request_params
 from engine.steps.crew.failures import LLMCallFailed, describe_sdk_error, is_schema_refusal, no_retry_hook
+from engine.steps.crew.families import request_params
 from engine.steps.crew.prompts import LLM_WORDS
 from engine.steps.crew.providers import Endpoint
 from engine.steps.crew.schemas import json_object_instructions, response_format_for, strict_schema
@@ -202,7 +202,8 @@ class OpenAICompatibleLLM(BaseLLM):
                             completion_tokens=usage.get("completion_tokens", 0)))
         return answer
 
-    async def _ask(self, messages: str | list[Any], response_model: type[BaseModel] | None) -> tuple[Any, dict[str, int]]:
+    async def _ask(self, messages: str | list[Any],
+                   response_model: type[BaseModel] | None) -> tuple[Any, dict[str, int]]:
         key = self._endpoint_key
         if response_model is None or key in _settled:
             return await self._ask_once(messages, response_model)

@@ -4,12 +4,15 @@ crewai is pinned exactly (pyproject.toml), yet each private name used here is lo
 start-up (`check()`); a missing one switches its feature to crewai's public path, slower but
 correct, and the start-up log and `replycrew doctor` say which:
 
-| private name | what it buys | public fallback |
-|---|---|---|
-| `Crew._task_output_handler` | no per-step SQLite replay log (personal data at rest, ~8 ms/step) | crewai's log, under DATA_DIR |
-| `AgentExecutor._setup_messages`, `_create_initial_state`, `crewai.agents.agent_executor` | one awaited LLM call per step (`single_answer_executor`) | crewai's own flow executor (`Agent(executor_class=None)`) |
-| `CrewAIEventsBus._sync_handlers`, `TraceCollectionListener._listeners_setup`, `Telemetry._is_telemetry_disabled` | no thread hand-off per crewai event for handlers that do nothing | handlers stay registered |
-| `BaseLLM._track_token_usage_internal` | crewai's token counters for our LLM | counts not kept by crewai (our call events still count) |
+- `Crew._task_output_handler`: no per-step SQLite replay log (personal data at rest, ~8 ms per
+  step). Fallback: crewai's log, under DATA_DIR.
+- `crewai.agents.agent_executor.AgentExecutor._setup_messages` and `._create_initial_state`: one
+  awaited LLM call per step (`single_answer_executor`). Fallback: crewai's own flow executor.
+- `CrewAIEventsBus._sync_handlers`, `TraceCollectionListener._listeners_setup`,
+  `Telemetry._is_telemetry_disabled`: no thread hand-off per crewai event for handlers that do
+  nothing. Fallback: the handlers stay registered.
+- `BaseLLM._track_token_usage_internal`: crewai's token counters for our LLM. Fallback: crewai
+  keeps no counts (our call events still count).
 
 `REPLYCREW_CREWAI_PUBLIC_ONLY=1` forces every fallback (tests/test_crewai_compat.py runs drafts so).
 """
@@ -22,8 +25,16 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
-__all__ = ["CompatReport", "check", "disable_task_log", "single_answer_executor", "sync_handlers",
-           "telemetry_disabled", "track_token_usage", "allow_trace_handlers_again"]
+__all__ = [
+    "CompatReport",
+    "allow_trace_handlers_again",
+    "check",
+    "disable_task_log",
+    "single_answer_executor",
+    "sync_handlers",
+    "telemetry_disabled",
+    "track_token_usage",
+]
 
 log = logging.getLogger(__name__)
 _FORCE = "REPLYCREW_CREWAI_PUBLIC_ONLY"
@@ -111,7 +122,7 @@ def disable_task_log(crew: Any) -> bool:
 def _no_task_log_class() -> type:
     from crewai.utilities.task_output_storage_handler import TaskOutputStorageHandler
 
-    class NoTaskLog(TaskOutputStorageHandler):  # type: ignore[misc]
+    class NoTaskLog(TaskOutputStorageHandler):
         """Keeps no replay log: crewai's writes every task's inputs and output (the prospect's
         thread) to SQLite with a commit per step, for a replay feature we never use."""
 
@@ -159,10 +170,10 @@ def _single_answer_executor_class() -> type:
     from crewai_core.printer import PRINTER
     from pydantic import BaseModel
 
-    class ExecutorState(FlowState, AgentExecutorState):  # type: ignore[misc]
+    class ExecutorState(FlowState, AgentExecutorState):
         """The state crewai would build per executor, built once (see `_create_initial_state`)."""
 
-    class SingleAnswerExecutor(AgentExecutor):  # type: ignore[misc]
+    class SingleAnswerExecutor(AgentExecutor):
         def _create_initial_state(self) -> Any:
             # crewai defines a new pydantic state class per executor (one per kickoff): ~1 ms of
             # schema building each time for the same class.
@@ -177,7 +188,7 @@ def _single_answer_executor_class() -> type:
 
         async def invoke_async(self, inputs: dict[str, Any]) -> dict[str, Any]:
             if not self._single_answer(inputs) or self.llm is None or self.agent is None:
-                return await super().invoke_async(inputs)  # type: ignore[no-any-return]
+                return await super().invoke_async(inputs)
             self.state.messages.clear()
             self.state.iterations = 0
             self._setup_messages(inputs)  # crewai's system + user prompt, as its flow would send

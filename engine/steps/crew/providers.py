@@ -53,7 +53,8 @@ def parse_azure_endpoint(value: str) -> AzureTarget:
         raise LLMUnavailable(LLM_WORDS.bad_azure_endpoint(text, "it is not an http(s) URL"))
     endpoint = f"{parts.scheme}://{parts.netloc}"
     path = parts.path.rstrip("/")
-    version = (parse_qs(parts.query).get("api-version") or [None])[0]
+    versions = parse_qs(parts.query).get("api-version")
+    version = versions[0] if versions else None
     if path in ("", "/openai", "/openai/v1") or path.startswith("/openai/v1/"):
         return AzureTarget(endpoint)
     classic = _CLASSIC_PATH.match(path)
