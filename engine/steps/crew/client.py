@@ -11,8 +11,9 @@ One SDK client per event loop (its httpx pool belongs to that loop), closed with
 
 Structured output: the response model goes out as a strict `json_schema` (schemas.py). A server
 that refuses `json_schema` (llama-cpp-python answers 500) is asked once more with `json_object`
-plus the schema, and that endpoint is remembered for the life of the process; the answer is
-validated against the model either way. Every call carries the model family's parameters
+plus the schema, and that endpoint is remembered for the life of the process (calls already in
+flight when the first refusal came each learn it too: parallel steps are not held back to probe);
+the answer is validated against the model either way. Every call carries the model family's parameters
 (families.py): temperature or none, and an output cap. Each finished call is reported as an
 event (calls.py); failures are raised as `LLMCallFailed` naming their cause (failures.py).
 """
@@ -45,8 +46,6 @@ T = TypeVar("T")
 log = logging.getLogger(__name__)
 # Endpoints (base URL + model) that refused json_schema: asked with json_object from then on.
 _json_object_only: set[str] = set()
-_settled: set[str] = set()  # endpoints whose json_schema verdict is known
-_learning: dict[str, asyncio.Event] = {}  # endpoints whose first structured call is in flight
 _FENCE = re.compile(r"^\s*```(?:json)?\s*(.*?)\s*```\s*$", re.DOTALL)
 
 
@@ -204,30 +203,6 @@ class OpenAICompatibleLLM(BaseLLM):
 
     async def _ask(self, messages: str | list[Any],
                    response_model: type[BaseModel] | None) -> tuple[Any, dict[str, int]]:
-        key = self._endpoint_key
-        if response_model is None or key in _settled:
-            return await self._ask_once(messages, response_model)
-        # The endpoint's first structured call finds out whether it takes json_schema; calls made
-        # meanwhile wait for that answer, so a refusing server is refused once, not once per step.
-        gate = _learning.get(key)
-        if gate is not None:
-            await gate.wait()
-            return await self._ask_once(messages, response_model)
-        gate = _learning[key] = asyncio.Event()
-        try:
-            answer = await self._ask_once(messages, response_model)
-            _settled.add(key)
-            return answer
-        except LLMCallFailed as failure:
-            if failure.cause not in ("timeout", "unreachable", "server", "busy"):
-                _settled.add(key)  # the endpoint answered: its json_schema verdict is known
-            raise
-        finally:
-            del _learning[key]
-            gate.set()
-
-    async def _ask_once(self, messages: str | list[Any],
-                        response_model: type[BaseModel] | None) -> tuple[Any, dict[str, int]]:
         import openai
 
         client = await self._client()
