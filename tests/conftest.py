@@ -34,6 +34,9 @@ os.environ["STARTUP_CHECKS"] = "false"
 
 network_guard.install()
 
+# tests/e2e needs a real llama-cpp-python server (`make e2e` builds it); `make test` never collects it.
+collect_ignore = [] if os.environ.get("REPLYCREW_E2E_PYTHON") else ["e2e"]
+
 Client = TestClient[Any, web.Application]
 MakeClient = Callable[..., Awaitable[Client]]
 

@@ -6,7 +6,8 @@ and dropped connections, honouring Retry-After, retry-after-ms and `x-should-ret
 hook (failures.no_retry_hook) stops it retrying what cannot succeed: 429 `insufficient_quota` and
 a server refusing `json_schema`; 400/401/403/404 are never retried.
 
-One SDK client per event loop (its httpx pool belongs to that loop), closed with the loop. Sync
+One SDK client per event loop and endpoint (its httpx pool belongs to that loop), shared by the
+steps' LLMs and closed with the loop. Sync
 `call()` (crewai's stock executor, from worker threads) runs on one background I/O loop.
 
 Structured output: the response model goes out as a strict `json_schema` (schemas.py). A server
@@ -46,6 +47,11 @@ T = TypeVar("T")
 log = logging.getLogger(__name__)
 # Endpoints (base URL + model) that refused json_schema: asked with json_object from then on.
 _json_object_only: set[str] = set()
+# SDK clients per event loop, shared by every step's LLM for the same endpoint and limits (one
+# connection pool), and living as long as their loop: closed by it (see _close_with_loop), never
+# left to the garbage collector with sockets open.
+_clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[tuple[Any, ...], tuple[Any, Any]]] = (
+    weakref.WeakKeyDictionary())
 _FENCE = re.compile(r"^\s*```(?:json)?\s*(.*?)\s*```\s*$", re.DOTALL)
 
 
@@ -89,8 +95,6 @@ class OpenAICompatibleLLM(BaseLLM):
     max_connections: int = Field(default=200, ge=1)
     max_output_tokens: int | None = Field(default=None, ge=1)
     _endpoint: Endpoint | None = PrivateAttr(default=None)
-    _clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, tuple[Any, Any]] = (
-        PrivateAttr(default_factory=weakref.WeakKeyDictionary))
 
     @classmethod
     def for_endpoint(cls, endpoint: Endpoint, *, step: str, temperature: float | None, timeout: float,
@@ -130,14 +134,16 @@ class OpenAICompatibleLLM(BaseLLM):
         return await self._complete(messages, response_model)
 
     async def aclose(self) -> None:
-        """Close the running loop's client (others close with their loops)."""
-        entry = self._clients.pop(asyncio.get_running_loop(), None)
-        if entry is not None:
-            await entry[0].close()
+        """Close this endpoint's clients on the running loop (others close with their loops)."""
+        clients = _clients.get(asyncio.get_running_loop(), {})
+        for key in [key for key in clients if key[0] == self._endpoint]:
+            await clients.pop(key)[0].close()
 
     async def _client(self) -> Any:
         loop = asyncio.get_running_loop()
-        entry = self._clients.get(loop)
+        clients = _clients.setdefault(loop, {})
+        key = (self.endpoint, self.timeout, self.max_retries, self.max_connections)
+        entry = clients.get(key)
         if entry is not None and not entry[0].is_closed():
             return entry[0]
         import httpx
@@ -150,7 +156,7 @@ class OpenAICompatibleLLM(BaseLLM):
         client = self.endpoint.client(timeout=self.timeout, max_retries=self.max_retries, http_client=http)
         keeper = _close_with_loop(client)
         await keeper.__anext__()
-        self._clients[loop] = (client, keeper)
+        clients[key] = (client, keeper)
         return client
 
     def _request(self, messages: str | list[Any], response_model: type[BaseModel] | None,
