@@ -82,7 +82,7 @@ def describe_sdk_error(exc: BaseException, endpoint: Endpoint, *, timeout: float
     key_hint = "AZURE_OPENAI_API_KEY (or the Entra ID sign-in)" if endpoint.kind == "azure" else "OPENAI_API_KEY"
     if isinstance(exc, LLMCallFailed):
         return exc
-    if isinstance(exc, openai.APITimeoutError):
+    if isinstance(exc, openai.APITimeoutError) and not _refused_connection(exc):
         return LLMCallFailed(LLM_WORDS.timeout(where, timeout, attempts), cause="timeout")
     if isinstance(exc, openai.APIConnectionError):
         return LLMCallFailed(LLM_WORDS.unreachable(where, endpoint.settings_hint), cause="unreachable")
@@ -113,6 +113,18 @@ def describe_sdk_error(exc: BaseException, endpoint: Endpoint, *, timeout: float
         return LLMCallFailed(str(exc), cause="config")
     first = str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
     return LLMCallFailed(LLM_WORDS.garbled(where, first), cause="garbled")
+
+
+def _refused_connection(exc: BaseException) -> bool:
+    """A "timeout" that is a refused connection: httpx-aiohttp maps every aiohttp connection error,
+    "connection refused" included, to httpx.ConnectTimeout; the OSError under it tells."""
+    current: BaseException | None = exc
+    seen = 0
+    while current is not None and seen < 10:
+        if isinstance(current, OSError) and not isinstance(current, TimeoutError):
+            return True
+        current, seen = current.__cause__ or current.__context__, seen + 1
+    return False
 
 
 def _json(response: httpx.Response) -> object:
