@@ -37,6 +37,8 @@ async def check_store(settings: Settings, store: Store | None = None) -> Check:
 async def check_slack(settings: Settings) -> Check:
     """Slack's `auth.test` with SLACK_BOT_TOKEN (skipped when Slack is not configured)."""
     if not settings.slack_bot_token:
+        if settings.slack_enabled:  # OAuth installs: each workspace's token is checked as it is used
+            return Check("slack", True, "multi-workspace (OAuth): no single bot token to check")
         return Check("slack", True, "not configured (no SLACK_BOT_TOKEN): REST API and CLI only")
     from slack_sdk.errors import SlackApiError
     from slack_sdk.web.async_client import AsyncWebClient

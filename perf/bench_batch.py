@@ -21,7 +21,6 @@ import math
 import multiprocessing
 import os
 import resource
-import statistics
 import sys
 import tempfile
 import time
@@ -32,7 +31,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-import engine  # noqa: E402,F401  (crewai environment before crewai is imported)
+import engine.steps.crew.env  # noqa: E402,F401  (crewai environment before crewai is imported)
 from perf.common import percentile as pct  # noqa: E402
 from perf.common import sample_csv  # noqa: E402
 
@@ -162,7 +161,7 @@ async def run_bench(*, rows: int, concurrency: int, latency: float, worker: bool
         "worker_peak_rss_mb": round(child_rss, 1) if worker else None,
         "csv_parse_ms": round(parse_ms, 1), "csv_write_ms": round(write_ms, 1),
         "results_csv_bytes": len(out),
-        "probe_p50_ms": round(statistics.median(probes) * 1000, 1) if probes else None,
+        "probe_p50_ms": round(pct(probes, 0.5) * 1000, 1) if probes else None,
         "probe_p99_ms": round(pct(probes, 0.99) * 1000, 1) if probes else None,
     }
 

@@ -6,18 +6,18 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
-from apscheduler.jobstores.base import BaseJobStore
 from slack_sdk.errors import SlackApiError
 
 from bot.digests.activity import IntentIndex
 from bot.digests.blocks import digest_blocks, digest_text
-from bot.digests.jobstore import open_jobstore
 from bot.digests.report import DigestReport, build_report
 from bot.digests.scheduler import DigestScheduler, Subscription, utc_now
 from bot.drafts import DraftStore
+from bot.install.clients import NotInstalled, TeamClients
+from bot.ratelimit import SlackBudget
 from bot.settings import Settings
+from engine import keys
 from engine.cache.store import Store
 from engine.models import new_request_id
 from engine.workflow import Engine
@@ -35,10 +35,11 @@ class DigestService:
     store: Store
     drafts: DraftStore
     intents: IntentIndex
-    client: Any  # slack_sdk AsyncWebClient
+    clients: TeamClients  # the installing team's client for each post
     slack_api_url: str
     clock: Callable[[], datetime] = utc_now
     instance: str = field(default_factory=new_request_id)
+    budget: SlackBudget | None = None  # shared with drafts and batches (bot/ratelimit.py)
 
     async def report(self, team_id: str, channel_id: str, *, since: datetime,
                      until: datetime) -> DigestReport:
@@ -51,7 +52,10 @@ class DigestService:
                    until: datetime, tz: str) -> DigestReport:
         """Post a digest in the channel (raises SlackApiError when Slack refuses)."""
         report = await self.report(team_id, channel_id, since=since, until=until)
-        await self.client.chat_postMessage(channel=channel_id, text=digest_text(report, kind=kind),
+        client = await self.clients.for_team(team_id)
+        if self.budget is not None:
+            await self.budget.for_team(team_id).post(channel_id)
+        await client.chat_postMessage(channel=channel_id, text=digest_text(report, kind=kind),
                                            blocks=digest_blocks(report, kind=kind, tz=tz),
                                            unfurl_links=False, unfurl_media=False)
         return report
@@ -59,7 +63,7 @@ class DigestService:
     async def fire(self, subscription: Subscription, fire_time: datetime) -> bool:
         """Post a scheduled digest unless a process sharing the store already did; True if posted."""
         at = fire_time.astimezone(UTC)
-        key = f"digest-sent:{subscription.team_id}:{subscription.channel_id}:{at.isoformat()}"
+        key = f"{keys.DIGEST_SENT}{subscription.team_id}:{subscription.channel_id}:{at.isoformat()}"
         if not await self.store.set_if_absent(key, self.instance, ttl=_SENT_TTL_S):
             log.info("digest %s at %s already posted by another process", subscription.job_id, at)
             return False
@@ -70,6 +74,9 @@ class DigestService:
         except SlackApiError as exc:
             # The lock stays: retrying every process into the same refusal would not help.
             log.warning("digest for %s not posted: %s", subscription.job_id, exc.response.get("error"))
+            return False
+        except NotInstalled:
+            log.warning("digest for %s not posted: the workspace uninstalled the app", subscription.job_id)
             return False
         return True
 
@@ -104,7 +111,7 @@ class DigestRuntime:
 
     async def post_now(self, team_id: str, channel_id: str) -> DigestReport:
         """`/draft digest now`: the channel's digest for its schedule's period (else a day), now."""
-        subscription = self.scheduler.get(team_id, channel_id)
+        subscription = await self.scheduler.get(team_id, channel_id)
         until = self.service.clock()
         period = subscription.schedule.period if subscription else timedelta(days=1)
         tz = subscription.schedule.tz if subscription else "UTC"
@@ -112,14 +119,14 @@ class DigestRuntime:
                                        until=until, tz=tz)
 
 
-def build_digests(*, settings: Settings, engine: Engine, drafts: DraftStore, client: Any,
-                  jobstore: BaseJobStore | None = None,
+def build_digests(*, settings: Settings, engine: Engine, drafts: DraftStore, clients: TeamClients,
+                  budget: SlackBudget | None = None,
                   clock: Callable[[], datetime] = utc_now) -> DigestRuntime:
-    """Digests for one Slack app: job store from the settings, store and intents from the engine."""
+    """Digests for one Slack app: schedules, intents and exactly-once locks in the engine's store."""
     intents = IntentIndex(engine.store)
     detach = intents.attach(engine)
-    service = DigestService(store=engine.store, drafts=drafts, intents=intents, client=client,
-                            slack_api_url=settings.slack_api_url, clock=clock)
-    scheduler = DigestScheduler(jobstore=jobstore or open_jobstore(settings), fire=service.fire,
+    service = DigestService(store=engine.store, drafts=drafts, intents=intents, clients=clients,
+                            slack_api_url=settings.slack_api_url, clock=clock, budget=budget)
+    scheduler = DigestScheduler(store=engine.store, fire=service.fire,
                                 clock=clock)
     return DigestRuntime(service=service, scheduler=scheduler, detach=detach)

@@ -7,10 +7,10 @@ can `resume()` without redoing or losing finished rows.
 
 Store keys (values are JSON; they expire after BATCH_TTL_S):
 
-    batch:{id}:meta          scope, total, max_concurrent, status, caller context
-    batch:{id}:in:{index}    one input row: a DraftRequest, or why the row cannot run
-    batch:{id}:out:{index}   one finished row: its BatchItem and the batch time it finished at
-    batches:running:{id}     the meta again, while the batch is unfinished (found on restart)
+    rc:batch:{id}:meta          scope, total, max_concurrent, status, caller context
+    rc:batch:{id}:in:{index}    one input row: a DraftRequest, or why the row cannot run
+    rc:batch:{id}:out:{index}   one finished row: its BatchItem and the batch time it finished at
+    rc:batch-running:{id}     the meta again, while the batch is unfinished (found on restart)
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
 from typing import Any
 
+from engine import keys
 from engine.batch.report import CANCELLED_ERROR, build_report
 from engine.batch.rows import (
     BatchMeta,
@@ -62,7 +63,7 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 BATCH_TTL_S = 7 * 24 * 3600  # a week: long enough to resume after a weekend's outage
-RUNNING_PREFIX = "batches:running:"
+RUNNING_PREFIX = keys.BATCH_RUNNING
 
 
 ProgressCallback = Callable[[BatchProgress], None]
@@ -82,7 +83,7 @@ class BatchRunner:
         self.on_progress = on_progress
         self.on_item = on_item
         self._cancel = asyncio.Event()
-        self._prefix = f"batch:{self.batch_id}:"
+        self._prefix = f"{keys.BATCH}{self.batch_id}:"
         self._checkpoint_errors = 0
 
     @property

