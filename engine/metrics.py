@@ -22,10 +22,10 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, gene
 from prometheus_client.exposition import CONTENT_TYPE_PLAIN_0_0_4
 
 from engine.cache.layers import CacheLayers
+from engine.llm_events import LLMCallEvent, add_listener
 from engine.models import DraftRequest, ProspectProfile, Result, StepEvent, ThreadAnalysis
 from engine.protocols import AnalysisCache, AnalysisHit, FAQCache, ProfileCache, ResultCache
 from engine.stats import percentile_ms
-from engine.steps.crew.calls import LLMCallEvent, add_listener
 
 if TYPE_CHECKING:  # engine.workflow imports the steps, which record LLM calls here
     from engine.workflow import Engine
@@ -109,7 +109,7 @@ def record_llm_call(ok: bool) -> None:
 
 
 def _on_llm_call(event: LLMCallEvent) -> None:
-    # The crew client reports each finished call (engine/steps/crew/calls.py); no import of crewai here.
+    # The crew client reports each finished call (engine/llm_events.py); no import of crewai here.
     record_llm_call(ok=event.ok)
     if event.cause is not None:
         LLM_FAILURES.labels(cause=event.cause).inc()

@@ -16,7 +16,7 @@ plus the schema, and that endpoint is remembered for the life of the process (ca
 flight when the first refusal came each learn it too: parallel steps are not held back to probe);
 the answer is validated against the model either way. Every call carries the model family's parameters
 (families.py): temperature or none, and an output cap. Each finished call is reported as an
-event (calls.py); failures are raised as `LLMCallFailed` naming their cause (failures.py).
+event (engine/llm_events.py); failures are raised as `LLMCallFailed` naming their cause (failures.py).
 """
 
 from __future__ import annotations
@@ -33,8 +33,8 @@ from typing import Any, TypeVar
 from crewai.llms.base_llm import BaseLLM
 from pydantic import BaseModel, Field, PrivateAttr, ValidationError
 
+from engine.llm_events import LLMCallEvent, report
 from engine.steps.crew import compat
-from engine.steps.crew.calls import LLMCallEvent, report
 from engine.steps.crew.failures import LLMCallFailed, describe_sdk_error, is_schema_refusal, no_retry_hook
 from engine.steps.crew.families import request_params
 from engine.steps.crew.prompts import LLM_WORDS

@@ -17,7 +17,7 @@ gives the loop a pool sized for every step of MAX_CONCURRENT_REQUESTS runs at on
 
 Structured output is native: the task's `response_model` goes to the LLM as a strict `json_schema`
 response format and comes back parsed into the model (client.py). LLM calls are reported as
-events by the client (calls.py); a failure reaches the step as an `LLMCallFailed` naming its cause.
+events by the client (engine/llm_events.py); a failure reaches the step as an `LLMCallFailed` naming its cause.
 """
 
 from __future__ import annotations
