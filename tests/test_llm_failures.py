@@ -158,3 +158,20 @@ async def test_the_cli_prints_the_cause(tmp_path: Path) -> None:
     lines = [line for line in out.decode().splitlines() if " failed: " in line]
     assert len(lines) == 3 and all("no quota left" in line for line in lines), out.decode()
     assert json.dumps(lines)  # printable as-is
+
+
+async def test_azure_without_a_key_or_azure_identity_says_how_to_sign_in(data_dir: Path) -> None:
+    import importlib.util
+
+    assert importlib.util.find_spec("azure") is None  # the optional extra (azure-identity) is not installed here
+    fake = await FakeOpenAI(flavor="azure", api_key="k", deployments={"chat": "gpt-4o-mini"}).start()
+    try:
+        result = await Engine(EngineSettings(azure_openai_endpoint=fake.endpoint, azure_openai_deployment="chat",
+                                             data_dir=data_dir)).run(
+            DraftRequest(conversation_thread=THREAD), scope="t", use_cache=False)
+    finally:
+        await fake.close()
+    failed = errors_by_step(result)
+    assert set(failed) == {"profile", "analysis", "reply"}
+    assert all("AZURE_OPENAI_API_KEY is not set" in e and "replycrew[azure]" in e for e in failed.values())
+    assert fake.history == []  # nothing was sent without credentials
