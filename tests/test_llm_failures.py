@@ -175,3 +175,16 @@ async def test_azure_without_a_key_or_azure_identity_says_how_to_sign_in(data_di
     assert set(failed) == {"profile", "analysis", "reply"}
     assert all("AZURE_OPENAI_API_KEY is not set" in e and "replycrew[azure]" in e for e in failed.values())
     assert fake.history == []  # nothing was sent without credentials
+
+
+async def test_an_answer_whole_before_the_cap_is_kept(data_dir: Path) -> None:
+    # A small local model under a JSON grammar pads with whitespace up to the cap: the JSON is whole.
+    fake = await FakeOpenAI().start()
+    fake.enqueue('{"text": "Hi Tom, pricing attached.", "subject": null}' + "\n" * 40, finish_reason="length",
+                 cut=False, match="ReplyText")
+    try:
+        result = await run(fake, data_dir)
+    finally:
+        await fake.close()
+    assert errors_by_step(result) == {}
+    assert result.draft.text.startswith("Hi Tom, pricing attached.")

