@@ -148,6 +148,9 @@ def draft_blocks(record: DraftRecord) -> list[Block]:
     if version.degraded:
         llm_failed = any(step.status == "failed" for step in version.steps)
         notes.append(msg.degraded_line(llm_failed))
+        # Each failed step's cause (quota, key, cut-off answer ...), so the rep knows what to fix.
+        notes.extend(msg.step_failed(step.name, step.elapsed_ms / 1000, step.error)
+                     for step in version.steps if step.status == "failed")
     tail.append(_context(*notes))
     earlier = record.versions[:-1]
     if earlier:

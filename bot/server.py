@@ -8,6 +8,7 @@ import logging
 from aiohttp import web
 
 from bot.digests.legacy import import_legacy_schedules
+from bot.health import Check, log_checks, run_checks
 from bot.rest import dashboard
 from bot.rest import metrics as rest_metrics
 from bot.rest import routes as api
@@ -25,20 +26,46 @@ __all__ = ["build_web_app", "run_server"]
 log = logging.getLogger(__name__)
 SETTINGS = web.AppKey("settings", Settings)
 _CACHE_START = web.AppKey("cache_start", asyncio.Task[None])
+# Filled by the start-up checks; a holder, as the started app's own mapping must not change.
+_CHECKS = web.AppKey("checks", list[list[Check]])
+_CHECK_TASK = web.AppKey("check_task", asyncio.Task[None])
 _MODELS_START = web.AppKey("models_start", asyncio.Task[bool])
 
 
 async def healthz(request: web.Request) -> web.Response:
     """GET /healthz: liveness plus what the process runs on."""
     engine = request.app[api.ENGINE]
+    found = request.app.get(_CHECKS) or []
+    checks = found[0] if found else None
     return web.json_response({
         "status": "ok",
         "llm": engine.settings.llm_kind,
         "offline": engine.offline,
         "cache": cache_status(engine.store),
+        # The start-up checks (LLM call, store, Slack); null until they have run.
+        "checks": None if checks is None else [check.as_dict() for check in checks],
         # The offline reading's intent model: keyword rules until it is loaded (or if it cannot load).
         "reading": get_models().status(),
     })
+
+
+async def _start_checks(app: web.Application) -> None:
+    # In the background: the LLM check is a real call; the server answers meanwhile.
+    holder: list[list[Check]] = []
+    app[_CHECKS] = holder
+
+    async def run() -> None:
+        checks = await run_checks(app[SETTINGS], store=app[api.ENGINE].store)
+        holder.append(checks)
+        log_checks(checks)
+
+    app[_CHECK_TASK] = asyncio.create_task(run(), name="replycrew-start-up-checks")
+
+
+async def _stop_checks(app: web.Application) -> None:
+    task = app.get(_CHECK_TASK)
+    if task is not None and not task.done():
+        task.cancel()
 
 
 async def _migrate(app: web.Application) -> None:
@@ -69,6 +96,9 @@ def build_web_app(settings: Settings, *, engine: Engine | None = None) -> web.Ap
     app.router.add_get("/healthz", healthz)
     app.on_startup.append(_migrate)
     app.on_startup.append(_start_caches)
+    if settings.startup_checks:
+        app.on_startup.append(_start_checks)
+        app.on_cleanup.append(_stop_checks)
     if settings.slack_enabled:
         from bot.app import mount_slack  # Bolt loads only when Slack is configured
 

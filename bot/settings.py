@@ -34,6 +34,10 @@ class Settings(EngineSettings):
     # Slack user ids (comma-separated) who may act on anyone's draft or batch, besides its owner.
     draft_approvers: str | None = None
 
+    # STARTUP_CHECKS: at start-up, check the LLM (one tiny call), the store and Slack, log the
+    # result and report it in /healthz (bot/health.py). tests/conftest.py turns it off by default.
+    startup_checks: bool = True
+
     host: str = "127.0.0.1"
     port: int = 3000
     api_keys: str | None = None

@@ -22,6 +22,7 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, gene
 from prometheus_client.exposition import CONTENT_TYPE_PLAIN_0_0_4
 
 from engine.cache.layers import CacheLayers
+from engine.llm_events import LLMCallEvent, add_listener
 from engine.models import DraftRequest, ProspectProfile, Result, StepEvent, ThreadAnalysis
 from engine.protocols import AnalysisCache, AnalysisHit, FAQCache, ProfileCache, ResultCache
 from engine.stats import percentile_ms
@@ -72,6 +73,10 @@ LLM_CALLS = Counter(
     "replycrew_llm_calls_total", "Calls to the LLM endpoint by outcome (ok or error).",
     ["outcome"], registry=REGISTRY,
 )
+LLM_FAILURES = Counter(
+    "replycrew_llm_failures_total", "Failed LLM calls by cause (quota, auth, truncated, content_filter ...).",
+    ["cause"], registry=REGISTRY,
+)
 BATCH_ROWS = Counter(
     "replycrew_batch_rows_total", "Batch rows processed, by outcome (ok or failed).", ["outcome"],
     registry=REGISTRY,
@@ -101,6 +106,16 @@ def record_cache(layer: str, hit: bool) -> None:
 def record_llm_call(ok: bool) -> None:
     """Count one call to the LLM endpoint (after its retries)."""
     LLM_CALLS.labels(outcome="ok" if ok else "error").inc()
+
+
+def _on_llm_call(event: LLMCallEvent) -> None:
+    # The crew client reports each finished call (engine/llm_events.py); no import of crewai here.
+    record_llm_call(ok=event.ok)
+    if event.cause is not None:
+        LLM_FAILURES.labels(cause=event.cause).inc()
+
+
+add_listener(_on_llm_call)
 
 
 def record_batch_rows(*, ok: int, failed: int) -> None:

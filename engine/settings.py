@@ -10,7 +10,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 __all__ = ["EngineSettings", "LLMKind"]
 
-LLMKind = Literal["openai", "azure", "offline"]
+LLMKind = Literal["openai", "azure", "local", "offline"]
 
 
 class EngineSettings(BaseSettings):
@@ -24,7 +24,14 @@ class EngineSettings(BaseSettings):
     azure_openai_api_key: str | None = None
     azure_openai_endpoint: str | None = None
     azure_openai_deployment: str | None = None
-    azure_openai_api_version: str = "2024-10-21"
+    # Unset: Azure's v1 API ({endpoint}/openai/v1/). Set (e.g. 2024-10-21): the classic deployments API.
+    azure_openai_api_version: str | None = None
+    # Which parameters the model takes (engine/steps/crew/families.py); auto reads the model's name.
+    llm_model_family: Literal["auto", "reasoning", "standard"] = "auto"
+    # Overrides every step's temperature (reasoning models take none).
+    llm_temperature: float | None = Field(default=None, ge=0.0, le=2.0)
+    # Caps every call's output tokens; unset: per-step caps (families.STEP_CAPS).
+    llm_max_output_tokens: int | None = Field(default=None, ge=16)
 
     redis_url: str | None = None
     redis_host: str | None = None
@@ -61,18 +68,25 @@ class EngineSettings(BaseSettings):
 
     @field_validator("openai_api_key", "azure_openai_api_key", "redis_url", "redis_host",
                      "openai_base_url", "azure_openai_endpoint", "azure_openai_deployment",
-                     mode="before")
+                     "azure_openai_api_version", "llm_temperature", "llm_max_output_tokens", mode="before")
     @classmethod
     def _blank_is_unset(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
 
     @property
     def llm_kind(self) -> LLMKind:
-        """Which LLM backend is configured; `offline` when no key is set."""
-        if self.azure_openai_api_key and self.azure_openai_endpoint:
+        """Which LLM backend is configured.
+
+        azure: AZURE_OPENAI_ENDPOINT (with AZURE_OPENAI_API_KEY, or Microsoft Entra ID without);
+        openai: OPENAI_API_KEY (OPENAI_BASE_URL may point it elsewhere); local: OPENAI_BASE_URL alone
+        (Ollama, vLLM, LM Studio, llama.cpp: no key); offline: none of these.
+        """
+        if self.azure_openai_endpoint:
             return "azure"
         if self.openai_api_key:
             return "openai"
+        if self.openai_base_url:
+            return "local"
         return "offline"
 
     @property

@@ -29,8 +29,13 @@ for _name in ("OPENAI_API_KEY", "AZURE_OPENAI_API_KEY", "AZURE_OPENAI_ENDPOINT",
               "REDIS_HOST", "SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN",
               "API_KEYS", "OPENAI_BASE_URL"):
     os.environ.pop(_name, None)
+# The server's start-up checks make an LLM call and a Slack auth.test; tests that want them say so.
+os.environ["STARTUP_CHECKS"] = "false"
 
 network_guard.install()
+
+# tests/e2e needs a real llama-cpp-python server (`make e2e` builds it); `make test` never collects it.
+collect_ignore = [] if os.environ.get("REPLYCREW_E2E_PYTHON") else ["e2e"]
 
 Client = TestClient[Any, web.Application]
 MakeClient = Callable[..., Awaitable[Client]]

@@ -1,4 +1,4 @@
-"""The crews' LLM client against the fake OpenAI-compatible server: retries, timeouts, errors, pooling.
+"""The crews' LLM client (openai SDK) against the strict fake OpenAI server: retries, timeouts, errors, pooling.
 
 Every check reads what the fake server recorded (requests, arrival times, client ports) or what the
 client returned; no wall-clock thresholds beyond "waited at least what the server asked".
@@ -57,6 +57,8 @@ async def test_structured_output_is_a_strict_json_schema_parsed_into_the_model(
     assert fmt["json_schema"]["schema"]["additionalProperties"] is False
     assert request.body["messages"] == MESSAGES
     assert request.body["temperature"] == 0.0
+    assert request.body["max_tokens"] == 1000  # the reply step's cap (families.STEP_CAPS)
+    assert request.headers["authorization"] == "Bearer test-key"
 
 
 async def test_without_a_response_model_the_answer_is_text(fake_openai: FakeOpenAI, data_dir: Path) -> None:
@@ -124,7 +126,7 @@ async def test_a_timed_out_attempt_is_retried_and_can_succeed(fake_openai: FakeO
 
 
 @pytest.mark.parametrize(("status", "words"), [(400, "rejected the request with HTTP 400: scripted failure 400"),
-                                               (401, "refused the API key (HTTP 401)")])
+                                               (401, "refused the credentials (HTTP 401)")])
 async def test_a_client_error_is_not_retried(fake_openai: FakeOpenAI, data_dir: Path, status: int, words: str) -> None:
     fake_openai.enqueue(status=status)
     with pytest.raises(LLMUnavailable, match=words.replace("(", r"\(").replace(")", r"\)")):

@@ -169,13 +169,15 @@ def test_a_key_means_crew_backends(data_dir: Path) -> None:
     assert {backends.profile.source, backends.analysis.source, backends.reply.source} == {"llm"}
 
 
-async def test_crewais_stock_executor_and_provider_still_draft(fake_openai: FakeOpenAI, data_dir: Path) -> None:
+async def test_crewais_stock_provider_is_refused_by_the_strict_schema_rules(
+        fake_openai: FakeOpenAI, data_dir: Path) -> None:
     # The configuration perf/bench_workflow.py compares against: crewai's flow executor and its
-    # OpenAI provider, with the same native structured output.
+    # OpenAI provider. Its strict schema keeps ThreadAnalysis's defaults, which the services refuse
+    # ("'default' is not permitted"): the reason replycrew sends its own (engine/steps/crew/schemas.py).
     settings = EngineSettings(openai_api_key="test-key", openai_base_url=fake_openai.base_url, data_dir=data_dir)
-    fake_openai.enqueue({"intent": "asks_pricing"}, match="ThreadAnalysis")
     result = await Engine(settings, backends=crew_backends(settings, stock=True)).run(
         DraftRequest(conversation_thread=THREAD, mode="parallel"), scope="tenant-a", use_cache=False)
-    assert not result.degraded
-    assert result.analysis is not None and result.analysis.intent == "asks_pricing"
-    assert one(fake_openai, "ThreadAnalysis").body["response_format"]["json_schema"]["strict"] is True
+    failed = {step.name: step.error or "" for step in result.steps if step.status == "failed"}
+    assert list(failed) == ["analysis"], failed
+    assert "'default' is not permitted" in failed["analysis"]
+    assert one(fake_openai, "ThreadAnalysis").status == 400

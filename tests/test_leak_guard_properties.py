@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
@@ -74,6 +75,9 @@ def _assert_safe(draft: Draft, request: DraftRequest, profile: ProspectProfile |
 PHASES = [Phase.explicit, Phase.reuse, Phase.generate, Phase.shrink]
 
 
+# The offline reading embeds each thread's latest message (up to 8 sentences) with MiniLM: 200 hostile
+# threads of up to 15,000 characters take ~80 s alone on 2 cores, more under CI's load.
+@pytest.mark.timeout(480)
 @settings(max_examples=200, deadline=None, phases=PHASES,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(case=requests(), intent=st.one_of(st.none(), st.sampled_from(INTENTS)))

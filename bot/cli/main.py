@@ -1,4 +1,4 @@
-"""The `replycrew` command: serve, draft, batch, cache replay, templates."""
+"""The `replycrew` command: serve, draft, batch, cache replay, templates, doctor."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from pydantic import ValidationError
 
 from bot.cli.batch import add_batch_command
 from bot.cli.cache import add_cache_command
+from bot.cli.doctor import add_doctor_command
 from bot.cli.templates import add_templates_command
 from bot.settings import Settings
 from engine.errors import ReplycrewError
@@ -72,6 +73,9 @@ def _print_result(result: Result) -> None:
             source = f"{source} {step.similarity:.2f}"
         print(f"{step.name:<10} {step.status:<8} {source:<16} {step.elapsed_ms:>7}")
     print(f"{'total':<10} {'':<8} {result.mode:<16} {result.total_ms:>7}")
+    for step in result.steps:
+        if step.status == "failed" and step.error:
+            print(f"{step.name} failed: {step.error}")
     for note in result.notes:
         print(f"note: {note}")
     if result.offline:
@@ -128,6 +132,7 @@ def _parser() -> argparse.ArgumentParser:
     add_batch_command(commands)
     add_templates_command(commands)
     add_cache_command(commands)
+    add_doctor_command(commands)
     return parser
 
 

@@ -1,18 +1,23 @@
-"""A fake OpenAI-compatible chat-completions server on 127.0.0.1, for driving the real crew backend.
+"""A fake OpenAI-compatible chat-completions server on 127.0.0.1 that enforces the services' rules.
 
-It speaks `POST /v1/chat/completions` as the OpenAI SDK expects. With a `response_format` of type
-`json_schema` it answers JSON valid for that schema: the next scripted reply that matches the
-request (`enqueue()`), else a sample instance generated from the schema. Latency, 429s with
-Retry-After, 500s and hangs can be scripted. Every request is kept in `history` with its arrival
-and response times (`time.perf_counter()`, comparable with the engine's own clock in-process).
+Three flavours, strict by default (the rules and their sources: tests/fakes/openai_rules.py):
 
-    fake = FakeOpenAI(latency=0.3)
-    await fake.start()
+- `openai`: `POST /v1/chat/completions` with `Authorization: Bearer <key>` when `api_key` is set;
+  strict structured-output schemas, reasoning-model parameters, unknown models (when `models` is given).
+- `azure`: the v1 route `POST /openai/v1/chat/completions` (the deployment is the model) and the
+  classic `POST /openai/deployments/{deployment}/chat/completions?api-version=...`; the key only in
+  `api-key`; unknown deployments answer 404 DeploymentNotFound; rules of the deployment's model.
+- `llama_cpp`: llama-cpp-python's server: `response_format` of type `text` or `json_object` (with an
+  optional `schema`) only; `json_schema` is answered HTTP 500 with the validation error.
+
+A request that passes the rules gets the next scripted reply that matches it (`enqueue()`), else an
+instance generated from its schema. Every request is kept in `history` with its path, headers and
+arrival/response times (`time.perf_counter()`).
+
+    fake = await FakeOpenAI(flavor="azure", api_key="k", deployments={"chat": "gpt-4o-mini"}).start()
     fake.enqueue({"intent": "asks_pricing"}, match="ThreadAnalysis")
-    fake.enqueue(status=429, retry_after=0.05)        # the next request, whatever it asks
-    fake.enqueue(status=503, headers={"retry-after-ms": "20"})
-    ...
-    fake.history[0].schema_name, fake.history[0].arrived, fake.history[0].responded
+    fake.enqueue(error=errors.insufficient_quota())     # the next request fails as the service would
+    fake.enqueue(finish_reason="length")                # an answer cut at the output cap
 """
 
 from __future__ import annotations
@@ -22,21 +27,35 @@ import json
 import time
 import uuid
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, field
+from typing import Any, Literal
 
 import pytest
 from aiohttp import web
 
-__all__ = ["FakeOpenAI", "RecordedRequest", "Scripted", "fake_openai", "sample_for_schema"]
+from tests.fakes.openai_rules import (
+    ServiceError,
+    check_json_mode_prompt,
+    check_reasoning_params,
+    check_response_format,
+    errors,
+)
+
+__all__ = ["FakeOpenAI", "Flavor", "RecordedRequest", "Scripted", "errors", "fake_openai", "sample_for_schema"]
+
+Flavor = Literal["openai", "azure", "llama_cpp"]
 
 
 @dataclass
 class Scripted:
-    """One scripted answer: a body (JSON-able or text), or a failure status, or a hang."""
+    """One scripted answer: a body, a failure (status or a service error), a finish reason, or a hang."""
 
     content: Any = None
     status: int = 200
+    error: ServiceError | None = None
+    finish_reason: str = "stop"
+    cut: bool = True  # with finish_reason length: cut the content in half (False: send it as given)
+    refusal: str | None = None
     retry_after: float | None = None
     delay: float | None = None
     hang: bool = False
@@ -55,9 +74,13 @@ class RecordedRequest:
 
     body: dict[str, Any]
     arrived: float
+    path: str = "/v1/chat/completions"
+    query: dict[str, str] = field(default_factory=dict)
+    headers: dict[str, str] = field(default_factory=dict)
     responded: float | None = None
     status: int | None = None
     peer: tuple[str, int] | None = None  # the client's address and port: one port = one pooled connection
+    error: dict[str, Any] | None = None  # the error body answered, if any
 
     @property
     def schema_name(self) -> str | None:
@@ -68,8 +91,9 @@ class RecordedRequest:
 
     @property
     def schema(self) -> dict[str, Any] | None:
+        """The schema asked for: json_schema's, or the one beside a json_object format."""
         fmt = self.body.get("response_format") or {}
-        schema = (fmt.get("json_schema") or {}).get("schema")
+        schema = (fmt.get("json_schema") or {}).get("schema") or fmt.get("schema")
         return schema if isinstance(schema, dict) else None
 
     @property
@@ -120,27 +144,41 @@ def sample_for_schema(schema: dict[str, Any], root: dict[str, Any] | None = None
 
 
 class FakeOpenAI:
-    """The fake server; `base_url` is what OPENAI_BASE_URL should be set to."""
+    """The fake server; `base_url` is OPENAI_BASE_URL, `endpoint` is AZURE_OPENAI_ENDPOINT."""
 
-    def __init__(self, *, latency: float = 0.0, host: str = "127.0.0.1", port: int = 0) -> None:
+    def __init__(self, *, latency: float = 0.0, host: str = "127.0.0.1", port: int = 0,
+                 flavor: Flavor = "openai", api_key: str | None = None, models: set[str] | None = None,
+                 deployments: dict[str, str] | None = None, bearer_token: str | None = None) -> None:
         self.latency = latency
         self.host = host
         self.port = port
+        self.flavor = flavor
+        self.api_key = api_key
+        self.models = models
+        self.deployments = deployments or {}
+        self.bearer_token = bearer_token  # an Entra ID token Azure accepts in `Authorization: Bearer`
         self.history: list[RecordedRequest] = []
         self._script: list[Scripted] = []
         self._runner: web.AppRunner | None = None
         self._closing = asyncio.Event()
 
     @property
-    def base_url(self) -> str:
-        return f"http://{self.host}:{self.port}/v1"
+    def endpoint(self) -> str:
+        return f"http://{self.host}:{self.port}"
 
-    def enqueue(self, content: Any = None, *, status: int = 200, retry_after: float | None = None,
+    @property
+    def base_url(self) -> str:
+        return f"{self.endpoint}/v1"
+
+    def enqueue(self, content: Any = None, *, status: int = 200, error: ServiceError | None = None,
+                finish_reason: str = "stop", cut: bool = True, refusal: str | None = None,
+                retry_after: float | None = None,
                 delay: float | None = None, hang: bool = False, match: str | None = None,
                 headers: dict[str, str] | None = None) -> None:
         """Script the next answer to a request that `match`es (a schema name or prompt substring)."""
-        self._script.append(Scripted(content=content, status=status, retry_after=retry_after,
-                                     delay=delay, hang=hang, match=match, headers=headers))
+        self._script.append(Scripted(content=content, status=status, error=error, finish_reason=finish_reason,
+                                     cut=cut, refusal=refusal, retry_after=retry_after, delay=delay, hang=hang,
+                                     match=match, headers=headers))
 
     def requests_for(self, schema_name: str) -> list[RecordedRequest]:
         """The recorded requests that asked for this response schema."""
@@ -148,7 +186,11 @@ class FakeOpenAI:
 
     async def start(self) -> FakeOpenAI:
         app = web.Application()
-        app.router.add_post("/v1/chat/completions", self._completions)
+        if self.flavor == "azure":
+            app.router.add_post("/openai/v1/chat/completions", self._completions)
+            app.router.add_post("/openai/deployments/{deployment}/chat/completions", self._completions)
+        else:
+            app.router.add_post("/v1/chat/completions", self._completions)
         self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=0.5)
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.host, self.port)
@@ -169,12 +211,54 @@ class FakeOpenAI:
                 return self._script.pop(index)
         return Scripted()
 
+    def _check_auth(self, http: web.Request) -> None:
+        authorization = http.headers.get("Authorization")
+        if self.flavor == "azure":
+            # [AZV1]/[AZREF]: the key goes in `api-key`; a bearer token is an Entra ID token. Both at once
+            # is how a key leaks to gateways (APIM) that log Authorization, and they refuse it.
+            key = http.headers.get("api-key")
+            if key is not None and authorization is not None:
+                raise errors.azure_access_denied()
+            if authorization is not None:
+                if self.bearer_token is None or authorization != f"Bearer {self.bearer_token}":
+                    raise errors.azure_access_denied()
+                return
+            if self.api_key is not None and key != self.api_key:
+                raise errors.azure_access_denied()
+            return
+        if self.api_key is not None and authorization != f"Bearer {self.api_key}":
+            raise errors.invalid_api_key()
+
+    def _model(self, http: web.Request, body: dict[str, Any]) -> str:
+        model = str(body.get("model") or "")
+        if self.flavor == "azure":
+            deployment = http.match_info.get("deployment")
+            if deployment is not None and not http.query.get("api-version"):
+                raise errors.missing_api_version()  # [AZREF] classic routes
+            name = deployment or model  # [AZV1] the v1 route takes the deployment as `model`
+            if name not in self.deployments:
+                raise errors.deployment_not_found()
+            return self.deployments[name]
+        if self.models is not None and model not in self.models:
+            raise errors.model_not_found(model)
+        return model
+
     async def _completions(self, http: web.Request) -> web.StreamResponse:
         arrived = time.perf_counter()
         body = await http.json()
         peer = http.transport.get_extra_info("peername") if http.transport else None
-        request = RecordedRequest(body=body, arrived=arrived, peer=(str(peer[0]), int(peer[1])) if peer else None)
+        request = RecordedRequest(body=body, arrived=arrived, path=http.path, query=dict(http.query),
+                                  headers={k.lower(): v for k, v in http.headers.items()},
+                                  peer=(str(peer[0]), int(peer[1])) if peer else None)
         self.history.append(request)
+        try:
+            self._check_auth(http)
+            model = self._model(http, body)
+            check_reasoning_params(model, body)
+            check_response_format(body.get("response_format"), flavor=self.flavor)
+            check_json_mode_prompt(body)
+        except ServiceError as refusal:
+            return self._refuse(request, refusal)
         script = self._next(request)
         if script.hang:
             await self._closing.wait()
@@ -182,45 +266,61 @@ class FakeOpenAI:
         delay = self.latency if script.delay is None else script.delay
         if delay:
             await asyncio.sleep(delay)
-        request.status = script.status
-        request.responded = time.perf_counter()
+        if script.error is not None:
+            return self._refuse(request, script.error, script)
         if script.status != 200:
-            headers = {"Retry-After": f"{script.retry_after:g}"} if script.retry_after is not None else {}
-            headers.update(script.headers or {})
-            error = {"error": {"message": f"scripted failure {script.status}", "type": "fake_error",
-                               "code": str(script.status)}}
-            return web.json_response(error, status=script.status, headers=headers)
-        return web.json_response(self._completion(request, script.content))
+            return self._refuse(request, ServiceError(script.status, {"error": {
+                "message": f"scripted failure {script.status}", "type": "server_error", "param": None,
+                "code": None}}), script)
+        request.status = 200
+        request.responded = time.perf_counter()
+        return web.json_response(self._completion(request, script))
 
-    def _completion(self, request: RecordedRequest, content: Any) -> dict[str, Any]:
+    def _refuse(self, request: RecordedRequest, error: ServiceError, script: Scripted | None = None) -> web.Response:
+        headers = dict(error.headers)
+        if script is not None:
+            if script.retry_after is not None:
+                headers["Retry-After"] = f"{script.retry_after:g}"
+            headers.update(script.headers or {})
+        request.status, request.error, request.responded = error.status, error.body, time.perf_counter()
+        return web.json_response(error.body, status=error.status, headers=headers)
+
+    def _completion(self, request: RecordedRequest, script: Scripted) -> dict[str, Any]:
         schema = request.schema
+        content = script.content
         if content is None:
             content = sample_for_schema(schema) if schema else "sample answer"
         elif isinstance(content, dict) and schema:
             content = {**sample_for_schema(schema), **content}  # a partial script fills the rest
-        text = content if isinstance(content, str) else json.dumps(content)
+        text: str | None = content if isinstance(content, str) else json.dumps(content)
+        if script.finish_reason == "length" and script.cut:
+            text = (text or "")[: max(1, len(text or "") // 2)]  # cut mid-answer, as a cap does
+        elif script.finish_reason == "content_filter":
+            text = None  # [AZCF] a filtered completion carries no content
+        if script.refusal is not None:
+            text = None
         return {
             "id": f"chatcmpl-{uuid.uuid4().hex[:12]}",
             "object": "chat.completion",
             "created": int(time.time()),
             "model": request.body.get("model", "fake"),
-            "choices": [{"index": 0, "finish_reason": "stop",
-                         "message": {"role": "assistant", "content": text, "refusal": None}}],
+            "choices": [{"index": 0, "finish_reason": script.finish_reason,
+                         "message": {"role": "assistant", "content": text, "refusal": script.refusal}}],
             "usage": {"prompt_tokens": 10, "completion_tokens": 10, "total_tokens": 20},
         }
 
 
 @pytest.fixture
 async def fake_openai() -> AsyncIterator[FakeOpenAI]:
-    """A fake OpenAI-compatible server on a free loopback port, with no latency."""
+    """A fake OpenAI server (strict rules, any model, any key) on a free loopback port, no latency."""
     fake = FakeOpenAI()
     await fake.start()
     yield fake
     await fake.close()
 
 
-async def _serve(port: int, latency: float) -> None:
-    fake = FakeOpenAI(latency=latency, port=port)
+async def _serve(port: int, latency: float, flavor: Flavor) -> None:
+    fake = FakeOpenAI(latency=latency, port=port, flavor=flavor, deployments={"chat": "gpt-4o-mini"})
     await fake.start()
     print(fake.port, flush=True)  # the parent reads the port from the first line
     try:
@@ -235,8 +335,9 @@ if __name__ == "__main__":  # `python -m tests.fakes.openai_server --latency 0.3
     parser = argparse.ArgumentParser(description="Fake OpenAI-compatible server on 127.0.0.1")
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--latency", type=float, default=0.3, help="seconds per completion")
+    parser.add_argument("--flavor", choices=["openai", "azure", "llama_cpp"], default="openai")
     options = parser.parse_args()
     try:
-        asyncio.run(_serve(options.port, options.latency))
+        asyncio.run(_serve(options.port, options.latency, options.flavor))
     except KeyboardInterrupt:
         pass

@@ -155,10 +155,10 @@ def crew_backends(settings: EngineSettings, *, stock: bool = False) -> Backends:
     provider: Literal["replycrew", "crewai"] = "crewai" if stock else "replycrew"
     executor: Literal["single", "crewai"] = "crewai" if stock else "single"
 
-    def pool(text: CrewText, output: type[M], temperature: float) -> CrewPool[M]:
+    def pool(step: str, text: CrewText, output: type[M], temperature: float) -> CrewPool[M]:
         return CrewPool(text, output=output, settings=settings, executor=executor,
-                        llm=build_llm(settings, temperature=temperature, provider=provider))
+                        llm=build_llm(settings, step=step, temperature=temperature, provider=provider))
 
-    return Backends(profile=CrewProfile(settings, pool(PROFILE, ProspectProfile, 0.1)),
-                    analysis=CrewAnalysis(pool(ANALYSIS, ThreadAnalysis, 0.0)),
-                    reply=CrewReply(pool(REPLY, ReplyText, 0.4)))
+    return Backends(profile=CrewProfile(settings, pool("profile", PROFILE, ProspectProfile, 0.1)),
+                    analysis=CrewAnalysis(pool("analysis", ANALYSIS, ThreadAnalysis, 0.0)),
+                    reply=CrewReply(pool("reply", REPLY, ReplyText, 0.4)))

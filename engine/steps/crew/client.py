@@ -1,103 +1,63 @@
-"""The crews' LLM: a crewai `BaseLLM` that speaks the OpenAI chat-completions protocol over aiohttp.
+"""The crews' LLM: a crewai `BaseLLM` whose calls go through the official openai SDK.
 
-Why not crewai's own OpenAI provider: per call it builds an OpenAI SDK request (~2 ms of CPU),
-regenerates the strict JSON schema of the response model, and is reached through sync `call()` on a
-worker thread. This client keeps one pooled aiohttp session per event loop (~0.2 ms of CPU per
-call), converts each response model to its strict schema once, and is awaited natively through
-`acall` (see `crew_executor`). Sync `call()` (crewai's stock executor, from worker threads) runs
-the same code on one background I/O loop, so it pools connections too.
+`AsyncOpenAI` (or `AsyncAzureOpenAI` for Azure's classic API; providers.py) does the HTTP: its
+typed errors, per-attempt timeout (`LLM_TIMEOUT_S`) and retries (`LLM_MAX_RETRIES`: 408/409/429/5xx
+and dropped connections, honouring Retry-After, retry-after-ms and `x-should-retry`). A response
+hook (failures.no_retry_hook) stops it retrying what cannot succeed: 429 `insufficient_quota` and
+a server refusing `json_schema`; 400/401/403/404 are never retried.
 
-Structured output is native: a pydantic `response_model` is sent as a strict `json_schema`
-response format and the answer is parsed into the model; nothing is pasted into the prompt.
+One SDK client per event loop and endpoint (its httpx pool belongs to that loop), shared by the
+steps' LLMs and closed with the loop. Sync
+`call()` (crewai's stock executor, from worker threads) runs on one background I/O loop.
 
-Retries: 408/409/429/5xx, timeouts and dropped connections are retried `max_retries` times with
-exponential backoff and jitter, waiting what the server's Retry-After (or retry-after-ms) asks
-instead when it says. Each HTTP attempt is limited to `timeout` seconds; the workflow's step timeout
-caps the whole. Final errors are `LLMUnavailable`s worded so that crewai's own rate-limit retry
-around `call`/`acall` does not start another round.
+Structured output: the response model goes out as a strict `json_schema` (schemas.py). A server
+that refuses `json_schema` (llama-cpp-python answers 500) is asked once more with `json_object`
+plus the schema, and that endpoint is remembered for the life of the process (calls already in
+flight when the first refusal came each learn it too: parallel steps are not held back to probe);
+the answer is validated against the model either way. Every call carries the model family's parameters
+(families.py): temperature or none, and an output cap. Each finished call is reported as an
+event (engine/llm_events.py); failures are raised as `LLMCallFailed` naming their cause (failures.py).
 """
 
 from __future__ import annotations
 
 import asyncio
-import functools
-import json
-import random
+import logging
+import re
 import threading
+import time
 import weakref
 from collections.abc import AsyncIterator, Coroutine
-from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
 from typing import Any, TypeVar
-from urllib.parse import urlsplit
-from urllib.request import getproxies, proxy_bypass
 
-import aiohttp
 from crewai.llms.base_llm import BaseLLM
-from openai.lib._pydantic import to_strict_json_schema
 from pydantic import BaseModel, Field, PrivateAttr, ValidationError
 
-from engine.errors import LLMUnavailable
+from engine.llm_events import LLMCallEvent, report
+from engine.steps.crew import compat
+from engine.steps.crew.failures import LLMCallFailed, describe_sdk_error, is_schema_refusal, no_retry_hook
+from engine.steps.crew.families import request_params
 from engine.steps.crew.prompts import LLM_WORDS
+from engine.steps.crew.providers import Endpoint
+from engine.steps.crew.schemas import json_object_instructions, response_format_for, strict_schema
 
-__all__ = ["OpenAICompatibleLLM", "response_format_for"]
+__all__ = ["OpenAICompatibleLLM", "json_object_endpoints"]
 
 T = TypeVar("T")
-_RETRY_STATUSES = frozenset({408, 409, 429, 500, 502, 503, 504})
-_MAX_BACKOFF_S = 8.0
-_MAX_RETRY_AFTER_S = 60.0  # a server asking for longer is not waited for here; the step times out
-_formats: dict[type[BaseModel], dict[str, Any]] = {}
-_JSON = {"Content-Type": "application/json"}
+log = logging.getLogger(__name__)
+# Endpoints (base URL + model) that refused json_schema: asked with json_object from then on.
+_json_object_only: set[str] = set()
+# SDK clients per event loop, shared by every step's LLM for the same endpoint and limits (one
+# connection pool), and living as long as their loop: closed by it (see _close_with_loop), never
+# left to the garbage collector with sockets open.
+_clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[tuple[Any, ...], tuple[Any, Any]]] = (
+    weakref.WeakKeyDictionary())
+_FENCE = re.compile(r"^\s*```(?:json)?\s*(.*?)\s*```\s*$", re.DOTALL)
 
 
-@functools.lru_cache(maxsize=16)
-def _env_proxy(url: str) -> str | None:
-    """The proxy HTTPS_PROXY/HTTP_PROXY/NO_PROXY pick for this URL (read once), as the OpenAI SDK honours them."""
-    parts = urlsplit(url)
-    if not parts.hostname or proxy_bypass(parts.hostname):
-        return None
-    return getproxies().get(parts.scheme)
-
-
-def response_format_for(model: type[BaseModel]) -> dict[str, Any]:
-    """The strict `json_schema` response format for a pydantic model (computed once per model)."""
-    found = _formats.get(model)
-    if found is None:
-        # The OpenAI SDK's own converter: the same strict schema `chat.completions.parse` sends.
-        found = {"type": "json_schema", "json_schema": {
-            "name": model.__name__, "schema": to_strict_json_schema(model), "strict": True}}
-        _formats[model] = found
-    return found
-
-
-class _Failure(Exception):
-    """One failed attempt; `retry` says whether another may help."""
-
-    def __init__(self, kind: str, *, status: int | None = None, detail: str = "",
-                 retry: bool = False, wait: float | None = None) -> None:
-        super().__init__(kind)
-        self.kind, self.status, self.detail, self.retry, self.wait = kind, status, detail, retry, wait
-
-
-def _retry_after(headers: Any) -> float | None:
-    """Seconds the server asked us to wait (retry-after-ms, Retry-After seconds or HTTP date)."""
-    millis = headers.get("retry-after-ms")
-    if millis:
-        try:
-            return max(0.0, float(millis) / 1000)
-        except ValueError:
-            pass
-    value = headers.get("Retry-After")
-    if not value:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        return max(0.0, (parsedate_to_datetime(value) - datetime.now(UTC)).total_seconds())
-    except (TypeError, ValueError):
-        return None
+def json_object_endpoints() -> frozenset[str]:
+    """The endpoints this process asks with `json_object` because they refused `json_schema`."""
+    return frozenset(_json_object_only)
 
 
 class _IOLoop:
@@ -116,26 +76,42 @@ class _IOLoop:
         return asyncio.run_coroutine_threadsafe(coro, cls._loop).result()
 
 
-async def _close_with_loop(session: aiohttp.ClientSession) -> AsyncIterator[None]:
+async def _close_with_loop(client: Any) -> AsyncIterator[None]:
     # An async generator the loop tracks: asyncio.run (and every Runner) closes pending async
-    # generators before closing the loop, which closes the session with it, no warnings.
+    # generators before closing the loop, which closes the client's connections with it.
     try:
         yield
     finally:
-        await session.close()
+        await client.close()
 
 
 class OpenAICompatibleLLM(BaseLLM):
-    """Chat completions at `base_url` (OpenAI, Azure OpenAI v1, vLLM, Ollama) for crewai agents."""
+    """Chat completions through the openai SDK for one endpoint and one step, for crewai agents."""
 
-    llm_type: str = "openai-compatible"
+    llm_type: str = "openai-sdk"
+    step: str = Field(default="reply", description="the workflow step; picks the output cap")
     timeout: float = Field(default=30.0, gt=0, description="seconds per HTTP attempt")
     max_retries: int = Field(default=3, ge=0)
     max_connections: int = Field(default=200, ge=1)
-    default_headers: dict[str, str] = Field(default_factory=dict)
-    endpoint_label: str = Field(default="", description="where calls go, for error messages")
-    _sessions: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, tuple[aiohttp.ClientSession, Any]] = (
-        PrivateAttr(default_factory=weakref.WeakKeyDictionary))
+    max_output_tokens: int | None = Field(default=None, ge=1)
+    _endpoint: Endpoint | None = PrivateAttr(default=None)
+
+    @classmethod
+    def for_endpoint(cls, endpoint: Endpoint, *, step: str, temperature: float | None, timeout: float,
+                     max_retries: int, max_output_tokens: int | None = None,
+                     max_connections: int = 200) -> OpenAICompatibleLLM:
+        """The LLM for one step at this endpoint."""
+        llm = cls(model=endpoint.model, base_url=endpoint.base_url, temperature=temperature, step=step,
+                  timeout=timeout, max_retries=max_retries, max_output_tokens=max_output_tokens,
+                  max_connections=max_connections)
+        llm._endpoint = endpoint
+        return llm
+
+    @property
+    def endpoint(self) -> Endpoint:
+        if self._endpoint is None:
+            raise LLMCallFailed(LLM_WORDS.not_configured(), cause="config")
+        return self._endpoint
 
     def supports_function_calling(self) -> bool:
         return False  # our agents have no tools; a tool-using agent needs crewai's own provider
@@ -158,119 +134,155 @@ class OpenAICompatibleLLM(BaseLLM):
         return await self._complete(messages, response_model)
 
     async def aclose(self) -> None:
-        """Close the connection pool of the running loop (others close with their loops)."""
-        entry = self._sessions.pop(asyncio.get_running_loop(), None)
-        if entry is not None:
-            await entry[0].close()
+        """Close this endpoint's clients on the running loop (others close with their loops)."""
+        clients = _clients.get(asyncio.get_running_loop(), {})
+        for key in [key for key in clients if key[0] == self._endpoint]:
+            await clients.pop(key)[0].close()
 
-    async def _session(self) -> aiohttp.ClientSession:
+    async def _client(self) -> Any:
         loop = asyncio.get_running_loop()
-        entry = self._sessions.get(loop)
-        if entry is not None and not entry[0].closed:
+        clients = _clients.setdefault(loop, {})
+        key = (self.endpoint, self.timeout, self.max_retries, self.max_connections)
+        entry = clients.get(key)
+        if entry is not None and not entry[0].is_closed():
             return entry[0]
-        session = aiohttp.ClientSession(
-            connector=aiohttp.TCPConnector(limit=self.max_connections, keepalive_timeout=30),
-            headers={"Authorization": f"Bearer {self.api_key or ''}", **self.default_headers},
-            cookie_jar=aiohttp.DummyCookieJar(),
-            # Not trust_env: it re-reads ~/.netrc and the proxy variables on a thread per request.
-        )
-        keeper = _close_with_loop(session)
+        import httpx
+        from openai import DefaultAioHttpClient
+
+        # The SDK's aiohttp transport (openai[aiohttp]): httpx's own pool costs ~5 ms of CPU per
+        # call with 50 in flight against ~1 ms here (perf/bench_llm_cpu.py).
+        http = DefaultAioHttpClient(
+            limits=httpx.Limits(max_connections=self.max_connections,
+                                max_keepalive_connections=self.max_connections, keepalive_expiry=30),
+            event_hooks={"response": [no_retry_hook]})
+        client = self.endpoint.client(timeout=self.timeout, max_retries=self.max_retries, http_client=http)
+        keeper = _close_with_loop(client)
         await keeper.__anext__()
-        self._sessions[loop] = (session, keeper)
-        return session
+        clients[key] = (client, keeper)
+        return client
 
-    @property
-    def _url(self) -> str:
-        return f"{(self.base_url or 'https://api.openai.com/v1').rstrip('/')}/chat/completions"
-
-    def _body(self, messages: str | list[Any], response_model: type[BaseModel] | None) -> bytes:
+    def _request(self, messages: str | list[Any], response_model: type[BaseModel] | None,
+                 *, json_object: bool) -> dict[str, Any]:
         if isinstance(messages, str):
             messages = [{"role": "user", "content": messages}]
-        body: dict[str, Any] = {
-            "model": self.model,
-            # crewai may tag messages (cache breakpoints, files); the API takes role and content.
-            "messages": [{"role": m["role"], "content": m.get("content") or ""} for m in messages],
-        }
-        for name in ("temperature", "top_p", "max_tokens", "seed", "frequency_penalty", "presence_penalty"):
-            value = getattr(self, name)
-            if value is not None:
-                body[name] = value
+        # crewai may tag messages (cache breakpoints, files); the API takes role and content.
+        sent = [{"role": m["role"], "content": m.get("content") or ""} for m in messages]
+        endpoint = self.endpoint
+        # Messages and the response format go as extra_body, sent as they stand: the SDK would
+        # otherwise run them through its request transform (resolving each message against a union
+        # of TypedDicts, walking the whole JSON schema) on every call, ~1.5 ms of CPU; they are
+        # plain role/content dicts and a ready schema. `messages=[]` is overridden by extra_body.
+        body: dict[str, Any] = {"model": endpoint.model, "messages": [], "extra_body": {"messages": sent}}
+        body.update(request_params(endpoint.family, step=self.step, temperature=self.temperature,
+                                   max_output_tokens=self.max_output_tokens))
         if response_model is not None:
-            body["response_format"] = response_format_for(response_model)
-        body.update(self.additional_params)
-        return json.dumps(body).encode()
+            if json_object:
+                body["extra_body"]["response_format"] = {"type": "json_object",
+                                                         "schema": strict_schema(response_model)}
+                sent.append({"role": "system", "content": json_object_instructions(response_model)})
+            else:
+                body["extra_body"]["response_format"] = response_format_for(response_model)
+        headers = endpoint.request_headers()
+        if headers:
+            body["extra_headers"] = headers
+        return body
+
+    @property
+    def _endpoint_key(self) -> str:
+        return f"{self.endpoint.base_url}|{self.endpoint.model}"
 
     async def _complete(self, messages: str | list[Any], response_model: type[BaseModel] | None) -> Any:
-        body = self._body(messages, response_model)
-        url = self._url
-        attempts = self.max_retries + 1
-        for attempt in range(attempts):
-            try:
-                answer = await self._attempt(url, body)
-            except _Failure as failure:
-                if not failure.retry or attempt + 1 == attempts:
-                    raise self._unavailable(failure, attempts=attempt + 1) from None
-                backoff = min(_MAX_BACKOFF_S, 0.5 * 2 ** attempt) * random.uniform(0.75, 1.0)
-                await asyncio.sleep(min(_MAX_RETRY_AFTER_S, failure.wait) if failure.wait is not None else backoff)
-                continue
-            return self._parse(answer, response_model)
-        raise AssertionError("unreachable: the last attempt returns or raises")
-
-    async def _attempt(self, url: str, body: bytes) -> dict[str, Any]:
-        session = await self._session()
+        started = time.perf_counter()
+        endpoint = self.endpoint
+        failure: LLMCallFailed | None = None
         try:
-            async with session.post(url, data=body, headers=_JSON, proxy=_env_proxy(url),
-                                    timeout=aiohttp.ClientTimeout(total=self.timeout)) as response:
-                raw = await response.read()
-                if response.status != 200:
-                    raise _Failure("status", status=response.status, detail=_error_detail(raw),
-                                   retry=response.status in _RETRY_STATUSES or response.status >= 500,
-                                   wait=_retry_after(response.headers))
-        except TimeoutError:
-            raise _Failure("timeout", retry=True) from None
-        except aiohttp.ClientError as exc:
-            raise _Failure("connection", detail=str(exc), retry=True) from None
-        try:
-            answer = json.loads(raw)
-        except ValueError:
-            raise _Failure("garbled", detail="the answer is not JSON") from None
-        if not isinstance(answer, dict):
-            raise _Failure("garbled", detail="the answer is not a JSON object")
+            answer, usage = await self._ask(messages, response_model)
+        except asyncio.CancelledError:
+            raise  # the step timed out; not this call's failure to report
+        except Exception as exc:
+            failure = describe_sdk_error(exc, endpoint, timeout=self.timeout, attempts=self.max_retries + 1)
+            failure.sdk_error = exc
+        if failure is not None:
+            report(LLMCallEvent(ok=False, api=endpoint.api, model=endpoint.model,
+                                seconds=time.perf_counter() - started, cause=failure.cause))
+            # Raised outside the handler, so the SDK's 429 is not in its chain: crewai's own
+            # rate-limit retry around acall/call walks the chain and would start another round.
+            failure.__cause__ = failure.__context__ = None
+            raise failure
+        report(LLMCallEvent(ok=True, api=endpoint.api, model=endpoint.model, seconds=time.perf_counter() - started,
+                            prompt_tokens=usage.get("prompt_tokens", 0),
+                            completion_tokens=usage.get("completion_tokens", 0)))
         return answer
 
-    def _parse(self, answer: dict[str, Any], response_model: type[BaseModel] | None) -> Any:
-        usage = answer.get("usage")
-        if isinstance(usage, dict):
-            self._track_token_usage_internal(usage)
+    async def _ask(self, messages: str | list[Any],
+                   response_model: type[BaseModel] | None) -> tuple[Any, dict[str, int]]:
+        import openai
+
+        client = await self._client()
+        json_object = response_model is not None and self._endpoint_key in _json_object_only
+        request = self._request(messages, response_model, json_object=json_object)
         try:
-            message = answer["choices"][0]["message"]
-        except (KeyError, IndexError, TypeError):
-            raise LLMUnavailable(LLM_WORDS.garbled(self.endpoint_label, "it has no choices")) from None
-        if message.get("refusal"):
-            raise LLMUnavailable(LLM_WORDS.refused(self.endpoint_label, str(message["refusal"])))
-        content = message.get("content") or ""
+            completion = await client.chat.completions.create(**request)
+        except openai.APIStatusError as exc:
+            if json_object or response_model is None or not is_schema_refusal(exc.status_code, _message(exc)):
+                raise
+            _json_object_only.add(self._endpoint_key)
+            log.warning("the LLM at %s refuses json_schema structured output (HTTP %d); asking it with "
+                        "json_object and the schema from now on", self.endpoint.label, exc.status_code)
+            request = self._request(messages, response_model, json_object=True)
+            completion = await client.chat.completions.create(**request)
+        return self._read(completion, response_model, request)
+
+    def _read(self, completion: Any, response_model: type[BaseModel] | None,
+              request: dict[str, Any]) -> tuple[Any, dict[str, int]]:
+        where = self.endpoint.label
+        usage: dict[str, int] = {}
+        if completion.usage is not None:
+            usage = {"prompt_tokens": completion.usage.prompt_tokens or 0,
+                     "completion_tokens": completion.usage.completion_tokens or 0,
+                     "total_tokens": completion.usage.total_tokens or 0}
+            compat.track_token_usage(self, usage)
+        if not completion.choices:
+            raise LLMCallFailed(LLM_WORDS.garbled(where, "it has no choices"), cause="garbled")
+        choice = completion.choices[0]
+        message = choice.message
+        if choice.finish_reason == "length":
+            whole = self._whole_answer(message.content or "", response_model)
+            if whole is None:
+                cap = request.get("max_completion_tokens") or request.get("max_tokens")
+                raise LLMCallFailed(LLM_WORDS.truncated(cap), cause="truncated")
+            # The JSON closed before the cap; only what came after it was cut (small local models
+            # under a JSON grammar may pad with whitespace up to the cap): the answer is whole.
+            return whole, usage
+        if choice.finish_reason == "content_filter":
+            raise LLMCallFailed(LLM_WORDS.content_filter(where, "answer"), cause="content_filter")
+        if getattr(message, "refusal", None):
+            raise LLMCallFailed(LLM_WORDS.refused(where, str(message.refusal)), cause="refused")
+        content = message.content or ""
         if response_model is None:
-            return content
+            return content, usage
+        fenced = _FENCE.match(content)  # small local models wrap JSON in a code fence
         try:
-            return response_model.model_validate_json(content)
+            return response_model.model_validate_json(fenced.group(1) if fenced else content), usage
         except ValidationError as exc:
-            raise LLMUnavailable(LLM_WORDS.misfit(response_model.__name__, exc.error_count(),
-                                                  exc.errors()[0]["msg"])) from exc
+            raise LLMCallFailed(LLM_WORDS.misfit(response_model.__name__, exc.error_count(),
+                                                 exc.errors()[0]["msg"]), cause="misfit") from exc
 
-    def _unavailable(self, failure: _Failure, *, attempts: int) -> LLMUnavailable:
-        where = self.endpoint_label or self.base_url or "the configured endpoint"
-        if failure.kind == "timeout":
-            return LLMUnavailable(LLM_WORDS.timeout(where, self.timeout, attempts))
-        if failure.kind == "connection":
-            return LLMUnavailable(LLM_WORDS.unreachable(where))
-        if failure.kind == "garbled":
-            return LLMUnavailable(LLM_WORDS.garbled(where, failure.detail))
-        return LLMUnavailable(LLM_WORDS.status(where, failure.status or 0, attempts, failure.detail))
+    @staticmethod
+    def _whole_answer(content: str, response_model: type[BaseModel] | None) -> Any:
+        """A cut-off answer that still holds one whole, valid JSON answer (None when it does not)."""
+        if response_model is None:
+            return None
+        try:
+            return response_model.model_validate_json(content.strip())
+        except ValidationError:
+            return None
 
 
-def _error_detail(raw: bytes) -> str:
-    try:
-        error = json.loads(raw).get("error") or {}
-        return str(error.get("message") or "")[:200]
-    except (ValueError, AttributeError):
-        return raw[:200].decode("utf-8", "replace")
+def _message(exc: Any) -> str:
+    body = getattr(exc, "body", None)
+    if isinstance(body, dict):
+        error = body.get("error", body)
+        if isinstance(error, dict):
+            return str(error.get("message") or "")
+    return str(getattr(exc, "message", "") or "")

@@ -9,14 +9,14 @@ a fifth of a batch row's event-loop time and the main cause of its loop lag.
   after; crewai itself skips registering them when tracing is declined, so unregistering them leaves
   it as it would have been configured.
 - Console handlers (crewai's `EventListener`, ~90): they draw verbose crews' progress trees and open
-  telemetry spans. Our crews are never verbose (engine/steps/crew_pool.py) and telemetry is off
-  (engine/__init__.py), so they are dropped when telemetry is off. A verbose crew built in this
-  process afterwards prints no progress tree.
+  telemetry spans. Our crews are never verbose (pool.py) and telemetry is off (engine/__init__.py),
+  so they are dropped when telemetry is off. A verbose crew built in this process afterwards prints
+  no progress tree.
+
+The bus's handler table is private: compat.py reads it (and finds nothing on its fallback path).
 """
 
 from __future__ import annotations
-
-from typing import Any
 
 from crewai.events.event_bus import crewai_event_bus
 from crewai.events.event_listener import EventListener
@@ -25,7 +25,8 @@ from crewai.events.listeners.tracing.utils import (
     should_auto_collect_first_time_traces,
     should_enable_tracing,
 )
-from crewai.telemetry.telemetry import Telemetry
+
+from engine.steps.crew import compat
 
 __all__ = ["drop_declined_trace_handlers", "drop_idle_console_handlers"]
 
@@ -34,19 +35,18 @@ _CONSOLE = EventListener.__name__ + "."
 
 
 def _drop(prefix: str) -> int:
-    bus: Any = crewai_event_bus
     found = [(event_type, handler)
-             for event_type, handlers in list(bus._sync_handlers.items())
+             for event_type, handlers in compat.sync_handlers().items()
              for handler in handlers
              if getattr(handler, "__qualname__", "").startswith(prefix)]
     for event_type, handler in found:
-        crewai_event_bus.off(event_type, handler)
+        crewai_event_bus.off(event_type, handler)  # public
     return len(found)
 
 
 def drop_idle_console_handlers() -> int:
     """Unregister crewai's console/telemetry listener when telemetry is off; returns how many."""
-    if not Telemetry._is_telemetry_disabled():
+    if not compat.telemetry_disabled():
         return 0
     return _drop(_CONSOLE)
 
@@ -56,6 +56,6 @@ def drop_declined_trace_handlers() -> int:
     if should_enable_tracing() or should_auto_collect_first_time_traces():
         return 0
     removed = _drop(_OWNER)
-    # Lets crewai register them again if a crew turns tracing on (Crew(tracing=True)).
-    TraceCollectionListener()._listeners_setup = False
+    if removed:
+        compat.allow_trace_handlers_again()
     return removed

@@ -1,20 +1,17 @@
-"""LLM settings -> the crews' LLM (OpenAI, Azure OpenAI, any OpenAI-compatible base URL), and LLM errors.
+"""LLM settings -> the crews' LLM (OpenAI, Azure OpenAI, a local OpenAI-compatible server), and LLM errors.
 
-`build_llm` returns `OpenAICompatibleLLM` (engine/steps/crew_llm.py): a crewai `BaseLLM` over a
-pooled aiohttp session, with its own retries (429/5xx/timeouts, honouring Retry-After, at most
-`LLM_MAX_RETRIES` more tries) and a per-attempt limit of `LLM_TIMEOUT_S`. `build_llm(...,
-provider="crewai")` gives crewai's own OpenAI provider instead (the OpenAI SDK under it retries the
-same way); perf/bench_workflow.py compares the two.
+`build_llm` returns `OpenAICompatibleLLM` (client.py): a crewai `BaseLLM` whose calls go through the
+openai SDK to the endpoint providers.py reads from the settings, with the model family's parameters
+(families.py). `build_llm(..., provider="crewai")` gives crewai's own OpenAI provider instead (for
+perf/ comparisons only; it knows no Azure key header, no family table and no fallback).
 
-Azure OpenAI is reached through its v1 API (`{endpoint}/openai/v1/`), which speaks the plain OpenAI
-protocol with the deployment name as the model, so no Azure SDK is needed.
-
-Importing this module imports crewai (about 3 s); the engine does so only when a key is configured.
+Importing this module imports crewai (about 3 s); the engine does so only when an LLM is configured.
 """
 
 from __future__ import annotations
 
 import gc
+import logging
 import os
 import threading
 from collections.abc import Iterator
@@ -29,55 +26,44 @@ from crewai_core.user_data import update_user_data
 
 from engine.errors import LLMUnavailable
 from engine.settings import EngineSettings
+from engine.steps.crew import compat
 from engine.steps.crew.client import OpenAICompatibleLLM
-from engine.steps.crew.prompts import LLM_WORDS
+from engine.steps.crew.failures import LLMCallFailed, describe_sdk_error
+from engine.steps.crew.providers import endpoint_for
 
 __all__ = ["build_llm", "configure_crewai", "describe_llm_failure", "llm_endpoint"]
 
+log = logging.getLogger(__name__)
+
 
 def llm_endpoint(settings: EngineSettings) -> str:
-    """The base URL LLM calls go to, for messages and logs (never includes the key)."""
-    if settings.llm_kind == "azure":
-        return _azure_base_url(settings)
-    return settings.openai_base_url or "https://api.openai.com/v1"
+    """Where LLM calls go, for messages and logs (never includes the key)."""
+    try:
+        return endpoint_for(settings).label
+    except LLMUnavailable:
+        return settings.openai_base_url or settings.azure_openai_endpoint or "https://api.openai.com/v1"
 
 
-def _azure_base_url(settings: EngineSettings) -> str:
-    endpoint = (settings.azure_openai_endpoint or "").rstrip("/")
-    return endpoint if endpoint.endswith("/openai/v1") else f"{endpoint}/openai/v1"
-
-
-def build_llm(settings: EngineSettings, *, temperature: float | None = None,
+def build_llm(settings: EngineSettings, *, step: str = "reply", temperature: float | None = None,
               provider: Literal["replycrew", "crewai"] = "replycrew") -> BaseLLM:
-    """One LLM for the configured endpoint; share it between crews (it holds the connection pool)."""
+    """One step's LLM for the configured endpoint; share it between that step's crews (it holds the pool).
+
+    `temperature` is the step's; LLM_TEMPERATURE overrides it; reasoning models get none.
+    """
+    endpoint = endpoint_for(settings)
+    if settings.llm_temperature is not None:
+        temperature = settings.llm_temperature
     timeout, retries = settings.llm_timeout_s, settings.llm_max_retries
-    if settings.llm_kind == "azure":
-        if not settings.azure_openai_deployment:
-            raise LLMUnavailable(
-                "AZURE_OPENAI_DEPLOYMENT is not set: set it to the name of your Azure OpenAI model "
-                "deployment (or unset AZURE_OPENAI_API_KEY to use OpenAI or offline mode)"
-            )
-        model, key = settings.azure_openai_deployment, settings.azure_openai_api_key or ""
-        base_url: str | None = _azure_base_url(settings)
-        headers = {"api-key": key}
-    elif settings.llm_kind == "openai":
-        model, key, base_url = settings.llm_model, settings.openai_api_key or "", settings.openai_base_url
-        headers = {}
-    else:
-        raise LLMUnavailable("no LLM key is configured: set OPENAI_API_KEY (or AZURE_OPENAI_*), "
-                             "or use the offline backends")
     if provider == "replycrew":
         # Every step of MAX_CONCURRENT_REQUESTS runs may be in flight at once (fast mode: three).
-        return OpenAICompatibleLLM(model=model, api_key=key, base_url=base_url or "https://api.openai.com/v1",
-                                   default_headers=headers, timeout=timeout, max_retries=retries,
-                                   temperature=temperature, endpoint_label=llm_endpoint(settings),
-                                   max_connections=3 * settings.max_concurrent_requests + 8)
-    if base_url:
-        # custom_openai: any model name (vLLM, Ollama, an Azure deployment) goes to the native OpenAI provider as-is.
-        return LLM(model=model, custom_openai=True, base_url=base_url, api_key=key,
-                   default_headers=headers or None, timeout=timeout, max_retries=retries, temperature=temperature)
-    return LLM(model=model, provider="openai", api_key=key, timeout=timeout, max_retries=retries,
-               temperature=temperature)
+        return OpenAICompatibleLLM.for_endpoint(
+            endpoint, step=step, temperature=temperature, timeout=timeout, max_retries=retries,
+            max_output_tokens=settings.llm_max_output_tokens,
+            max_connections=3 * settings.max_concurrent_requests + 8)
+    # custom_openai: any model name (vLLM, Ollama, a deployment) goes to crewai's OpenAI provider as-is.
+    return LLM(model=endpoint.model, custom_openai=True, base_url=endpoint.base_url,
+               api_key=endpoint.key or "unused", timeout=timeout, max_retries=retries,
+               temperature=temperature if endpoint.family.takes_temperature else None)
 
 
 _configured = False
@@ -108,6 +94,9 @@ def configure_crewai(settings: EngineSettings) -> None:
         storage.mkdir(parents=True, exist_ok=True)
         os.environ.setdefault("CREWAI_STORAGE_DIR", str(storage))
         set_lock_backend(_process_lock)
+        report = compat.check()
+        log.info("crewai %s: private internals %s", report.version,
+                 "all found" if report.ok else "missing, public path for " + ", ".join(report.fallbacks))
         gc.collect()  # so that no garbage is frozen with the live objects
         gc.freeze()
         _configured = True
@@ -135,27 +124,22 @@ def _process_lock(name: str, *, timeout: float = 120) -> Iterator[None]:
 
 
 def describe_llm_failure(exc: BaseException, settings: EngineSettings) -> LLMUnavailable:
-    """A readable LLMUnavailable for an exception raised by an LLM call (status, endpoint, what to do)."""
+    """The named failure for an exception raised out of a crew kickoff (ours, an SDK error, or crewai's)."""
     import openai
 
-    where = llm_endpoint(settings)
-    tries = settings.llm_max_retries + 1
     chain = _chain(exc)
-
-    def find(*kinds: type[BaseException]) -> BaseException | None:
-        # crewai re-raises SDK errors as plain ones (a timeout becomes ConnectionError), so the
-        # most specific cause anywhere in the chain decides.
-        return next((error for error in chain if isinstance(error, kinds)), None)
-
-    if find(openai.APITimeoutError, TimeoutError):
-        return LLMUnavailable(LLM_WORDS.timeout(where, settings.llm_timeout_s, tries))
-    status = find(openai.APIStatusError)
-    if isinstance(status, openai.APIStatusError):
-        return LLMUnavailable(LLM_WORDS.status(where, status.status_code, tries))
-    if find(openai.APIConnectionError, ConnectionError):
-        return LLMUnavailable(LLM_WORDS.unreachable(where))
-    detail = str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
-    return LLMUnavailable(LLM_WORDS.garbled(where, detail))
+    for error in chain:
+        if isinstance(error, LLMCallFailed):
+            return error
+    try:
+        endpoint = endpoint_for(settings)
+    except LLMUnavailable as config_error:
+        return config_error
+    # crewai re-raises SDK errors as plain ones, so the most specific cause anywhere in the chain decides.
+    found = next((e for e in chain if isinstance(e, openai.APIError)), None) or next(
+        (e for e in chain if isinstance(e, LLMUnavailable)), exc)
+    return describe_sdk_error(found, endpoint, timeout=settings.llm_timeout_s,
+                              attempts=settings.llm_max_retries + 1)
 
 
 def _chain(exc: BaseException) -> list[BaseException]:

@@ -5,9 +5,10 @@ crews are pooled. A Crew holds per-run state, so it serves one kickoff at a time
 each concurrent step its own crew and grows to the concurrency the process sees (at most
 MAX_CONCURRENT_REQUESTS per step).
 
-Each agent runs on `SingleAnswerExecutor` (crew_executor.py): its one structured LLM call is
-awaited on the event loop instead of going through crewai's executor flow and a worker thread.
-`CrewPool(..., executor="crewai")` keeps crewai's stock flow executor (perf/ compares the two).
+Each agent runs on compat.py's single-answer executor: its one structured LLM call is awaited on
+the event loop instead of going through crewai's executor flow and a worker thread.
+`CrewPool(..., executor="crewai")` keeps crewai's stock flow executor (perf/ compares the two), and
+so does compat.py's fallback when crewai's internals moved.
 
 crewai's stock executor runs the agent's LLM call as a *sync* call on the event loop's default
 thread pool (its flow hands sync methods to `asyncio.to_thread`), so that pool bounds how many LLM
@@ -15,8 +16,8 @@ calls are in flight: asyncio's default is min(32, CPUs + 4), six on a 2-core box
 gives the loop a pool sized for every step of MAX_CONCURRENT_REQUESTS runs at once.
 
 Structured output is native: the task's `response_model` goes to the LLM as a strict `json_schema`
-response format and comes back parsed into the model (no schema pasted into the prompt, no free
-text parsed afterwards).
+response format and comes back parsed into the model (client.py). LLM calls are reported as
+events by the client (engine/llm_events.py); a failure reaches the step as an `LLMCallFailed` naming its cause.
 """
 
 from __future__ import annotations
@@ -28,18 +29,15 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Generic, Literal, TypeVar
 
 from crewai import Agent, Crew, Process, Task
-from crewai.agents.agent_executor import AgentExecutor
 from crewai.crews.crew_output import CrewOutput
 from crewai.llms.base_llm import BaseLLM
-from crewai.utilities.task_output_storage_handler import TaskOutputStorageHandler
 from pydantic import BaseModel, ValidationError
 
-from engine import metrics
 from engine.errors import LLMUnavailable
 from engine.settings import EngineSettings
-from engine.steps.crew.executor import SingleAnswerExecutor
+from engine.steps.crew import compat
 from engine.steps.crew.llm import describe_llm_failure
-from engine.steps.crew.prompts import CrewText
+from engine.steps.crew.prompts import LLM_WORDS, CrewText
 
 __all__ = ["CrewPool"]
 
@@ -58,28 +56,6 @@ def _ensure_threads(workers: int) -> None:
     log.debug("event loop default thread pool set to %d workers for crew LLM calls", workers)
 
 
-class _NoTaskLog(TaskOutputStorageHandler):
-    """Keeps no replay log. crewai's default writes every task's inputs and output (the prospect's
-    thread) to a SQLite file with a commit per step: personal data at rest and ~8 ms per step for a
-    replay feature we never use."""
-
-    def __init__(self) -> None:  # no storage is opened
-        pass
-
-    def update(self, task_index: int, log: dict[str, Any]) -> None:
-        return None
-
-    def add(self, task: Task, output: dict[str, Any], task_index: int,
-            inputs: dict[str, Any] | None = None, was_replayed: bool = False) -> None:
-        return None
-
-    def reset(self) -> None:
-        return None
-
-    def load(self) -> list[dict[str, Any]] | None:
-        return None
-
-
 class CrewPool(Generic[M]):
     """Idle crews for one step; `run(inputs)` kicks one off and returns its structured output."""
 
@@ -89,11 +65,13 @@ class CrewPool(Generic[M]):
         self.output = output
         self.llm = llm
         self.settings = settings
-        self.executor_class: type[AgentExecutor] = SingleAnswerExecutor if executor == "single" else AgentExecutor
+        # None: crewai's own executor (asked for, or compat's fallback).
+        self.executor_class: type | None = compat.single_answer_executor() if executor == "single" else None
         self.built = 0
         self._idle: list[Crew] = [self._build() for _ in range(warm)]
 
     def _build(self) -> Crew:
+        extra: dict[str, Any] = {"executor_class": self.executor_class} if self.executor_class else {}
         agent = Agent(
             role=self.text.role, goal=self.text.goal, backstory=self.text.backstory, llm=self.llm,
             allow_delegation=False, verbose=False, max_iter=2, cache=False,
@@ -102,13 +80,13 @@ class CrewPool(Generic[M]):
             # Off: it would count tokens before every call, which for api.openai.com is an extra
             # HTTP round trip; our inputs are bounded (MAX_THREAD_CHARS, website text capped).
             respect_context_window=False,
-            executor_class=self.executor_class,
+            **extra,
         )
         task = Task(description=self.text.task, expected_output=self.text.expected_output, agent=agent,
                     output_pydantic=self.output, response_model=self.output)
         crew = Crew(agents=[agent], tasks=[task], process=Process.sequential, verbose=False,
                     cache=False, memory=False, tracing=False)
-        crew._task_output_handler = _NoTaskLog()
+        compat.disable_task_log(crew)
         self.built += 1
         return crew
 
@@ -126,13 +104,11 @@ class CrewPool(Generic[M]):
             output = await crew.akickoff(inputs=inputs)
         except asyncio.CancelledError:
             raise  # the step timed out; the crew is dropped, its state is unknown
-        except LLMUnavailable:
-            metrics.record_llm_call(ok=False)
-            raise
         except Exception as exc:
-            metrics.record_llm_call(ok=False)
-            raise describe_llm_failure(exc, self.settings) from exc
-        metrics.record_llm_call(ok=True)
+            failure = describe_llm_failure(exc, self.settings)
+            if failure is exc:
+                raise
+            raise failure from exc
         self._idle.append(crew)  # only a crew that finished cleanly is reused
         return self._parse(output)
 
@@ -141,10 +117,8 @@ class CrewPool(Generic[M]):
             raise LLMUnavailable("crewai returned a stream where a result was expected")
         if isinstance(output.pydantic, self.output):
             return output.pydantic
-        try:  # a provider without native structured output may still answer JSON text
+        try:  # crewai's own executor (fallback) may hand back the JSON text
             return self.output.model_validate_json(output.raw)
         except ValidationError as exc:
-            raise LLMUnavailable(
-                f"the LLM's answer does not fit {self.output.__name__} "
-                f"({exc.error_count()} problems, e.g. {exc.errors()[0]['msg']}); try again"
-            ) from exc
+            raise LLMUnavailable(LLM_WORDS.misfit(self.output.__name__, exc.error_count(),
+                                                  exc.errors()[0]["msg"])) from exc

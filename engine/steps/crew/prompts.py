@@ -115,7 +115,7 @@ class LLM_WORDS:
     """Why an LLM call failed and what to do, as users read it in a step's error.
 
     None of these may contain "rate limit", "too many requests", "throttled" or "resource
-    exhausted": crewai re-runs a call whose error says so, on top of our own retries.
+    exhausted": crewai re-runs a call whose error says so, on top of the SDK's own retries.
     """
 
     @staticmethod
@@ -125,25 +125,70 @@ class LLM_WORDS:
                 "try again, or raise LLM_TIMEOUT_S")
 
     @staticmethod
-    def unreachable(where: str) -> str:
+    def unreachable(where: str, setting: str = "OPENAI_BASE_URL") -> str:
         """No connection could be made."""
-        return (f"could not connect to the LLM at {where}; check OPENAI_BASE_URL "
-                "(or AZURE_OPENAI_ENDPOINT) and the network")
+        return f"could not connect to the LLM at {where}; check {setting} and the network"
+
+    @staticmethod
+    def quota(where: str) -> str:
+        """429 insufficient_quota: the account has no credit; retrying cannot help."""
+        return (f"the LLM account at {where} has no quota left (HTTP 429 insufficient_quota: no credit or "
+                "billing limit reached); add credit or raise the limit in the provider's billing settings, "
+                "or use another key")
+
+    @staticmethod
+    def busy(where: str, attempts: int) -> str:
+        """A 429 that kept coming back: requests per minute over the account's allowance."""
+        return (f"the LLM at {where} kept answering HTTP 429 (over its request quota) after "
+                f"{attempts} attempts; try again in a minute or lower MAX_CONCURRENT_REQUESTS")
+
+    @staticmethod
+    def bad_key(where: str, status: int, key_setting: str) -> str:
+        """401/403: the key (or token) was refused."""
+        return f"the LLM at {where} refused the credentials (HTTP {status}); check {key_setting}"
+
+    @staticmethod
+    def unknown_model(where: str, model: str, model_setting: str, detail: str) -> str:
+        """404: no such model or deployment."""
+        return (f"the LLM at {where} has no model or deployment named {model!r} (HTTP 404: {detail}); "
+                f"check {model_setting}")
+
+    @staticmethod
+    def truncated(cap: int | None) -> str:
+        """finish_reason length: the answer hit the output cap before it was whole."""
+        at = f" at {cap} tokens" if cap else ""
+        return (f"the LLM's answer was cut off{at} (finish_reason: length) before it was complete; "
+                "raise LLM_MAX_OUTPUT_TOKENS (or unset it to use the per-step caps)")
+
+    @staticmethod
+    def content_filter(where: str, part: str) -> str:
+        """The provider's content filter blocked the prompt or the answer."""
+        return (f"the content filter of the LLM at {where} blocked the {part}; edit the thread "
+                "(or review the deployment's content filter settings)")
+
+    @staticmethod
+    def context_too_long(where: str, detail: str) -> str:
+        """The prompt is longer than the model's context window."""
+        return (f"the thread is too long for the model at {where} ({detail}); paste only the latest "
+                "messages or use a model with a larger context window")
+
+    @staticmethod
+    def rejected(where: str, status: int, detail: str) -> str:
+        """Any other refused request (400, 422): the server's own words."""
+        return f"the LLM at {where} rejected the request with HTTP {status}: {detail}"
+
+    @staticmethod
+    def server(where: str, status: int, attempts: int, detail: str) -> str:
+        """5xx after retries."""
+        said = f" ({detail})" if detail else ""
+        return f"the LLM at {where} answered HTTP {status} after {attempts} attempts{said}; try again shortly"
 
     @staticmethod
     def status(where: str, status: int, attempts: int, detail: str = "") -> str:
-        """The endpoint answered an HTTP error (after retrying the retryable ones)."""
-        said = f": {detail}" if detail else ""
-        if status in (401, 403):
-            return (f"the LLM at {where} refused the API key (HTTP {status}); "
-                    "check OPENAI_API_KEY / AZURE_OPENAI_API_KEY")
-        if status == 429:
-            return (f"the LLM at {where} kept answering HTTP 429 (over its request quota) after "
-                    f"{attempts} attempts; try again in a minute or lower MAX_CONCURRENT_REQUESTS")
+        """An HTTP error no more specific message covers."""
         if status >= 500 or status in (408, 409):
-            return f"the LLM at {where} answered HTTP {status} after {attempts} attempts; try again shortly"
-        return (f"the LLM at {where} rejected the request with HTTP {status}{said}; "
-                "check LLM_MODEL (or AZURE_OPENAI_DEPLOYMENT) and that the endpoint supports structured output")
+            return LLM_WORDS.server(where, status, attempts, detail)
+        return LLM_WORDS.rejected(where, status, detail)
 
     @staticmethod
     def garbled(where: str, detail: str) -> str:
@@ -153,10 +198,35 @@ class LLM_WORDS:
     @staticmethod
     def refused(where: str, refusal: str) -> str:
         """The model declined to answer."""
-        return f"the LLM at {where} declined to answer ({refusal[:200]}); edit the thread or try again"
+        return f"the model at {where} declined to answer ({refusal[:200]}); edit the thread or try again"
 
     @staticmethod
     def misfit(model: str, problems: int, example: str) -> str:
         """The answer is JSON that does not fit the requested structure."""
         return (f"the LLM's answer does not fit {model} ({problems} problems, e.g. {example}); "
-                "try again, or use a model that supports structured output")
+                "try again, or use a larger model")
+
+    @staticmethod
+    def bad_azure_endpoint(value: str, why: str) -> str:
+        """AZURE_OPENAI_ENDPOINT cannot be used."""
+        return (f"AZURE_OPENAI_ENDPOINT={value!r} cannot be used ({why}); set it to your resource's "
+                "endpoint, e.g. https://my-resource.openai.azure.com (the portal's Keys and Endpoint page)")
+
+    @staticmethod
+    def no_deployment() -> str:
+        """Azure without a deployment name."""
+        return ("AZURE_OPENAI_DEPLOYMENT is not set: set it to the name of your Azure OpenAI model "
+                "deployment (or unset AZURE_OPENAI_ENDPOINT to use OpenAI or offline mode)")
+
+    @staticmethod
+    def entra_missing() -> str:
+        """Azure with no key and no azure-identity."""
+        return ("AZURE_OPENAI_API_KEY is not set and Microsoft Entra ID sign-in needs azure-identity: "
+                "set AZURE_OPENAI_API_KEY, or `pip install 'replycrew[azure]'` and sign in (az login, "
+                "a managed identity or AZURE_CLIENT_ID/AZURE_TENANT_ID/AZURE_CLIENT_SECRET)")
+
+    @staticmethod
+    def not_configured() -> str:
+        """No LLM settings at all."""
+        return ("no LLM is configured: set OPENAI_API_KEY, AZURE_OPENAI_ENDPOINT (+ key or Entra ID), "
+                "or OPENAI_BASE_URL for a local server; or use the offline backends")
