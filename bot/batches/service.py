@@ -14,8 +14,9 @@ Everything a restarted process needs is in the store, next to the runner's own c
 
 On start-up `resume_all()` picks up every active batch whose lease is free (a crashed process's
 lease expires after LEASE_TTL_S): unfinished rows run, finished ones are kept, the thread is told.
-Rows run in this process when the engine is offline (cheap CPU work), and in a worker process
-(engine/batch_worker.py) when an LLM runs the steps, so the loop stays free for Slack's acks.
+The lease holder is the one process that edits the batch's progress message, whichever process
+started it. With REDIS_URL the rows are queue jobs that `replycrew worker`s draft (the lease
+holder follows them in the store); without it they run in this process.
 """
 
 from __future__ import annotations
@@ -39,7 +40,8 @@ from bot.batches.progress import BatchProgressMessage, edit_interval
 from bot.digests.activity import record_batch_run
 from bot.runtime import SlackRuntime
 from engine.batch.csv_io import BatchCsv, decode_csv_bytes, read_batch_csv, results_csv_bytes
-from engine.batch.processes import ProcessBatchRunner
+from engine.batch.queue import BatchQueue
+from engine.batch.queued import QueueBatchRunner
 from engine.batch.runner import BATCH_TTL_S, BatchRow, BatchRunner, ProgressCallback
 from engine.errors import BatchRejected, ReplycrewError
 from engine.models import BatchReport
@@ -98,11 +100,12 @@ class SlackBatches:
     """Every CSV batch of one Slack app: start from an upload, resume, cancel, stop."""
 
     def __init__(self, runtime: SlackRuntime, client: AsyncWebClient, *,
-                 use_worker: bool | None = None) -> None:
+                 use_queue: bool | None = None) -> None:
         self.runtime = runtime
         self.client = client
-        # None: a worker process when an LLM runs the steps (see the module docstring).
-        self.use_worker = use_worker
+        # None: the queue when Redis is configured (see the module docstring).
+        self.use_queue = use_queue
+        self._queue: BatchQueue | None = None
         self.running: dict[str, _Running] = {}
         self._tasks: set[asyncio.Task[Any]] = set()
         self._leased: set[str] = set()  # batch ids whose lease this process holds
@@ -188,11 +191,16 @@ class SlackBatches:
 
     # ---- running, resuming, delivering -----------------------------------------------------
 
-    def _runner(self, batch_id: str, on_progress: ProgressCallback) -> _Runner:
+    async def _runner(self, batch_id: str, on_progress: ProgressCallback) -> _Runner:
         engine = self.runtime.engine
-        worker = self.use_worker if self.use_worker is not None else not engine.offline
-        if worker:
-            return ProcessBatchRunner(engine, batch_id=batch_id, on_progress=on_progress)
+        settings = self.runtime.settings
+        queued = self.use_queue if self.use_queue is not None else bool(settings.redis_dsn)
+        if queued:
+            if self._queue is None:
+                self._queue = BatchQueue(settings)
+                await self._queue.connect()
+            return QueueBatchRunner(engine.store, self._queue, batch_id=batch_id, on_progress=on_progress,
+                                    cancelled_by="slack")
         return BatchRunner(engine, batch_id=batch_id, on_progress=on_progress)
 
     async def _drive(self, info: SlackBatchInfo, batch: BatchCsv, *, status: str | None) -> None:
@@ -202,7 +210,7 @@ class SlackBatches:
                                         header=msg.batch_progress_header(info.file_name, info.total,
                                                                          info.user_id),
                                         total=info.total, batch_id=info.batch_id, interval_s=interval)
-        running = _Running(info=info, runner=self._runner(info.batch_id, progress.on_progress),
+        running = _Running(info=info, runner=await self._runner(info.batch_id, progress.on_progress),
                            progress=progress)
         self.running[info.batch_id] = running
         heartbeat = asyncio.create_task(self._heartbeat(running), name=f"batch-lease-{info.batch_id}")
@@ -352,6 +360,9 @@ class SlackBatches:
             with contextlib.suppress(ReplycrewError):  # else the lease simply expires
                 await self.store.delete(_key(batch_id, "lease"))  # the next process resumes at once
         self._leased.clear()
+        if self._queue is not None:
+            await self._queue.close()
+            self._queue = None
 
     async def _say(self, channel: str, thread_ts: str | None, text: str,
                    blocks: list[dict[str, Any]] | None = None) -> None:

@@ -1,4 +1,4 @@
-"""The `replycrew` command: serve, draft, batch, cache replay, templates."""
+"""The `replycrew` command: serve, draft, batch, worker, cache replay, templates."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from pydantic import ValidationError
 from bot.cli.batch import add_batch_command
 from bot.cli.cache import add_cache_command
 from bot.cli.templates import add_templates_command
+from bot.cli.worker import add_worker_command
 from bot.settings import Settings
 from engine.errors import ReplycrewError
 from engine.models import DraftRequest, Result, describe_validation_error
@@ -128,12 +129,14 @@ def _parser() -> argparse.ArgumentParser:
     add_batch_command(commands)
     add_templates_command(commands)
     add_cache_command(commands)
+    add_worker_command(commands)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `replycrew` console script."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("saq").setLevel(logging.WARNING)  # saq logs every enqueue and job at INFO
     args = _parser().parse_args(argv)
     return int(args.func(args))
 
