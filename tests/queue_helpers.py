@@ -20,7 +20,7 @@ import redis
 
 from tests.conftest import SAMPLES
 
-__all__ = ["Worker", "fresh_redis_db", "queue_env", "run_cli", "start_worker", "thread_csv", "until"]
+__all__ = ["Worker", "fresh_redis_db", "queue_env", "run_cli", "start_worker", "thread_csv", "until", "workers"]
 
 _DBS = itertools.count(1)
 

@@ -1,0 +1,165 @@
+"""Batches on the queue: the same report as in-process, cancel and resume, drain on SIGTERM, and the
+`replycrew worker` / `replycrew batch` commands (real redis-server, real worker processes)."""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import io
+import re
+import signal
+import sys
+from pathlib import Path
+
+from engine.batch.csv_io import read_batch_csv
+from engine.batch.queue import BatchQueue
+from engine.batch.queued import QueueBatchRunner
+from engine.batch.record import BatchRecord
+from engine.batch.report import CANCELLED_ERROR
+from engine.batch.rows import BatchProgress
+from engine.batch.runner import unfinished_batches
+from engine.cache.store import RedisStore
+from engine.settings import EngineSettings
+from engine.workflow import Engine
+from tests.fakes.openai_server import FakeOpenAI
+from tests.queue_helpers import fresh_redis_db, queue_env, run_cli, start_worker, thread_csv, until, workers
+from tests.test_batch_runner import sample_without_websites
+
+
+async def _queue(url: str) -> BatchQueue:
+    queue = BatchQueue(EngineSettings(_env_file=None), dsn=url)
+    await queue.connect()
+    return queue
+
+
+async def test_a_batch_over_two_queue_workers_reports_like_one_in_process(tmp_path: Path,
+                                                                          redis_server: str) -> None:
+    url = fresh_redis_db(redis_server)
+    store, queue = RedisStore(url), await _queue(url)
+    seen: list[BatchProgress] = []
+    try:
+        async with workers(queue_env(tmp_path, url), 2, concurrency=3):
+            runner = QueueBatchRunner(store, queue, on_progress=seen.append, poll_s=0.05)
+            report = await runner.run(read_batch_csv(sample_without_websites()).items, scope="t",
+                                      max_concurrent=4)
+        assert (report.total_requests, report.successful_requests, report.failed_requests) == (40, 35, 5)
+        assert [item.index for item in report.results] == list(range(40))
+        assert [item.index for item in report.results if not item.ok] == [6, 14, 21, 29, 35]
+        assert seen[-1].done == 40 and seen[-1].failed == 5
+        assert [p.done for p in seen] == sorted(p.done for p in seen)  # progress never goes back
+        assert report.metrics["status"] == "done"
+        assert await unfinished_batches(Engine(EngineSettings(_env_file=None), store=store)) == []
+    finally:
+        await queue.close()
+        await store.close()
+
+
+async def test_a_cancelled_queued_batch_stops_and_resumes_only_its_unfinished_rows(
+        tmp_path: Path, redis_server: str) -> None:
+    url = fresh_redis_db(redis_server)
+    fake = await FakeOpenAI(latency=0.3).start()
+    env = queue_env(tmp_path, url, OPENAI_API_KEY="sk-test", OPENAI_BASE_URL=fake.base_url)
+    store, queue = RedisStore(url), await _queue(url)
+    batch = read_batch_csv(thread_csv(30))
+    try:
+        async with workers(env, 1, concurrency=2):
+            first = QueueBatchRunner(store, queue, batch_id="batch_cancel", poll_s=0.05)
+
+            def stop_early(progress: BatchProgress) -> None:
+                if progress.done >= 4:
+                    first.cancel()
+
+            first.on_progress = stop_early
+            cancelled = await first.run(batch.items, scope="t")
+            assert cancelled.metrics["status"] == "cancelled"
+            await asyncio.sleep(3)  # rows in flight stop at their next step; queued ones were aborted
+            record = BatchRecord(store, "batch_cancel")
+            after = await record.finished()
+            kept = {index: item for index, item in after[0].items()}
+            assert 4 <= len(kept) <= 4 + 2, sorted(kept)  # at most the worker's two rows in flight
+            calls_before = len(fake.history)
+            await asyncio.sleep(1.5)
+            assert len(fake.history) == calls_before  # nothing drafts a cancelled batch
+
+            seen: list[BatchProgress] = []
+            second = QueueBatchRunner(store, queue, batch_id="batch_cancel", on_progress=seen.append,
+                                      poll_s=0.05)
+            report = await second.resume()
+        assert report.successful_requests == 30 and report.metrics["status"] == "done"
+        assert seen[0].resumed == len(kept)
+        for index, item in kept.items():  # the first run's rows are kept as they were
+            assert report.results[index].result == item.result
+        assert not any(item.error == CANCELLED_ERROR for item in report.results)
+    finally:
+        await queue.close()
+        await store.close()
+        await fake.close()
+
+
+async def test_sigterm_drains_the_rows_in_flight_before_the_worker_exits(tmp_path: Path,
+                                                                         redis_server: str) -> None:
+    url = fresh_redis_db(redis_server)
+    fake = await FakeOpenAI(latency=1.0).start()
+    env = queue_env(tmp_path, url, OPENAI_API_KEY="sk-test", OPENAI_BASE_URL=fake.base_url)
+    store, queue = RedisStore(url), await _queue(url)
+    try:
+        worker = await start_worker(env, concurrency=2)
+        runner = QueueBatchRunner(store, queue, batch_id="batch_drain")
+        await runner.submit(read_batch_csv(thread_csv(8)).items, scope="t")
+        await until(lambda: _calls(fake, 2), timeout=30)  # two rows are waiting on the LLM
+        assert await worker.stop() == 0
+        assert any("stopping: taking no new rows" in line for line in worker.lines)
+        counts = await runner.record.counts()
+        assert counts.done == 2 and counts.failed == 0  # both rows in flight finished, no new one began
+        assert len({request.prompt for request in fake.history}) >= 2
+    finally:
+        await queue.close()
+        await store.close()
+        await fake.close()
+
+
+async def _calls(fake: FakeOpenAI, count: int) -> bool:
+    return len(fake.history) >= count
+
+
+async def test_worker_without_redis_says_that_workers_need_it(tmp_path: Path) -> None:
+    env = queue_env(tmp_path, "")
+    env.pop("REDIS_URL")
+    code, _, err = await run_cli(env, "worker", cwd=tmp_path, timeout=60)
+    assert code == 2
+    assert "workers need Redis" in err and "REDIS_URL=redis://" in err
+    assert "Traceback" not in err
+
+
+async def test_ctrl_c_detaches_and_status_and_results_follow_up(tmp_path: Path, redis_server: str) -> None:
+    url = fresh_redis_db(redis_server)
+    env = queue_env(tmp_path / "data", url)
+    (tmp_path / "in.csv").write_bytes(sample_without_websites())
+    submit = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot.cli", "batch", "in.csv", "-o", "out.csv", cwd=tmp_path, env=env,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+    assert submit.stderr is not None
+    line = await asyncio.wait_for(submit.stderr.readline(), timeout=60)
+    while b"rows queued for the workers" not in line:  # no worker yet: nothing drafts
+        line = await asyncio.wait_for(submit.stderr.readline(), timeout=60)
+    found = re.search(r"batch (\S+): 40 rows queued", line.decode())
+    assert found is not None, line
+    batch_id = found.group(1)
+    submit.send_signal(signal.SIGINT)
+    _, err = await asyncio.wait_for(submit.communicate(), timeout=30)
+    assert submit.returncode == 0
+    assert f"replycrew batch status {batch_id}" in err.decode()
+    assert f"replycrew batch results {batch_id} -o out.csv" in err.decode()
+
+    code, out, _ = await run_cli(env, "batch", "status", batch_id, cwd=tmp_path)
+    assert code == 3 and f"batch {batch_id}: running, 0 of 40 rows finished" in out
+    async with workers(env, 1, concurrency=4):
+        async def done() -> bool:
+            return (await run_cli(env, "batch", "status", batch_id, cwd=tmp_path))[0] == 0
+
+        await until(done, timeout=60, every=0.5)
+    code, out, _ = await run_cli(env, "batch", "results", batch_id, "-o", "out.csv", cwd=tmp_path)
+    assert code == 0 and "done, 40 of 40 rows finished (5 failed)" in out
+    rows = list(csv.DictReader(io.StringIO((tmp_path / "out.csv").read_bytes().decode("utf-8-sig"))))
+    assert len(rows) == 40 and [row["status"] for row in rows].count("ok") == 35
+    assert rows[14]["error"].startswith("channel: unsupported channel 'fax'")
