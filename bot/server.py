@@ -11,6 +11,7 @@ from bot import metrics as bot_metrics
 from bot.rest import dashboard
 from bot.rest import routes as api
 from bot.rest.auth import RateLimiter, auth_middleware
+from bot.rest.batches import add_batch_routes
 from bot.rest.templates import add_template_routes
 from bot.settings import Settings
 from engine.build import build_engine
@@ -60,6 +61,7 @@ def build_web_app(settings: Settings, *, engine: Engine | None = None) -> web.Ap
         mount_slack(app, settings, app[api.ENGINE])
     api.add_routes(app, open_api=not settings.api_key_list)
     add_template_routes(app)
+    add_batch_routes(app, settings)
     bot_metrics.install(app, app[api.ENGINE])
     dashboard.install(app)
     return app

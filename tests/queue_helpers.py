@@ -107,12 +107,12 @@ async def workers(env: dict[str, str], count: int, *, concurrency: int = 4) -> A
 
 
 async def run_cli(env: dict[str, str], *args: str, cwd: Path,
-                  timeout: float = 120) -> tuple[int, str, str]:
+                  limit_s: float = 120) -> tuple[int, str, str]:
     """Run `replycrew ARGS` to its end; (exit code, stdout, stderr)."""
     process = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "bot.cli", *args, cwd=cwd, env=env,
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
-    out, err = await asyncio.wait_for(process.communicate(), timeout=timeout)
+    out, err = await asyncio.wait_for(process.communicate(), timeout=limit_s)
     assert process.returncode is not None
     return process.returncode, out.decode(), err.decode()
 
@@ -129,9 +129,9 @@ def thread_csv(rows: int) -> bytes:
     return out.getvalue().encode()
 
 
-async def until(check: Callable[[], Awaitable[bool]], *, timeout: float = 60, every: float = 0.1) -> None:
+async def until(check: Callable[[], Awaitable[bool]], *, within: float = 60, every: float = 0.1) -> None:
     """Wait until `check()` is true; fail after `timeout` seconds."""
-    deadline = time.monotonic() + timeout
+    deadline = time.monotonic() + within
     while not await check():
         assert time.monotonic() < deadline, "timed out waiting"
         await asyncio.sleep(every)

@@ -106,7 +106,7 @@ async def test_sigterm_drains_the_rows_in_flight_before_the_worker_exits(tmp_pat
         worker = await start_worker(env, concurrency=2)
         runner = QueueBatchRunner(store, queue, batch_id="batch_drain")
         await runner.submit(read_batch_csv(thread_csv(8)).items, scope="t")
-        await until(lambda: _calls(fake, 2), timeout=30)  # two rows are waiting on the LLM
+        await until(lambda: _calls(fake, 2), within=30)  # two rows are waiting on the LLM
         assert await worker.stop() == 0
         assert any("stopping: taking no new rows" in line for line in worker.lines)
         counts = await runner.record.counts()
@@ -125,7 +125,7 @@ async def _calls(fake: FakeOpenAI, count: int) -> bool:
 async def test_worker_without_redis_says_that_workers_need_it(tmp_path: Path) -> None:
     env = queue_env(tmp_path, "")
     env.pop("REDIS_URL")
-    code, _, err = await run_cli(env, "worker", cwd=tmp_path, timeout=60)
+    code, _, err = await run_cli(env, "worker", cwd=tmp_path, limit_s=60)
     assert code == 2
     assert "workers need Redis" in err and "REDIS_URL=redis://" in err
     assert "Traceback" not in err
@@ -157,7 +157,7 @@ async def test_ctrl_c_detaches_and_status_and_results_follow_up(tmp_path: Path, 
         async def done() -> bool:
             return (await run_cli(env, "batch", "status", batch_id, cwd=tmp_path))[0] == 0
 
-        await until(done, timeout=60, every=0.5)
+        await until(done, within=60, every=0.5)
     code, out, _ = await run_cli(env, "batch", "results", batch_id, "-o", "out.csv", cwd=tmp_path)
     assert code == 0 and "done, 40 of 40 rows finished (5 failed)" in out
     rows = list(csv.DictReader(io.StringIO((tmp_path / "out.csv").read_bytes().decode("utf-8-sig"))))

@@ -51,7 +51,7 @@ async def test_a_sigkilled_worker_loses_no_row_and_no_row_runs_into_the_results_
             async def a_quarter_done() -> bool:
                 return (await record.counts()).done >= ROWS // 4
 
-            await until(a_quarter_done, timeout=120)
+            await until(a_quarter_done, within=120)
             doomed.kill()  # SIGKILL: no drain, its rows in flight stay "active" in saq
             await doomed.process.wait()
             done_at_kill = (await record.counts()).done
@@ -113,7 +113,7 @@ async def test_a_poisoned_row_ends_as_its_error_after_retries_and_never_blocks_t
                 meta = await record.meta()
                 return meta.status == "done"
 
-            await until(finished, timeout=90)
+            await until(finished, within=90)
         job = await queue.job(row_key("batch_poisoned", 5))
     finally:
         await queue.close()

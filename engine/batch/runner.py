@@ -161,6 +161,9 @@ class BatchRunner:
                 index = next(pending, None)
                 if index is None:
                     return
+                if self.checkpoint and await self._cancelled_elsewhere():
+                    self.cancel()
+                    return
                 item = await draft_row(self.engine, rows[index], batch_id=self.batch_id, index=index,
                                        scope=meta.scope)
                 assert item is not None  # no stop check: rows in flight finish
@@ -196,6 +199,13 @@ class BatchRunner:
         return build_report(self.batch_id, items, total_ms=total_ms, resumed=resumed,
                             max_concurrent=limit, status=status,
                             checkpoint_errors=self._checkpoint_errors)
+
+    async def _cancelled_elsewhere(self) -> bool:
+        # DELETE /batches/{id} may reach another serving process: the mark in the store stops us.
+        try:
+            return await self.record.cancelled_by() is not None
+        except ReplycrewError:
+            return False
 
     async def _guard(self, write: Any, what: str) -> None:
         # A store outage costs resumability, never the batch itself.
