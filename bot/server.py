@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 
 from aiohttp import web
 
@@ -30,6 +31,7 @@ async def healthz(request: web.Request) -> web.Response:
     engine = request.app[api.ENGINE]
     return web.json_response({
         "status": "ok",
+        "pid": os.getpid(),  # which of `serve --workers N`'s processes answered
         "llm": engine.settings.llm_kind,
         "offline": engine.offline,
         "cache": cache_status(engine.store),
@@ -67,10 +69,12 @@ def build_web_app(settings: Settings, *, engine: Engine | None = None) -> web.Ap
     return app
 
 
-def run_server(settings: Settings) -> None:
-    """`replycrew serve`: HTTP on HOST:PORT until interrupted."""
+def run_server(settings: Settings, *, reuse_port: bool = False) -> None:
+    """`replycrew serve`: HTTP on HOST:PORT until interrupted (`reuse_port`: one of several
+    processes on the port, see bot/processes.py)."""
     app = build_web_app(settings)
     mode = "offline (no LLM key set: heuristics and templates)" if settings.llm_kind == "offline" \
         else settings.llm_kind
-    log.info("replycrew serving on http://%s:%s — LLM: %s", settings.host, settings.port, mode)
-    web.run_app(app, host=settings.host, port=settings.port, print=None)
+    log.info("replycrew serving on http://%s:%s — LLM: %s (pid %d)", settings.host, settings.port, mode,
+             os.getpid())
+    web.run_app(app, host=settings.host, port=settings.port, print=None, reuse_port=reuse_port or None)

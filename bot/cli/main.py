@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import json
 import logging
+import os
 import sys
 from collections.abc import Sequence
 
@@ -25,12 +26,29 @@ __all__ = ["main"]
 def _serve(args: argparse.Namespace) -> int:
     settings = Settings()
     if args.socket:
+        if args.workers not in (None, 1):
+            print("error: --workers needs HTTP; Socket Mode keeps one connection per app",
+                  file=sys.stderr)
+            return 2
         from bot.socket_mode import run_socket_mode
 
         return run_socket_mode(settings)
+    from bot.processes import CHILD_ENV, start_children, stop_children, watch_parent
     from bot.server import run_server
 
-    run_server(settings)
+    workers = args.workers or 1
+    if workers < 1:
+        print("error: --workers must be at least 1", file=sys.stderr)
+        return 2
+    children = []
+    if os.environ.get(CHILD_ENV):
+        watch_parent()
+    elif workers > 1:
+        children = start_children(workers - 1, ["serve", "--workers", str(workers)])
+    try:
+        run_server(settings, reuse_port=workers > 1)
+    finally:
+        stop_children(children)
     return 0
 
 
@@ -116,6 +134,9 @@ def _parser() -> argparse.ArgumentParser:
 
     serve = commands.add_parser("serve", help="run the HTTP server (Slack events + REST API)")
     serve.add_argument("--socket", action="store_true", help="use Slack Socket Mode (SLACK_APP_TOKEN)")
+    serve.add_argument("--workers", type=int, default=None, metavar="N",
+                       help="serving processes sharing the port (SO_REUSEPORT), e.g. one per core "
+                            "(`nproc`); default 1")
     serve.set_defaults(func=_serve)
 
     draft = commands.add_parser("draft", help="draft a reply to a thread (a file, or - for stdin)")
