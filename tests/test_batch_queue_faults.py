@@ -3,7 +3,8 @@
 The issue's Done-when: two workers with the fake OpenAI server as their LLM, a 240-row CSV
 submitted with `replycrew batch` by a process that holds no LLM key, one worker SIGKILLed
 mid-batch and a fresh one started: every row comes back exactly once, drafted by the LLM.
-A poisoned row ends as that row's error after its retries, never blocking the batch.
+A poisoned row ends as that row's error after its retries, never blocking the batch; Redis
+restarting mid-batch (appendonly yes) loses no row either.
 """
 
 from __future__ import annotations
@@ -16,12 +17,15 @@ from pathlib import Path
 import pytest
 
 from bot.cli.batch import batch_id_for
+from engine.batch.csv_io import read_batch_csv
 from engine.batch.queue import BatchQueue, row_key
+from engine.batch.queued import QueueBatchRunner
 from engine.batch.record import BatchRecord
 from engine.batch.rows import BatchMeta
 from engine.cache.store import RedisStore
 from engine.models import DraftRequest
 from engine.settings import EngineSettings
+from tests.conftest import free_port
 from tests.fakes.openai_server import FakeOpenAI
 from tests.queue_helpers import fresh_redis_db, queue_env, start_worker, thread_csv, until, workers
 
@@ -131,3 +135,49 @@ def _replycrew(*args: str) -> list[str]:
     import sys
 
     return [sys.executable, "-m", "bot.cli", *args]
+
+
+@pytest.mark.timeout(240)
+async def test_redis_restarting_mid_batch_resumes_and_every_row_is_recorded_once(tmp_path: Path) -> None:
+    # Its own redis-server with the README's settings (appendonly yes): restarted mid-batch.
+    port = free_port()
+    workdir = tmp_path / "redis"
+    workdir.mkdir()
+    redis_args = ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "",
+                  "--appendonly", "yes", "--maxmemory-policy", "noeviction", "--dir", str(workdir)]
+    server = await _redis(redis_args)
+    url = f"redis://127.0.0.1:{port}/0"
+    fake = await FakeOpenAI(latency=0.3).start()
+    env = queue_env(tmp_path / "data", url, OPENAI_API_KEY="sk-test", OPENAI_BASE_URL=fake.base_url)
+    store = RedisStore(url)
+    try:
+        await until(store.ping, within=10)
+        queue = BatchQueue(EngineSettings(_env_file=None), dsn=url)
+        await queue.connect()
+        async with workers(env, 1, concurrency=4):
+            runner = QueueBatchRunner(store, queue, batch_id="batch_restart", poll_s=0.1)
+            follow = asyncio.create_task(runner.run(read_batch_csv(thread_csv(60)).items, scope="t"))
+
+            async def some_done() -> bool:
+                return (await runner.record.counts()).done >= 12
+
+            await until(some_done, within=90)
+            server.terminate()  # a clean restart: Redis writes its append-only file, then stops
+            await asyncio.wait_for(server.wait(), timeout=30)
+            await asyncio.sleep(2)  # the workers and the follower see Redis gone
+            server = await _redis(redis_args)
+            report = await asyncio.wait_for(follow, timeout=150)
+        await queue.close()
+        assert report.successful_requests == 60 and report.metrics["status"] == "done"
+        log = await store.read_from("batch:batch_restart:log", 0)
+        assert sorted(int(line.split(":")[0]) for line in log) == list(range(60))  # once each
+    finally:
+        await store.close()
+        await fake.close()
+        server.terminate()
+        await asyncio.wait_for(server.wait(), timeout=30)
+
+
+async def _redis(args: list[str]) -> asyncio.subprocess.Process:
+    return await asyncio.create_subprocess_exec(*args, stdout=asyncio.subprocess.DEVNULL,
+                                                stderr=asyncio.subprocess.DEVNULL)

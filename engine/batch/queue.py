@@ -18,12 +18,17 @@ saq settings and why (its defaults are a 10 s timeout, 1 attempt, no heartbeat, 
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Iterable
 from typing import Any
 
+import redis.asyncio as aioredis
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 from saq import Queue
 from saq.job import Job, Status
+from saq.queue.redis import RedisQueue
 
 from engine.batch.keys import RUNNING_PREFIX
 from engine.batch.record import BatchRecord
@@ -53,6 +58,22 @@ JOB_TTL_S = 2 * 24 * 3600
 RETRY_DELAY_S = 2.0
 MAX_RETRY_DELAY_S = 60.0
 BATCH_JOB_TIMEOUT_S = 600
+REDIS_RETRY_S = 1.0
+
+
+class _PatientQueue(RedisQueue):
+    """saq's Redis queue, waiting a moment when Redis is away instead of failing each dequeue at once.
+
+    saq's worker starts the next dequeue as soon as one fails: while Redis restarts, every job
+    slot would spin at full CPU. The rows themselves resume afterwards (heartbeat, sweep, retry)."""
+
+    async def dequeue(self, timeout: float = 0.0, poll_interval: float = 0.0) -> Job | None:  # noqa: ASYNC109  (saq's signature)
+        try:
+            return await super().dequeue(timeout=timeout, poll_interval=poll_interval)
+        except (RedisConnectionError, RedisTimeoutError, OSError) as exc:
+            log.warning("the queue's Redis is unreachable (%s); trying again in %.0f s", exc, REDIS_RETRY_S)
+            await asyncio.sleep(REDIS_RETRY_S)
+            return None
 
 
 def row_key(batch_id: str, index: int) -> str:
@@ -68,7 +89,7 @@ class BatchQueue:
         if not dsn:
             raise ValueError("the batch queue needs Redis: set REDIS_URL (e.g. redis://localhost:6379/0)")
         self.settings = settings
-        self.saq: Queue = Queue.from_url(dsn, name=QUEUE_NAME)
+        self.saq: Queue = _PatientQueue(aioredis.from_url(dsn), name=QUEUE_NAME)
 
     async def connect(self) -> None:
         await self.saq.connect()

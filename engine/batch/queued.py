@@ -19,6 +19,7 @@ from engine.batch.record import BatchRecord
 from engine.batch.rows import BatchMeta, BatchProgress, BatchRow
 from engine.batch.runner import ProgressCallback
 from engine.cache.store import Store
+from engine.errors import StoreUnavailable
 from engine.models import BatchReport, new_request_id
 
 __all__ = ["QueueBatchRunner"]
@@ -81,11 +82,16 @@ class QueueBatchRunner:
         first = (await self.record.counts()).done
         cancel_sent = False
         while True:
-            if self._cancel.is_set() and not cancel_sent:
-                await self.queue.cancel(self.store, self.batch_id, by=self.cancelled_by)
-                cancel_sent = True
-            meta = await self.record.meta()
-            counts = await self.record.counts()
+            try:
+                if self._cancel.is_set() and not cancel_sent:
+                    await self.queue.cancel(self.store, self.batch_id, by=self.cancelled_by)
+                    cancel_sent = True
+                meta = await self.record.meta()
+                counts = await self.record.counts()
+            except StoreUnavailable as exc:  # Redis restarting: the batch resumes with it
+                log.warning("batch %s: cannot read progress (%s); trying again", self.batch_id, exc)
+                await asyncio.sleep(max(self.poll_s, 1.0))
+                continue
             self._report(meta, counts.done, counts.failed, first=first, started=started)
             if meta.status == "running" and counts.done >= meta.total:
                 await finish_if_complete(self.record, meta)  # the last row's worker died before it could
