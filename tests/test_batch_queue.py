@@ -11,14 +11,17 @@ import signal
 import sys
 from pathlib import Path
 
+from saq.job import Status
+
 from engine.batch.csv_io import read_batch_csv
-from engine.batch.queue import BatchQueue
+from engine.batch.queue import BatchQueue, row_key
 from engine.batch.queued import QueueBatchRunner
 from engine.batch.record import BatchRecord
 from engine.batch.report import CANCELLED_ERROR
-from engine.batch.rows import BatchProgress
+from engine.batch.rows import BatchMeta, BatchProgress
 from engine.batch.runner import unfinished_batches
 from engine.cache.store import RedisStore
+from engine.models import BatchItem
 from engine.settings import EngineSettings
 from engine.workflow import Engine
 from tests.fakes.openai_server import FakeOpenAI
@@ -163,3 +166,31 @@ async def test_ctrl_c_detaches_and_status_and_results_follow_up(tmp_path: Path, 
     rows = list(csv.DictReader(io.StringIO((tmp_path / "out.csv").read_bytes().decode("utf-8-sig"))))
     assert len(rows) == 40 and [row["status"] for row in rows].count("ok") == 35
     assert rows[14]["error"].startswith("channel: unsupported channel 'fax'")
+
+
+async def test_the_reconciler_enqueues_rows_without_a_job_and_gives_up_on_spent_ones(
+        redis_server: str) -> None:
+    url = fresh_redis_db(redis_server)
+    store, queue = RedisStore(url), await _queue(url)
+    try:
+        record = BatchRecord(store, "batch_rec")
+        rows = read_batch_csv(thread_csv(4)).items
+        await record.save(BatchMeta(batch_id="batch_rec", scope="t", total=4, max_concurrent=2), rows)
+        await record.record(BatchItem(index=0, ok=False, error="kept as it was"))
+        # Row 2's job ran out of attempts without an outcome (swept each time); row 1 has a live job.
+        spent = await queue.saq.enqueue("row", key=row_key("batch_rec", 2), batch_id="batch_rec", index=2,
+                                        **queue.row_options())
+        assert spent is not None
+        spent.attempts = spent.retries
+        await spent.finish(Status.ABORTED, error="swept")
+        assert await queue.enqueue_row("batch_rec", 1)
+        assert await queue.reconcile(store) == 1  # only row 3: row 1's job is live, row 0 has an outcome
+        assert not await queue.enqueue_row("batch_rec", 3)  # now queued: a second enqueue is a no-op
+        item = await record.outcome(2)
+        assert item is not None and not item.ok and item.error is not None
+        assert item.error.startswith("drafting failed after 4 attempts: each ended without a result (swept")
+        assert (await record.outcome(0)) == BatchItem(index=0, ok=False, error="kept as it was")
+        assert await queue.reconcile(store) == 0  # de-duplicated: nothing new to enqueue
+    finally:
+        await queue.close()
+        await store.close()

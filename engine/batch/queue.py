@@ -34,6 +34,7 @@ from engine.batch.keys import RUNNING_PREFIX
 from engine.batch.record import BatchRecord
 from engine.batch.rows import BatchMeta
 from engine.cache.store import Store
+from engine.models import BatchItem
 from engine.settings import EngineSettings
 
 __all__ = [
@@ -161,12 +162,32 @@ class BatchQueue:
             if not missing:
                 await finish_if_complete(record, current)
                 continue
+            missing = await self._give_up_on_spent(record, missing)
             new = await self.enqueue_rows(meta.batch_id, missing)
             if new:
                 log.info("reconciler: batch %s: %d rows without an outcome or a job re-enqueued",
                          meta.batch_id, new)
             enqueued += new
         return enqueued
+
+
+    async def _give_up_on_spent(self, record: BatchRecord, indices: list[int]) -> list[int]:
+        """Rows whose job saq ended without our outcome after its last attempt (swept: its worker
+        died, or it hung past its timeout, every time) get that as their error, instead of being
+        enqueued for ever; the other rows are returned to be (re-)enqueued."""
+        again: list[int] = []
+        for start in range(0, len(indices), PAGE_ROWS):
+            page = indices[start:start + PAGE_ROWS]
+            jobs = await self.saq.jobs(row_key(record.batch_id, index) for index in page)
+            for index, job in zip(page, jobs, strict=True):
+                if job is not None and job.status in (Status.ABORTED, Status.FAILED) and not job.retryable:
+                    error = (f"drafting failed after {job.attempts} attempts: each ended without a result "
+                             f"({job.error or job.status.value}; the worker stopped or the row ran past "
+                             f"{job.timeout} s)")
+                    await record.record(BatchItem(index=index, ok=False, error=error))
+                else:
+                    again.append(index)
+        return again
 
 
 async def finish_if_complete(record: BatchRecord, meta: BatchMeta | None = None) -> bool:
