@@ -127,7 +127,7 @@ class BatchWorker:
             # The heartbeat, as steps finish: at most once a second (each beat is a read and a
             # write of the job record; ~1 ms of CPU, measured in perf/bench_batch.py).
             nonlocal last_beat
-            if event.status != "running" and time.monotonic() - last_beat >= 1.0:
+            if event.status != "started" and time.monotonic() - last_beat >= 1.0:
                 last_beat = time.monotonic()
                 await job.update()
 
