@@ -86,7 +86,7 @@ async def bench(*, workers: int, drafts: int, concurrency: int, llm_url: str, la
     data_dir = tempfile.mkdtemp(prefix="bench-serve-")
     env = {**os.environ, "OPENAI_API_KEY": "sk-fake", "OPENAI_BASE_URL": llm_url, "PORT": str(port),
            "DATA_DIR": data_dir, "MAX_CONCURRENT_REQUESTS": str(concurrency), "LLM_MAX_RETRIES": "0",
-           "SEMANTIC_CACHE": "off"}
+           "SEMANTIC_CACHE": "off", "RATE_LIMIT_PER_MINUTE": "1000000"}
     server = subprocess.Popen([sys.executable, "-m", "bot.cli", "serve", "--workers", str(workers)],  # noqa: ASYNC220
                               cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
