@@ -2,14 +2,14 @@
 
 Store layout (all values JSON unless said otherwise):
 
-    draft:{team}:{draft_id}           the DraftRecord: where it was posted, the request, every version,
+    rc:draft:{team}:{draft_id}           the DraftRecord: where it was posted, the request, every version,
                                       status and who approved/edited it; no TTL
-    draft-team:{draft_id}             the team id that owns the draft (plain text), so a button
+    rc:draft-team:{draft_id}             the team id that owns the draft (plain text), so a button
                                       clicked in another workspace gets a clear answer
-    draft-channel:{team}:{channel}    append-only log (Store.append) of draft ids posted in a
+    rc:draft-channel:{team}:{channel}    append-only log (Store.append) of draft ids posted in a
                                       channel, oldest first: `DraftStore.in_channel` reads it
-    slack-once:{key}                  re-delivery guard (see bot/redelivery.py), with a TTL
-    draft-busy:{team}:{draft_id}      held while a new version is being written (TTL 5 min)
+    rc:slack-once:{key}                  re-delivery guard (see bot/redelivery.py), with a TTL
+    rc:draft-busy:{team}:{draft_id}      held while a new version is being written (TTL 5 min)
 
 A draft's status goes `drafting` -> `ready` -> `approved` (or `failed`). Regenerate and Edit add a
 version; earlier versions are kept in order.
@@ -24,6 +24,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from engine import keys
 from engine.cache.store import Store
 from engine.models import Channel, DraftRequest, Result, new_request_id
 
@@ -120,34 +121,34 @@ class DraftStore:
     async def create(self, record: DraftRecord) -> None:
         """Save a new draft and index it by team and channel."""
         await self.save(record)
-        await self.store.set(f"draft-team:{record.draft_id}", record.team_id)
-        await self.store.append(f"draft-channel:{record.team_id}:{record.channel_id}", record.draft_id)
+        await self.store.set(f"{keys.DRAFT_TEAM}{record.draft_id}", record.team_id)
+        await self.store.append(f"{keys.DRAFT_CHANNEL}{record.team_id}:{record.channel_id}", record.draft_id)
 
     async def save(self, record: DraftRecord) -> None:
         """Write a record back."""
         record.updated_at = time.time()
-        await self.store.set(f"draft:{record.team_id}:{record.draft_id}", record.model_dump_json())
+        await self.store.set(f"{keys.DRAFT}{record.team_id}:{record.draft_id}", record.model_dump_json())
 
     async def load(self, team_id: str, draft_id: str) -> DraftRecord | None:
         """A team's draft, or None."""
-        raw = await self.store.get(f"draft:{team_id}:{draft_id}")
+        raw = await self.store.get(f"{keys.DRAFT}{team_id}:{draft_id}")
         return None if raw is None else DraftRecord.model_validate_json(raw)
 
     async def owner(self, draft_id: str) -> str | None:
         """The team that owns a draft id, or None for an unknown draft."""
-        return await self.store.get(f"draft-team:{draft_id}")
+        return await self.store.get(f"{keys.DRAFT_TEAM}{draft_id}")
 
     async def in_channel(self, team_id: str, channel_id: str) -> AsyncIterator[DraftRecord]:
         """Every draft posted in a channel, oldest first."""
-        for draft_id in await self.store.read_from(f"draft-channel:{team_id}:{channel_id}", 0):
+        for draft_id in await self.store.read_from(f"{keys.DRAFT_CHANNEL}{team_id}:{channel_id}", 0):
             record = await self.load(team_id, draft_id)
             if record is not None:
                 yield record
 
     async def claim_busy(self, team_id: str, draft_id: str) -> bool:
         """Mark a draft as having a version in progress; False if it already has one."""
-        return await self.store.set_if_absent(f"draft-busy:{team_id}:{draft_id}", "1", ttl=_BUSY_TTL_S)
+        return await self.store.set_if_absent(f"{keys.DRAFT_BUSY}{team_id}:{draft_id}", "1", ttl=_BUSY_TTL_S)
 
     async def release_busy(self, team_id: str, draft_id: str) -> None:
         """A new version is done (or failed)."""
-        await self.store.delete(f"draft-busy:{team_id}:{draft_id}")
+        await self.store.delete(f"{keys.DRAFT_BUSY}{team_id}:{draft_id}")

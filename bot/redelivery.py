@@ -3,7 +3,7 @@
 Slack re-sends an event it thinks went unanswered (up to 3 times, with X-Slack-Retry-Num), and a
 proxy or a double submit can deliver the same interaction twice. Every delivery carries an id that
 stays the same across copies: `event_id` for events, `trigger_id` for commands, shortcuts, button
-clicks and modal submissions. The first copy claims `slack-once:{team}:{id}` with
+clicks and modal submissions. The first copy claims `rc:slack-once:{team}:{id}` with
 Store.set_if_absent (atomic in SQLite and on Redis, so it holds across processes); later copies
 are acknowledged and dropped before any listener runs.
 """
@@ -17,6 +17,7 @@ from typing import Any
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.response import BoltResponse
 
+from engine import keys
 from engine.cache.store import Store
 
 __all__ = ["ONCE_TTL_S", "claim_once", "delivery_key", "redelivery_guard"]
@@ -41,7 +42,7 @@ def delivery_key(body: dict[str, Any]) -> str | None:
 
 async def claim_once(store: Store, key: str, *, ttl: int = ONCE_TTL_S) -> bool:
     """True for the first claim of `key`, False for every later one (within the TTL)."""
-    return await store.set_if_absent(f"slack-once:{key}", "1", ttl=ttl)
+    return await store.set_if_absent(keys.SLACK_ONCE + key, "1", ttl=ttl)
 
 
 def redelivery_guard(store: Store) -> Middleware:

@@ -11,11 +11,12 @@ import asyncio
 import logging
 import time
 import weakref
-from collections.abc import Awaitable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
 from slack_bolt.app.async_app import AsyncApp
+from slack_bolt.async_app import AsyncBoltContext
 from slack_bolt.response import BoltResponse
 
 from bot.drafts import DraftStore
@@ -41,7 +42,8 @@ class AppScoped(Generic[T]):
         self._by_app[app] = value
         key = self.key
 
-        async def put_in_context(context: Any, next: Any) -> BoltResponse:
+        async def put_in_context(context: AsyncBoltContext,
+                                 next: Callable[[], Awaitable[BoltResponse]]) -> BoltResponse:
             context[key] = value
             result: BoltResponse = await next()
             return result

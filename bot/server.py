@@ -9,6 +9,7 @@ import os
 from aiohttp import web
 
 from bot import metrics as bot_metrics
+from bot.digests.legacy import import_legacy_schedules
 from bot.rest import dashboard
 from bot.rest import routes as api
 from bot.rest.auth import RateLimiter, auth_middleware
@@ -17,6 +18,7 @@ from bot.rest.templates import add_template_routes
 from bot.settings import Settings
 from engine.build import build_engine
 from engine.cache.setup import cache_status, start_in_background
+from engine.migrate import migrate_store
 from engine.workflow import Engine
 
 __all__ = ["build_web_app", "run_server"]
@@ -38,6 +40,13 @@ async def healthz(request: web.Request) -> web.Response:
     })
 
 
+async def _migrate(app: web.Application) -> None:
+    # First of all start-up work: resumed batches, drafts' buttons and digests read the new keys.
+    engine = app[api.ENGINE]
+    await migrate_store(engine.store)
+    await import_legacy_schedules(engine.store, engine.settings)
+
+
 async def _start_caches(app: web.Application) -> None:
     # In the background: the server answers (without the semantic cache) while MiniLM loads.
     app[_CACHE_START] = start_in_background(app[api.ENGINE].store)
@@ -56,6 +65,7 @@ def build_web_app(settings: Settings, *, engine: Engine | None = None) -> web.Ap
     app[SETTINGS] = settings
     app[api.ENGINE] = engine or build_engine(settings)
     app.router.add_get("/healthz", healthz)
+    app.on_startup.append(_migrate)
     app.on_startup.append(_start_caches)
     if settings.slack_enabled:
         from bot.app import mount_slack  # Bolt loads only when Slack is configured

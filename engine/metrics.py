@@ -21,6 +21,7 @@ from prometheus_client.exposition import CONTENT_TYPE_PLAIN_0_0_4
 
 from engine.cache.layers import AnalysisCache, AnalysisHit, CacheLayers, FAQCache, ProfileCache, ResultCache
 from engine.models import DraftRequest, ProspectProfile, Result, StepEvent, ThreadAnalysis
+from engine.stats import percentile_ms
 
 if TYPE_CHECKING:  # engine.workflow imports the steps, which record LLM calls here
     from engine.workflow import Engine
@@ -175,13 +176,6 @@ def exposition() -> bytes:
     return generate_latest(REGISTRY)
 
 
-def _percentile(values: list[int], q: float) -> int | None:
-    if not values:
-        return None
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
-
-
 def snapshot() -> dict[str, Any]:
     """A JSON-ready summary for the dashboard and the WebSocket: counts, rates, p50/p95."""
     totals: dict[str, dict[tuple[str, ...], float]] = {}
@@ -216,8 +210,8 @@ def snapshot() -> dict[str, Any]:
         "drafts_by_source": by("replycrew_workflow_seconds_count", "source"),
         "degraded": sum(by("replycrew_workflows_degraded_total", "mode").values()),
         "in_flight": int(sum(totals.get("replycrew_workflows_in_flight", {}).values())),
-        "p50_ms": _percentile(recent, 0.5),
-        "p95_ms": _percentile(recent, 0.95),
+        "p50_ms": percentile_ms(recent, 0.5),
+        "p95_ms": percentile_ms(recent, 0.95),
         "cache": cache,
         "llm": by("replycrew_llm_calls_total", "outcome"),
         "slack": by("replycrew_slack_api_calls_total", "outcome"),

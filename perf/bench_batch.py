@@ -27,7 +27,6 @@ import resource
 import shutil
 import signal
 import socket
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -256,7 +255,7 @@ async def run_bench(*, rows: int, concurrency: int, latency: float, workers: int
         "worker_peak_rss_mb": round(max(worker_rss), 1) if worker_rss else None,
         "csv_parse_ms": round(parse_ms, 1), "csv_write_ms": round(write_ms, 1),
         "results_csv_bytes": len(out),
-        "probe_p50_ms": round(statistics.median(probes) * 1000, 1) if probes else None,
+        "probe_p50_ms": round(pct(probes, 0.5) * 1000, 1) if probes else None,
         "probe_p99_ms": round(pct(probes, 0.99) * 1000, 1) if probes else None,
     }
 

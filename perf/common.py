@@ -12,13 +12,13 @@ import hashlib
 import hmac
 import io
 import json
-import math
 import subprocess
 import time
 from collections.abc import Sequence
 
 import aiohttp
 
+from engine.stats import percentile as stats_percentile
 from tests.conftest import SAMPLES, free_port
 
 __all__ = ["BENCH_SECRET", "FORM", "free_port", "percentile", "sample_csv", "signed_headers", "wait_healthy"]
@@ -28,11 +28,9 @@ FORM = "application/x-www-form-urlencoded"
 
 
 def percentile(values: Sequence[float], q: float) -> float:
-    """Nearest-rank percentile, `q` in [0, 1] (0.5 = median); NaN for no values."""
-    if not values:
-        return float("nan")
-    ordered = sorted(values)
-    return ordered[max(0, min(len(ordered) - 1, math.ceil(q * len(ordered)) - 1))]
+    """engine.stats.percentile (the one the app reports with), NaN for no values so tables still print."""
+    found = stats_percentile(values, q)
+    return float("nan") if found is None else found
 
 
 def signed_headers(body: str, *, secret: str = BENCH_SECRET, content_type: str = FORM) -> dict[str, str]:

@@ -76,7 +76,7 @@ async def test_a_sigkilled_worker_loses_no_row_and_no_row_runs_into_the_results_
             assert row["status"] == "ok" and row["draft"]
             assert "reply=llm" in row["sources"] and "analysis=llm" in row["sources"]
         # Each row's outcome was written once: one progress line per row, never a second.
-        log = await store.read_from(f"batch:{batch_id}:log", 0)
+        log = await store.read_from(f"rc:batch:{batch_id}:log", 0)
         assert sorted(int(line.split(":")[0]) for line in log) == list(range(ROWS))
         # What was redone: the killed worker's rows in flight, swept and retried by saq (or
         # re-enqueued by the reconciler); their job records show a second attempt.
@@ -106,7 +106,7 @@ async def test_a_poisoned_row_ends_as_its_error_after_retries_and_never_blocks_t
     await record.save(BatchMeta(batch_id="batch_poisoned", scope="t", total=len(rows), max_concurrent=4),
                       list(rows))
     # Row 5's stored input is garbage (a half-written value, a version skew): every attempt fails.
-    await store.set("batch:batch_poisoned:in:000005", '{"request": {"conversation_thread": ')
+    await store.set("rc:batch:batch_poisoned:in:000005", '{"request": {"conversation_thread": ')
     queue = BatchQueue(EngineSettings(), dsn=url)
     await queue.connect()
     try:
@@ -169,7 +169,7 @@ async def test_redis_restarting_mid_batch_resumes_and_every_row_is_recorded_once
             report = await asyncio.wait_for(follow, timeout=150)
         await queue.close()
         assert report.successful_requests == 60 and report.metrics["status"] == "done"
-        log = await store.read_from("batch:batch_restart:log", 0)
+        log = await store.read_from("rc:batch:batch_restart:log", 0)
         assert sorted(int(line.split(":")[0]) for line in log) == list(range(60))  # once each
     finally:
         await store.close()

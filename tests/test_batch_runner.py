@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from engine import keys
 from engine.batch.csv_io import RESULT_COLUMNS, read_batch_csv, write_results_csv
 from engine.batch.runner import CANCELLED_ERROR, BatchProgress, BatchRunner, RowError, unfinished_batches
 from engine.cache.store import SQLiteStore
@@ -162,7 +163,7 @@ async def test_restart_resumes_without_redoing_or_losing_finished_rows(data_dir:
     with pytest.raises(asyncio.CancelledError):
         await crash
     checkpointed = [json.loads(value)["item"] async for _, value in
-                    first.store.scan("batch:batch_restart:out:")]
+                    first.store.scan(f"{keys.BATCH}batch_restart:out:")]
     assert 15 <= len(checkpointed) < 40
     assert [meta.batch_id for meta in await unfinished_batches(first)] == ["batch_restart"]
     await first.store.close()

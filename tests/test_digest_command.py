@@ -81,4 +81,4 @@ async def test_mistyped_schedules_get_a_helpful_answer(data_dir: Path) -> None:
         assert "not a time zone we know" in (await _say(slack, "digest daily 09:00 Berlin/Mars"))["text"]
         assert "/draft digest weekly mon 09:00" in (await _say(slack, "digest"))["text"]
         assert "No drafts in this channel" in (await _say(slack, "stats"))["text"]
-        assert digests_for(slack.client.server.app[SLACK_APP]).scheduler.list(slack.team_id) == []
+        assert await digests_for(slack.client.server.app[SLACK_APP]).scheduler.list(slack.team_id) == []

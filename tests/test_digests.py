@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
@@ -15,14 +16,14 @@ import redis
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.app import SLACK_APP
-from bot.digests.jobstore import open_jobstore
 from bot.digests.schedule import ScheduleError, parse_schedule
-from bot.digests.scheduler import DigestScheduler, Subscription
+from bot.digests.scheduler import DigestScheduler, Subscription, schedule_key
 from bot.digests.service import DigestRuntime, build_digests
 from bot.drafts import DraftRecord, DraftStore, DraftVersion, StepSummary
 from bot.handlers.digests import digests_for
 from bot.settings import Settings
-from engine.cache.store import SQLiteStore, Store
+from engine import keys
+from engine.cache.store import RedisStore, SQLiteStore, Store
 from engine.errors import StoreUnavailable
 from engine.models import DraftRequest
 from engine.workflow import Engine
@@ -57,8 +58,7 @@ def _runtime(*, slack: FakeSlack, store: Store, clock: Clock, data_dir: Path,
                         redis_url=redis_url)
     engine = Engine(settings, store=store)
     client = AsyncWebClient(token=slack.token, base_url=slack.url)
-    return build_digests(settings=settings, engine=engine, drafts=DraftStore(store), client=client,
-                         jobstore=open_jobstore(settings), clock=clock)
+    return build_digests(settings=settings, engine=engine, drafts=DraftStore(store), client=client, clock=clock)
 
 
 def _subscription(*args: str, channel: str = CHANNEL) -> Subscription:
@@ -102,7 +102,7 @@ async def test_daily_digest_fires_at_nine_berlin_time_across_dst(
                        data_dir=data_dir)
     runtime.start()
     try:
-        runtime.scheduler.subscribe(_subscription("daily", "09:00", "Europe/Berlin"))
+        await runtime.scheduler.subscribe(_subscription("daily", "09:00", "Europe/Berlin"))
         posted = await _walk([runtime], clock, start + timedelta(days=3), slack)
     finally:
         await runtime.aclose()
@@ -118,7 +118,7 @@ async def test_weekly_digest_keeps_its_weekday_and_local_time(slack: FakeSlack, 
                        data_dir=data_dir)
     runtime.start()
     try:
-        runtime.scheduler.subscribe(_subscription("weekly", "mon", "09:00", "America/New_York"))
+        await runtime.scheduler.subscribe(_subscription("weekly", "mon", "09:00", "America/New_York"))
         posted = await _walk([runtime], clock, clock.now + timedelta(days=14), slack,
                              step=timedelta(hours=1))
     finally:
@@ -153,7 +153,7 @@ async def test_two_app_instances_on_one_redis_post_each_digest_once(
         await second.command(THREAD)
         await second.settle()
         # The other instance sees the schedule through the shared job store.
-        assert runtimes[1].scheduler.get(TEAM, CHANNEL) is not None
+        assert await runtimes[1].scheduler.get(TEAM, CHANNEL) is not None
         start, end = clock.now, clock.now + timedelta(days=3)
         posted = await _walk(runtimes, clock, end, slack)
         berlin = ZoneInfo("Europe/Berlin")
@@ -165,7 +165,7 @@ async def test_two_app_instances_on_one_redis_post_each_digest_once(
         assert "*Drafts created*\n1" in digests[0].all_text and "|Draft “Hi Ana," in digests[0].all_text
         # Both race to post the same fire time (as two processes waking together would):
         # the lock in the shared store lets exactly one through.
-        subscription = runtimes[1].scheduler.get(TEAM, CHANNEL)
+        subscription = await runtimes[1].scheduler.get(TEAM, CHANNEL)
         assert subscription is not None and subscription.next_run is not None
         results = await asyncio.gather(*(runtime.service.fire(subscription, subscription.next_run)
                                          for runtime in runtimes))
@@ -179,7 +179,7 @@ async def test_schedule_survives_a_restart_and_a_missed_digest_posts_once(
     first = _runtime(slack=slack, store=SQLiteStore(data_dir / "store.sqlite3"), clock=clock,
                      data_dir=data_dir)
     first.start()
-    first.scheduler.subscribe(_subscription("daily", "09:00", "Europe/Berlin"))
+    await first.scheduler.subscribe(_subscription("daily", "09:00", "Europe/Berlin"))
     await first.aclose()  # the process stops before the digest is due
 
     clock.now = datetime(2027, 3, 27, 8, 20, tzinfo=UTC)  # 20 minutes after 09:00 Berlin
@@ -191,10 +191,10 @@ async def test_schedule_survives_a_restart_and_a_missed_digest_posts_once(
         assert len(slack.calls_to("chat.postMessage")) == 1
         await second.scheduler.run_pending()  # nothing new is due
         assert len(slack.calls_to("chat.postMessage")) == 1
-        subscription = second.scheduler.get(TEAM, CHANNEL)
+        subscription = await second.scheduler.get(TEAM, CHANNEL)
         assert subscription is not None and subscription.next_run is not None
         assert subscription.next_run.astimezone(UTC) == datetime(2027, 3, 28, 7, tzinfo=UTC)
-        assert second.scheduler.unsubscribe(TEAM, CHANNEL) is not None
+        assert await second.scheduler.unsubscribe(TEAM, CHANNEL) is not None
         posted = await _walk([second], clock, clock.now + timedelta(days=2), slack, step=timedelta(hours=1))
         assert posted == []
     finally:
@@ -227,7 +227,7 @@ async def test_digest_reports_only_its_own_channels_drafts(slack: FakeSlack, dat
     drafts = DraftStore(store)
     day_ago = clock.now.timestamp() - 6 * 3600
     for index, intent in enumerate(("asks_pricing", "asks_pricing", "wants_trial")):
-        await store.set(f"digest-intent:req{index}", intent)
+        await store.set(f"{keys.DIGEST_INTENT}req{index}", intent)
     ours: list[dict[str, Any]] = [
         {"prospect": "Ada Ours", "status": "approved", "intent_request": "req0"},
         {"prospect": "Bo Ours", "status": "ready", "intent_request": "req1", "regenerated": True},
@@ -276,16 +276,42 @@ async def test_an_unreachable_redis_job_store_is_reported_as_store_unavailable(t
     async def fire(subscription: Subscription, when: datetime) -> None:
         raise AssertionError("nothing is due")
 
-    settings = Settings(data_dir=tmp_path, redis_url=f"redis://127.0.0.1:{free_port()}/0")
-    scheduler = DigestScheduler(jobstore=open_jobstore(settings), fire=fire)
-    scheduler.start()  # a stopped APScheduler answers from memory without asking its job store
+    store = RedisStore(f"redis://127.0.0.1:{free_port()}/0")
+    scheduler = DigestScheduler(store=store, fire=fire)
+    scheduler.start()
     try:
         schedule = parse_schedule(["daily", "09:00"], default_tz="UTC")
         with pytest.raises(StoreUnavailable, match=r"127\.0\.0\.1"):
-            scheduler.list("T1")
+            await scheduler.list("T1")
         with pytest.raises(StoreUnavailable):
-            scheduler.subscribe(Subscription(team_id="T1", channel_id="C1", schedule=schedule, created_by="U1"))
+            await scheduler.subscribe(Subscription(team_id="T1", channel_id="C1", schedule=schedule, created_by="U1"))
         with pytest.raises(StoreUnavailable):
-            scheduler.unsubscribe("T1", "C1")
+            await scheduler.unsubscribe("T1", "C1")
     finally:
         await scheduler.aclose()
+
+
+async def test_apscheduler_wakes_the_scheduler_at_the_next_fire_time(tmp_path: Path) -> None:
+    fired: list[datetime] = []
+
+    async def fire(subscription: Subscription, when: datetime) -> None:
+        fired.append(when)
+
+    store = SQLiteStore(tmp_path / "store.sqlite3")
+    scheduler = DigestScheduler(store=store, fire=fire, poll_s=60.0)  # the real clock; no poll in time
+    subscription = Subscription(team_id="T1", channel_id="C1", schedule=parse_schedule(["daily", "09:00"]))
+    await scheduler.subscribe(subscription)
+    soon = (datetime.now(UTC) + timedelta(seconds=0.5)).replace(microsecond=0) + timedelta(seconds=1)
+    await store.set(schedule_key("T1", "C1"), replace(subscription, next_run=soon).to_json())
+    scheduler.start()  # the first pass finds nothing due and arms a wake-up at `soon`
+    try:
+        for _ in range(100):
+            if fired:
+                break
+            await asyncio.sleep(0.05)
+        assert fired == [soon]
+        moved = await scheduler.get("T1", "C1")
+        assert moved is not None and moved.next_run is not None and moved.next_run > soon
+    finally:
+        await scheduler.aclose()
+        await store.close()

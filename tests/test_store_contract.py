@@ -109,3 +109,19 @@ async def test_concurrent_appends_lose_nothing(store: Store) -> None:
 
 async def test_ping(store: Store) -> None:
     assert await store.ping() is True
+
+
+async def test_rename_prefix_moves_values_and_logs_and_keeps_expiry(store: Store) -> None:
+    old, new = fresh("old"), fresh("new")
+    await store.set(old + "a", "1")
+    await store.set(old + "b", "2", ttl=1)
+    await store.append(old + "log", "x")
+    await store.append(old + "log", "y")
+    await store.set(fresh("other") + "c", "3")
+    assert await store.rename_prefix(old, new) == 3
+    assert [item async for item in store.scan(old)] == [] and await store.read_from(old + "log", 0) == []
+    assert [item async for item in store.scan(new)] == [(new + "a", "1"), (new + "b", "2")]
+    assert await store.read_from(new + "log", 0) == ["x", "y"]
+    await asyncio.sleep(1.1)
+    assert await store.get(new + "b") is None  # the TTL came along
+    assert await store.rename_prefix(old, new) == 0  # nothing left to move: a second run is a no-op

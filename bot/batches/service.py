@@ -2,15 +2,15 @@
 
 One upload runs once: Slack announces a file twice (`file_shared`, and a `message` with subtype
 `file_share`, with different event ids) and may re-deliver either, so the first to arrive claims
-`slack-batch-file:{team}:{file}` with Store.set_if_absent and the rest are dropped.
+`rc:slack-batch-file:{team}:{file}` with Store.set_if_absent and the rest are dropped.
 
 Everything a restarted process needs is in the store, next to the runner's own checkpoints:
 
-    slack-batches:active:{id}    SlackBatchInfo (channel, thread, progress message), until delivered
-    slack-batch:{id}:csv         the decoded CSV text (the results file echoes its columns)
-    slack-batch:{id}:lease       which process drives the batch; renewed every HEARTBEAT_S
-    slack-batch:{id}:cancel      who pressed Cancel (read by whichever process runs the batch)
-    slack-batch:{id}:uploaded    the results file went up (never uploaded twice)
+    rc:slack-batch-active:{id}    SlackBatchInfo (channel, thread, progress message), until delivered
+    rc:slack-batch:{id}:csv         the decoded CSV text (the results file echoes its columns)
+    rc:slack-batch:{id}:lease       which process drives the batch; renewed every HEARTBEAT_S
+    rc:slack-batch:{id}:cancel      who pressed Cancel (read by whichever process runs the batch)
+    rc:slack-batch:{id}:uploaded    the results file went up (never uploaded twice)
 
 On start-up `resume_all()` picks up every active batch whose lease is free (a crashed process's
 lease expires after LEASE_TTL_S): unfinished rows run, finished ones are kept, the thread is told.
@@ -39,6 +39,7 @@ from bot.batches.files import DownloadFailed, download_file, file_info, is_csv, 
 from bot.batches.progress import BatchProgressMessage, edit_interval
 from bot.digests.activity import record_batch_run
 from bot.runtime import SlackRuntime
+from engine import keys
 from engine.batch.csv_io import BatchCsv, decode_csv_bytes, read_batch_csv, results_csv_bytes
 from engine.batch.queue import BatchQueue
 from engine.batch.queued import QueueBatchRunner
@@ -49,7 +50,7 @@ from engine.models import BatchReport
 __all__ = ["HEARTBEAT_S", "LEASE_TTL_S", "SlackBatchInfo", "SlackBatches"]
 
 log = logging.getLogger(__name__)
-ACTIVE_PREFIX = "slack-batches:active:"
+ACTIVE_PREFIX = keys.SLACK_BATCH_ACTIVE
 LEASE_TTL_S = 30
 HEARTBEAT_S = 2.0
 
@@ -93,7 +94,7 @@ class _Running:
 
 
 def _key(batch_id: str, part: str) -> str:
-    return f"slack-batch:{batch_id}:{part}"
+    return f"{keys.SLACK_BATCH}{batch_id}:{part}"
 
 
 class SlackBatches:
@@ -133,7 +134,7 @@ class SlackBatches:
 
     async def _upload(self, *, team_id: str, channel: str, file_id: str, file: dict[str, Any] | None,
                       thread_ts: str | None, user_id: str | None, bot_user_id: str | None) -> None:
-        if not await self.store.set_if_absent(f"slack-batch-file:{team_id}:{file_id}", "1",
+        if not await self.store.set_if_absent(f"{keys.SLACK_BATCH_FILE}{team_id}:{file_id}", "1",
                                               ttl=BATCH_TTL_S):
             log.info("file %s is already being handled", file_id)
             return
@@ -275,7 +276,7 @@ class SlackBatches:
                 await self._say(info.channel, info.thread_ts, msg.batch_upload_failed(str(detail)))
             else:
                 if file_id:  # its file_shared event must not start a batch of our own output
-                    await self.store.set_if_absent(f"slack-batch-file:{info.team_id}:{file_id}", "1",
+                    await self.store.set_if_absent(f"{keys.SLACK_BATCH_FILE}{info.team_id}:{file_id}", "1",
                                                    ttl=BATCH_TTL_S)
                 await self.store.set(uploaded_key, file_id or "1", ttl=BATCH_TTL_S)
                 # Once per batch (the upload mark guards re-delivery): the channel's digest counts it.

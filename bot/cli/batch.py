@@ -20,6 +20,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from bot.cli.commands import Subcommands
 from engine.errors import BatchRejected, ReplycrewError
 
 if TYPE_CHECKING:  # the heavy imports wait until the command runs, so `--help` stays instant
@@ -35,7 +36,7 @@ SCOPE = "cli:local"
 MAX_ERRORS_SHOWN = 10
 
 
-def add_batch_command(commands: Any) -> None:
+def add_batch_command(commands: Subcommands) -> None:
     """Register `batch` on the CLI's subcommands."""
     batch = commands.add_parser(
         "batch", help="draft a reply for every row of a CSV (columns as in samples/batch.csv); "
@@ -115,8 +116,10 @@ async def _run(args: argparse.Namespace, settings: Settings, batch: BatchCsv, ou
     from engine.batch.csv_io import results_csv_bytes
     from engine.batch.runner import BatchProgress, BatchRunner
     from engine.build import build_engine
+    from engine.migrate import migrate_store
 
     engine = build_engine(settings)
+    await migrate_store(engine.store)  # checkpoints of the previous release resume too
     size_default_executor(min(args.concurrency, settings.max_concurrent_requests))
     bar = tqdm(total=len(batch.rows), unit="row", file=sys.stderr, disable=args.no_progress,
                dynamic_ncols=True)

@@ -8,6 +8,7 @@ import json
 import sys
 from pathlib import Path
 
+from bot.cli.commands import Subcommands
 from bot.settings import Settings
 from engine.errors import ReplycrewError
 
@@ -37,7 +38,7 @@ def _replay(args: argparse.Namespace) -> int:
     return 0
 
 
-def add_cache_command(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def add_cache_command(commands: Subcommands) -> None:
     """Register `cache replay`."""
     cache = commands.add_parser("cache", help="inspect the caches")
     actions = cache.add_subparsers(dest="cache_command", required=True)

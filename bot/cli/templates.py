@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from bot.cli.commands import Subcommands
 from bot.settings import Settings
 
 __all__ = ["add_templates_command"]
@@ -50,7 +51,7 @@ def _check(args: argparse.Namespace) -> int:
     return 1 if broken else 0
 
 
-def add_templates_command(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def add_templates_command(commands: Subcommands) -> None:
     """Register `replycrew templates list|check` on the CLI's subcommands."""
     templates = commands.add_parser("templates", help="list or check the reply templates")
     actions = templates.add_subparsers(dest="templates_command", required=True)

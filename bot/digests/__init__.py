@@ -1,8 +1,8 @@
 """Scheduled per-channel digests: schedule parsing, the persistent scheduler, reports and their blocks.
 
     schedule.py    `/draft digest daily 09:00 Europe/Berlin` -> DigestSchedule -> CronTrigger
-    jobstore.py    where schedules persist (Redis, else DATA_DIR/jobs.sqlite3)
-    scheduler.py   APScheduler's AsyncIOScheduler with an injectable clock
+    scheduler.py   schedules as records in the Store; APScheduler (public API) wakes us when one is due
+    legacy.py      start-up import of schedules the previous release kept in APScheduler job stores
     report.py      one channel's activity from its own draft records
     blocks.py      the digest's Block Kit
     service.py     posting (exactly once per fire time) and the runtime one Slack app owns

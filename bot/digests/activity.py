@@ -2,9 +2,9 @@
 
 Store layout:
 
-    digest-intent:{request_id}            the analysed intent of one workflow run (plain text, 35-day TTL)
-    digest-batches:{team}:{channel}       append-only log of batch runs posted in a channel (JSON)
-    digest-sent:{team}:{channel}:{at}     the exactly-once lock of one scheduled digest (8-day TTL)
+    rc:digest-intent:{request_id}            the analysed intent of one workflow run (plain text, 35-day TTL)
+    rc:digest-batches:{team}:{channel}       append-only log of batch runs posted in a channel (JSON)
+    rc:digest-sent:{team}:{channel}:{at}     the exactly-once lock of one scheduled digest (8-day TTL)
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from engine import keys
 from engine.cache.store import Store
 from engine.models import BatchReport, Result, StepEvent
 from engine.workflow import Engine
@@ -41,7 +42,7 @@ class IntentIndex:
         if not isinstance(item, Result) or item.analysis is None:
             return
         task = asyncio.get_running_loop().create_task(
-            self.store.set(f"digest-intent:{item.request_id}", item.analysis.intent, ttl=_INTENT_TTL_S))
+            self.store.set(f"{keys.DIGEST_INTENT}{item.request_id}", item.analysis.intent, ttl=_INTENT_TTL_S))
         self._tasks.add(task)
         task.add_done_callback(self._done)
 
@@ -57,7 +58,7 @@ class IntentIndex:
 
     async def intent(self, request_id: str) -> str | None:
         """The intent recorded for a run, if any."""
-        return await self.store.get(f"digest-intent:{request_id}")
+        return await self.store.get(f"{keys.DIGEST_INTENT}{request_id}")
 
 
 async def record_batch_run(store: Store, *, team_id: str, channel_id: str, report: BatchReport) -> None:
@@ -65,14 +66,14 @@ async def record_batch_run(store: Store, *, team_id: str, channel_id: str, repor
     entry = {"at": time.time(), "batch_id": report.batch_id, "total": report.total_requests,
              "ok": report.successful_requests, "failed": report.failed_requests,
              "ms": report.total_processing_ms}
-    await store.append(f"digest-batches:{team_id}:{channel_id}", json.dumps(entry))
+    await store.append(f"{keys.DIGEST_BATCHES}{team_id}:{channel_id}", json.dumps(entry))
 
 
 async def batch_runs(store: Store, *, team_id: str, channel_id: str, since: float,
                      until: float) -> list[dict[str, Any]]:
     """A channel's batch runs that finished in [since, until)."""
     runs = []
-    for raw in await store.read_from(f"digest-batches:{team_id}:{channel_id}", 0):
+    for raw in await store.read_from(f"{keys.DIGEST_BATCHES}{team_id}:{channel_id}", 0):
         entry = json.loads(raw)
         if since <= float(entry.get("at", 0)) < until:
             runs.append(entry)

@@ -9,9 +9,9 @@ from urllib.parse import urlsplit
 from bot.digests.activity import IntentIndex, batch_runs
 from bot.drafts import DraftRecord, DraftStore, DraftVersion
 from engine.cache.store import Store
+from engine.stats import percentile_ms
 
-__all__ = ["CacheLayerStats", "DigestReport", "PendingDraft", "build_report", "message_link",
-           "percentile"]
+__all__ = ["CacheLayerStats", "DigestReport", "PendingDraft", "build_report", "message_link"]
 
 # Pending drafts older than this are not listed: a draft nobody approved in a month is abandoned.
 PENDING_LOOKBACK_S = 30 * 24 * 3600
@@ -70,19 +70,12 @@ class DigestReport:
 
     @property
     def p50_ms(self) -> int | None:
-        return percentile(self.draft_ms, 0.50)
+        return percentile_ms(self.draft_ms, 0.50)
 
     @property
     def p95_ms(self) -> int | None:
-        return percentile(self.draft_ms, 0.95)
+        return percentile_ms(self.draft_ms, 0.95)
 
-
-def percentile(values: list[int], q: float) -> int | None:
-    """The nearest-rank percentile of `values` (None when there are none)."""
-    if not values:
-        return None
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, round(q * len(ordered) + 0.5) - 1))]
 
 
 def message_link(slack_api_url: str, channel_id: str, ts: str | None) -> str | None:

@@ -1,43 +1,44 @@
-"""The digest scheduler: APScheduler's AsyncIOScheduler over a persistent job store, with a clock we pass in.
+"""The digest scheduler: each channel's schedule is a record in our Store; APScheduler only wakes us.
 
-One job per channel (id `digest:<team>:<channel>`), its CronTrigger in the channel's time zone.
-When a job is due the scheduler hands `(subscription, scheduled fire time)` to `fire`; the fire
-time, not the wall clock, is what the exactly-once lock is keyed on, so every process sharing the
-job store agrees on it. Processes also re-read the store at least every `poll_s` seconds, since
-APScheduler 3 does not tell one process about jobs another one added.
+A schedule lives at `rc:digest-schedule:<team>:<channel>` (JSON: the schedule, who set it, when it is
+next due), so every process sharing the store sees the same schedules. `run_pending` reads the
+records, hands each due digest `(subscription, scheduled fire time)` to `fire` and moves the record
+to its next fire time. The fire time, not the wall clock, is what the exactly-once lock in
+`DigestService.fire` is keyed on, so processes waking together post once. APScheduler (public API
+only: `add_job`, `remove_job`, `get_job`) runs `run_pending` at each record's next fire time and
+every `poll_s` seconds, which is how a process learns of schedules another one added.
+Time is read from an injected clock, so tests move time by hand.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
+import json
 import logging
-from collections.abc import Callable, Coroutine, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Coroutine
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from apscheduler.jobstores.base import BaseJobStore, JobLookupError
+from apscheduler.jobstores.base import JobLookupError
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
-from apscheduler.schedulers.base import STATE_PAUSED
-from redis.exceptions import RedisError
+from apscheduler.triggers.date import DateTrigger
+from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.digests.schedule import DigestSchedule
+from engine import keys
+from engine.cache.store import Store
 from engine.errors import StoreUnavailable
 
-__all__ = ["DigestScheduler", "Subscription", "utc_now"]
+__all__ = ["DigestScheduler", "Subscription", "schedule_key", "utc_now"]
 
 log = logging.getLogger(__name__)
-_STORE = "digests"
+_POLL_JOB = "digest-poll"
 
 
 def utc_now() -> datetime:
     """The real clock."""
     return datetime.now(UTC)
-
-
-def digest_job(**subscription: Any) -> None:
-    """Stands in for the job's callable in the store; the scheduler calls `fire` instead."""
 
 
 @dataclass(frozen=True)
@@ -52,180 +53,144 @@ class Subscription:
 
     @property
     def job_id(self) -> str:
-        return job_id(self.team_id, self.channel_id)
+        return f"digest:{self.team_id}:{self.channel_id}"
 
-    def job_kwargs(self) -> dict[str, Any]:
-        return {"team_id": self.team_id, "channel_id": self.channel_id,
-                "schedule": self.schedule.to_dict(), "created_by": self.created_by}
+    def to_json(self) -> str:
+        """The record kept in the store."""
+        return json.dumps({"team_id": self.team_id, "channel_id": self.channel_id,
+                           "schedule": self.schedule.to_dict(), "created_by": self.created_by,
+                           "next_run": None if self.next_run is None else self.next_run.isoformat()})
+
+    @classmethod
+    def from_json(cls, raw: str) -> Subscription:
+        """The subscription `to_json` wrote."""
+        data = json.loads(raw)
+        next_run = datetime.fromisoformat(data["next_run"]) if data.get("next_run") else None
+        return cls(team_id=data["team_id"], channel_id=data["channel_id"],
+                   schedule=DigestSchedule.from_dict(data["schedule"]), created_by=data.get("created_by", ""),
+                   next_run=next_run)
 
 
-def job_id(team_id: str, channel_id: str) -> str:
-    """The job id of a channel's digest."""
-    return f"digest:{team_id}:{channel_id}"
+def schedule_key(team_id: str, channel_id: str) -> str:
+    """Where a channel's schedule is stored."""
+    return f"{keys.DIGEST_SCHEDULE}{team_id}:{channel_id}"
 
 
 Fire = Callable[[Subscription, datetime], Coroutine[Any, Any, Any]]
 
 
-class _ClockedScheduler(AsyncIOScheduler):  # type: ignore[misc]
-    """AsyncIOScheduler whose job processing reads `clock` and hands due digests to `fire`.
+class DigestScheduler:
+    """Subscribes channels to digests, lists and cancels them, and fires them when due.
 
-    Only `_process_jobs` differs from APScheduler's: it asks the clock for `now` (so tests can move
-    time) and starts `fire` tasks itself, because the fire time must reach the digest.
+    Every method that reads or writes the store raises StoreUnavailable when it is unreachable.
     """
 
-    def __init__(self, *, clock: Callable[[], datetime], fire: Fire, poll_s: float,
-                 misfire_grace_s: float, **options: Any) -> None:
-        super().__init__(**options)
+    def __init__(self, *, store: Store, fire: Fire, clock: Callable[[], datetime] = utc_now,
+                 poll_s: float = 60.0, misfire_grace_s: float = 3600.0) -> None:
+        self.store = store
         self.clock = clock
         self._fire = fire
         self._poll_s = poll_s
         self._grace = timedelta(seconds=misfire_grace_s)
-        self.tasks: set[asyncio.Task[Any]] = set()
-
-    def _process_jobs(self) -> float | None:
-        if self.state == STATE_PAUSED:
-            return None
-        now = self.clock()
-        with self._jobstores_lock:
-            for alias, store in self._jobstores.items():
-                try:
-                    due = store.get_due_jobs(now)
-                except Exception as exc:  # Redis away: try again on the next poll
-                    log.warning("could not read due digests from job store %r: %s", alias, exc)
-                    continue
-                for job in due:
-                    self._run(store, alias, job, now)
-        return max(0.0, min(self._poll_s, self._seconds_to_next(now)))
-
-    def _run(self, store: BaseJobStore, alias: str, job: Any, now: datetime) -> None:
-        run_times: list[datetime] = []
-        when = job.next_run_time
-        while when is not None and when <= now and len(run_times) < 1000:
-            run_times.append(when)
-            when = job.trigger.get_next_fire_time(when, now)
-        if run_times:
-            latest = run_times[-1]  # coalesce: a digest missed several times posts once
-            subscription = _subscription(job.kwargs, next_run=when)
-            if now - latest <= self._grace:
-                task: asyncio.Task[Any] = asyncio.get_running_loop().create_task(
-                    self._fire(subscription, latest))
-                self.tasks.add(task)
-                task.add_done_callback(self._done)
-            else:
-                log.warning("digest for %s missed at %s (now %s); skipping to %s",
-                            job.id, latest, now, when)
-        if when is None:
-            self.remove_job(job.id, alias)
-            return
-        job._modify(next_run_time=when)
-        store.update_job(job)
-
-    def _done(self, task: asyncio.Task[Any]) -> None:
-        self.tasks.discard(task)
-        if not task.cancelled() and task.exception() is not None:
-            log.error("digest failed", exc_info=task.exception())
-
-    def _seconds_to_next(self, now: datetime) -> float:
-        soonest: datetime | None = None
-        for store in self._jobstores.values():
-            try:
-                when = store.get_next_run_time()
-            except Exception:
-                continue
-            if when is not None and (soonest is None or when < soonest):
-                soonest = when
-        return self._poll_s if soonest is None else (soonest - now).total_seconds()
-
-    def process_now(self) -> None:
-        """Process due jobs at once and re-arm the timer (what `wakeup` does, without a hop)."""
-        self._stop_timer()
-        self._start_timer(self._process_jobs())
-
-
-def _subscription(kwargs: dict[str, Any], *, next_run: datetime | None) -> Subscription:
-    return Subscription(team_id=kwargs["team_id"], channel_id=kwargs["channel_id"],
-                        schedule=DigestSchedule.from_dict(kwargs["schedule"]),
-                        created_by=kwargs.get("created_by", ""), next_run=next_run)
-
-
-@contextlib.contextmanager
-def _store_errors() -> Iterator[None]:
-    """APScheduler's RedisJobStore raises redis' own errors; callers handle StoreUnavailable."""
-    try:
-        yield
-    except RedisError as exc:
-        raise StoreUnavailable(str(exc)) from exc
-
-
-class DigestScheduler:
-    """Subscribes channels to digests, lists and cancels them, and fires them when due.
-
-    Every method that reads or writes the job store raises StoreUnavailable when it is unreachable.
-    """
-
-    def __init__(self, *, jobstore: BaseJobStore, fire: Fire, clock: Callable[[], datetime] = utc_now,
-                 poll_s: float = 60.0, misfire_grace_s: float = 3600.0) -> None:
-        self.clock = clock
-        self._scheduler = _ClockedScheduler(clock=clock, fire=fire, poll_s=poll_s,
-                                            misfire_grace_s=misfire_grace_s, timezone=UTC)
-        self._scheduler.add_jobstore(jobstore, _STORE)
+        self._scheduler = AsyncIOScheduler(timezone=UTC)
+        self._pass = asyncio.Lock()  # one pass over the records at a time in this process
 
     def use_clock(self, clock: Callable[[], datetime]) -> None:
         """Read time from `clock` from now on."""
         self.clock = clock
-        self._scheduler.clock = clock
 
     def start(self) -> None:
-        """Start on the running event loop; digests missed while stopped (within the grace) post now."""
+        """Start on the running event loop; the first pass (now) posts digests missed while stopped."""
+        self._scheduler.add_job(self._wake, IntervalTrigger(seconds=self._poll_s), id=_POLL_JOB,
+                                replace_existing=True, next_run_time=datetime.now(UTC), coalesce=True,
+                                max_instances=1, misfire_grace_time=None)
         self._scheduler.start()
 
     async def aclose(self) -> None:
-        """Stop scheduling and let digests being posted finish."""
+        """Stop scheduling and let a pass in progress (digests being posted) finish."""
         if self._scheduler.running:
             self._scheduler.shutdown(wait=False)
-        await asyncio.sleep(0)  # AsyncIOScheduler shuts down on the loop's next turn
-        if self._scheduler.tasks:
-            await asyncio.gather(*self._scheduler.tasks, return_exceptions=True)
+        async with self._pass:
+            pass
 
-    def subscribe(self, subscription: Subscription) -> datetime:
+    async def subscribe(self, subscription: Subscription) -> datetime:
         """Create or replace a channel's digest; returns when it is next due."""
-        trigger = subscription.schedule.trigger()
-        next_run: datetime = trigger.get_next_fire_time(None, self.clock())
-        with _store_errors():
-            self._scheduler.add_job(
-                digest_job, trigger=trigger, id=subscription.job_id, name=subscription.job_id,
-                kwargs=subscription.job_kwargs(), jobstore=_STORE, replace_existing=True,
-                next_run_time=next_run, coalesce=True, max_instances=1,
-            )
+        next_run: datetime = subscription.schedule.trigger().get_next_fire_time(None, self.clock())
+        record = replace(subscription, next_run=next_run)
+        await self.store.set(schedule_key(record.team_id, record.channel_id), record.to_json())
+        self._arm(record)
         return next_run
 
-    def unsubscribe(self, team_id: str, channel_id: str) -> Subscription | None:
+    async def unsubscribe(self, team_id: str, channel_id: str) -> Subscription | None:
         """Cancel a channel's digest; returns what was cancelled, or None."""
-        found = self.get(team_id, channel_id)
+        found = await self.get(team_id, channel_id)
         if found is not None:
-            try:
-                with _store_errors():
-                    self._scheduler.remove_job(job_id(team_id, channel_id), _STORE)
-            except JobLookupError:  # another process removed it meanwhile
-                return None
+            await self.store.delete(schedule_key(team_id, channel_id))
+            self._disarm(found.job_id)
         return found
 
-    def get(self, team_id: str, channel_id: str) -> Subscription | None:
+    async def get(self, team_id: str, channel_id: str) -> Subscription | None:
         """A channel's digest, if it has one."""
-        with _store_errors():
-            job = self._scheduler.get_job(job_id(team_id, channel_id), _STORE)
-        return None if job is None else _subscription(job.kwargs, next_run=job.next_run_time)
+        raw = await self.store.get(schedule_key(team_id, channel_id))
+        return None if raw is None else Subscription.from_json(raw)
 
-    def list(self, team_id: str) -> list[Subscription]:
+    async def list(self, team_id: str) -> list[Subscription]:
         """Every digest in one workspace, soonest first."""
-        with _store_errors():
-            jobs = self._scheduler.get_jobs(_STORE)
-        return [_subscription(job.kwargs, next_run=job.next_run_time)
-                for job in jobs if job.kwargs.get("team_id") == team_id]
+        found = [Subscription.from_json(raw) async for _, raw in self.store.scan(f"{keys.DIGEST_SCHEDULE}{team_id}:")]
+        return sorted(found, key=lambda s: s.next_run or datetime.max.replace(tzinfo=UTC))
 
     async def run_pending(self) -> None:
-        """Fire whatever is due at `clock()` now and wait until those digests are posted."""
-        self._scheduler.process_now()
-        while self._scheduler.tasks:
-            await asyncio.gather(*list(self._scheduler.tasks), return_exceptions=True)
+        """Post every digest due at `clock()` now (waiting until they are posted); move each to its next time."""
+        async with self._pass:
+            now = self.clock()
+            seen = {_POLL_JOB}
+            async for key, raw in self.store.scan(keys.DIGEST_SCHEDULE):
+                subscription = Subscription.from_json(raw)
+                seen.add(subscription.job_id)
+                if subscription.next_run is not None and subscription.next_run <= now:
+                    subscription = await self._due(key, subscription, now)
+                self._arm(subscription)
+            for job in self._scheduler.get_jobs():
+                if job.id not in seen:  # cancelled by another process
+                    self._disarm(job.id)
+
+    async def _due(self, key: str, subscription: Subscription, now: datetime) -> Subscription:
+        trigger = subscription.schedule.trigger()
+        run_times: list[datetime] = []
+        when = subscription.next_run
+        while when is not None and when <= now and len(run_times) < 1000:
+            run_times.append(when)
+            when = trigger.get_next_fire_time(when, now)
+        moved = replace(subscription, next_run=when)
+        latest = run_times[-1]  # coalesce: a digest missed several times posts once
+        if now - latest <= self._grace:
+            try:
+                await self._fire(moved, latest)
+            except Exception:  # one channel's failure must not stop the others
+                log.exception("digest for %s failed", subscription.job_id)
+        else:
+            log.warning("digest for %s missed at %s (now %s); skipping to %s", subscription.job_id, latest, now, when)
+        if await self.store.get(key) is not None:  # not cancelled while it was posted
+            await self.store.set(key, moved.to_json())
+        return moved
+
+    async def _wake(self) -> None:
+        try:
+            await self.run_pending()
+        except StoreUnavailable as exc:  # the store is away: the next poll tries again
+            log.warning("could not read digest schedules: %s", exc)
+
+    def _arm(self, subscription: Subscription) -> None:
+        """Wake this process at the subscription's next fire time (real time)."""
+        if subscription.next_run is None or subscription.next_run <= datetime.now(UTC):
+            # Past in real time: due now (this pass posts it) or a test clock ahead of us; the poll covers both.
+            self._disarm(subscription.job_id)
+            return
+        self._scheduler.add_job(self._wake, DateTrigger(run_date=subscription.next_run), id=subscription.job_id,
+                                replace_existing=True, misfire_grace_time=None, coalesce=True, max_instances=1)
+
+    def _disarm(self, job_id: str) -> None:
+        try:
+            self._scheduler.remove_job(job_id)
+        except JobLookupError:
+            pass

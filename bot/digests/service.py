@@ -6,18 +6,17 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
-from apscheduler.jobstores.base import BaseJobStore
 from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.digests.activity import IntentIndex
 from bot.digests.blocks import digest_blocks, digest_text
-from bot.digests.jobstore import open_jobstore
 from bot.digests.report import DigestReport, build_report
 from bot.digests.scheduler import DigestScheduler, Subscription, utc_now
 from bot.drafts import DraftStore
 from bot.settings import Settings
+from engine import keys
 from engine.cache.store import Store
 from engine.models import new_request_id
 from engine.workflow import Engine
@@ -35,7 +34,7 @@ class DigestService:
     store: Store
     drafts: DraftStore
     intents: IntentIndex
-    client: Any  # slack_sdk AsyncWebClient
+    client: AsyncWebClient
     slack_api_url: str
     clock: Callable[[], datetime] = utc_now
     instance: str = field(default_factory=new_request_id)
@@ -59,7 +58,7 @@ class DigestService:
     async def fire(self, subscription: Subscription, fire_time: datetime) -> bool:
         """Post a scheduled digest unless a process sharing the store already did; True if posted."""
         at = fire_time.astimezone(UTC)
-        key = f"digest-sent:{subscription.team_id}:{subscription.channel_id}:{at.isoformat()}"
+        key = f"{keys.DIGEST_SENT}{subscription.team_id}:{subscription.channel_id}:{at.isoformat()}"
         if not await self.store.set_if_absent(key, self.instance, ttl=_SENT_TTL_S):
             log.info("digest %s at %s already posted by another process", subscription.job_id, at)
             return False
@@ -104,7 +103,7 @@ class DigestRuntime:
 
     async def post_now(self, team_id: str, channel_id: str) -> DigestReport:
         """`/draft digest now`: the channel's digest for its schedule's period (else a day), now."""
-        subscription = self.scheduler.get(team_id, channel_id)
+        subscription = await self.scheduler.get(team_id, channel_id)
         until = self.service.clock()
         period = subscription.schedule.period if subscription else timedelta(days=1)
         tz = subscription.schedule.tz if subscription else "UTC"
@@ -112,14 +111,13 @@ class DigestRuntime:
                                        until=until, tz=tz)
 
 
-def build_digests(*, settings: Settings, engine: Engine, drafts: DraftStore, client: Any,
-                  jobstore: BaseJobStore | None = None,
+def build_digests(*, settings: Settings, engine: Engine, drafts: DraftStore, client: AsyncWebClient,
                   clock: Callable[[], datetime] = utc_now) -> DigestRuntime:
-    """Digests for one Slack app: job store from the settings, store and intents from the engine."""
+    """Digests for one Slack app: schedules, intents and exactly-once locks in the engine's store."""
     intents = IntentIndex(engine.store)
     detach = intents.attach(engine)
     service = DigestService(store=engine.store, drafts=drafts, intents=intents, client=client,
                             slack_api_url=settings.slack_api_url, clock=clock)
-    scheduler = DigestScheduler(jobstore=jobstore or open_jobstore(settings), fire=service.fire,
+    scheduler = DigestScheduler(store=engine.store, fire=service.fire,
                                 clock=clock)
     return DigestRuntime(service=service, scheduler=scheduler, detach=detach)

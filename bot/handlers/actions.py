@@ -11,6 +11,7 @@ import time
 from typing import Any
 
 from slack_bolt.app.async_app import AsyncApp
+from slack_bolt.async_app import AsyncAck, AsyncBoltContext, AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import messages as msg
@@ -33,7 +34,7 @@ def register(app: AsyncApp) -> None:
     app.action(EDIT)(edit)
 
 
-async def _say(respond: Any, text: str) -> None:
+async def _say(respond: AsyncRespond, text: str) -> None:
     await respond(text=text, response_type="ephemeral", replace_original=False)
 
 
@@ -42,7 +43,7 @@ def _team_id(body: dict[str, Any]) -> str:
 
 
 async def _load_open(runtime: SlackRuntime, body: dict[str, Any], action: dict[str, Any],
-                     respond: Any) -> DraftRecord | None:
+                     respond: AsyncRespond) -> DraftRecord | None:
     """The clicked draft if it can still change, or None after telling the user why not."""
     team_id = _team_id(body)
     draft_id = str(action.get("value") or "")
@@ -57,8 +58,8 @@ async def _load_open(runtime: SlackRuntime, body: dict[str, Any], action: dict[s
     return record
 
 
-async def approve(ack: Any, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient,
-                  context: dict[str, Any], respond: Any) -> None:
+async def approve(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient,
+                  context: AsyncBoltContext, respond: AsyncRespond) -> None:
     """Approve the shown version: record who and when, show the approved state without buttons."""
     await ack()
     runtime = runtime_of(context)
@@ -76,8 +77,8 @@ async def approve(ack: Any, body: dict[str, Any], action: dict[str, Any], client
                                  blocks=draft_blocks(record), text=fallback_text(record))
 
 
-async def regenerate(ack: Any, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient,
-                     context: dict[str, Any], respond: Any) -> None:
+async def regenerate(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient,
+                     context: AsyncBoltContext, respond: AsyncRespond) -> None:
     """Write a new version in place, bypassing cached replies."""
     await ack()
     runtime = runtime_of(context)
@@ -100,8 +101,8 @@ async def regenerate(ack: Any, body: dict[str, Any], action: dict[str, Any], cli
     runtime.spawn(run(), name=f"regenerate-{record.draft_id}")
 
 
-async def edit(ack: Any, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient,
-               context: dict[str, Any], respond: Any) -> None:
+async def edit(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient,
+               context: AsyncBoltContext, respond: AsyncRespond) -> None:
     """Open the Edit form prefilled with the shown version."""
     await ack()
     runtime = runtime_of(context)

@@ -10,6 +10,7 @@ import logging
 from typing import Any
 
 from slack_bolt.app.async_app import AsyncApp
+from slack_bolt.async_app import AsyncAck, AsyncBoltContext, AsyncRespond
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
@@ -33,8 +34,8 @@ def register(app: AsyncApp) -> None:
     app.command(COMMAND)(draft_command)
 
 
-async def draft_command(ack: Any, command: dict[str, Any], client: AsyncWebClient,
-                        context: dict[str, Any], respond: Any) -> None:
+async def draft_command(ack: AsyncAck, command: dict[str, Any], client: AsyncWebClient,
+                        context: AsyncBoltContext, respond: AsyncRespond) -> None:
     """Handle `/draft [help | <subcommand> ... | <pasted thread>]`."""
     runtime = runtime_of(context)
     text = slack_to_plain(command.get("text") or "").strip()
@@ -75,7 +76,7 @@ async def draft_command(ack: Any, command: dict[str, Any], client: AsyncWebClien
 
 
 async def open_draft_modal(client: AsyncWebClient, *, trigger_id: str, channel_id: str | None,
-                           respond: Any | None) -> None:
+                           respond: AsyncRespond | None) -> None:
     """Open the /draft form; a refused trigger (expired, or Slack down) gets words, not silence."""
     metadata = json.dumps({"channel_id": channel_id}) if channel_id else ""
     try:

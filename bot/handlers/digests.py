@@ -72,16 +72,16 @@ async def digest_command(ctx: SubcommandContext) -> None:
         if action in ("daily", "weekly"):
             # No users:read scope (least privilege), so no zone given means UTC, said in the answer.
             schedule = parse_schedule(ctx.args, default_tz="UTC")
-            next_run = digests.scheduler.subscribe(Subscription(
+            next_run = await digests.scheduler.subscribe(Subscription(
                 team_id=ctx.team_id, channel_id=ctx.channel_id, schedule=schedule, created_by=ctx.user_id))
             await ctx.respond(msg.DIGEST_SET.format(schedule=schedule.describe(),
                                                     next_run=_when(next_run, schedule.tz)))
         elif action == "off":
-            gone = digests.scheduler.unsubscribe(ctx.team_id, ctx.channel_id)
+            gone = await digests.scheduler.unsubscribe(ctx.team_id, ctx.channel_id)
             await ctx.respond(msg.DIGEST_OFF_DONE.format(schedule=gone.schedule.describe()) if gone
                               else msg.DIGEST_OFF_NONE)
         elif action == "list":
-            subscriptions = digests.scheduler.list(ctx.team_id)
+            subscriptions = await digests.scheduler.list(ctx.team_id)
             lines = [msg.subscription_line(sub.channel_id, sub.schedule.describe(),
                                            _when(sub.next_run, sub.schedule.tz),
                                            here=sub.channel_id == ctx.channel_id)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from slack_bolt.app.async_app import AsyncApp
+from slack_bolt.async_app import AsyncBoltContext
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
@@ -26,7 +27,7 @@ def register(app: AsyncApp) -> None:
 
 
 async def mentioned(body: dict[str, Any], event: dict[str, Any], client: AsyncWebClient,
-                    context: dict[str, Any]) -> None:
+                    context: AsyncBoltContext) -> None:
     """Draft a reply to the thread pasted after the mention, in the mention's thread."""
     runtime = runtime_of(context)
     channel_id, user_id = event.get("channel") or "", event.get("user") or ""

@@ -12,6 +12,7 @@ from typing import Any
 
 from aiohttp import web
 from slack_bolt.app.async_app import AsyncApp
+from slack_bolt.async_app import AsyncAck, AsyncBoltContext, AsyncRespond
 
 from bot.batches.blocks import CANCEL_BATCH
 from bot.batches.service import SlackBatches
@@ -54,7 +55,7 @@ def _team(body: Mapping[str, Any], event: Mapping[str, Any]) -> str:
     return str(body.get("team_id") or event.get("team") or event.get("user_team") or "")
 
 
-async def file_shared(body: dict[str, Any], event: dict[str, Any], context: dict[str, Any]) -> None:
+async def file_shared(body: dict[str, Any], event: dict[str, Any], context: AsyncBoltContext) -> None:
     """`file_shared`: only ids here; files.info says what the file is and where it was shared."""
     file_id = str(event.get("file_id") or (event.get("file") or {}).get("id") or "")
     channel = str(event.get("channel_id") or "")
@@ -66,7 +67,7 @@ async def file_shared(body: dict[str, Any], event: dict[str, Any], context: dict
 
 
 async def file_share_message(body: dict[str, Any], event: dict[str, Any],
-                             context: dict[str, Any]) -> None:
+                             context: AsyncBoltContext) -> None:
     """A message sharing files: each file, answered in that message's thread."""
     for file in event.get("files") or []:
         if not file.get("id"):
@@ -77,8 +78,8 @@ async def file_share_message(body: dict[str, Any], event: dict[str, Any],
             user_id=event.get("user"), bot_user_id=context.get("bot_user_id"))
 
 
-async def cancel_batch(ack: Any, body: dict[str, Any], action: dict[str, Any],
-                       context: dict[str, Any], respond: Any) -> None:
+async def cancel_batch(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any],
+                       context: AsyncBoltContext, respond: AsyncRespond) -> None:
     """Cancel on a progress message: finish the rows in flight, deliver what is done."""
     await ack()
     team_id = str((body.get("team") or {}).get("id") or "")

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from slack_bolt.app.async_app import AsyncApp
+from slack_bolt.async_app import AsyncAck, AsyncBoltContext, AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import messages as msg
@@ -32,8 +33,8 @@ def register(app: AsyncApp) -> None:
     app.shortcut(GLOBAL_SHORTCUT)(draft_modal_shortcut)
 
 
-async def draft_reply(ack: Any, shortcut: dict[str, Any], client: AsyncWebClient,
-                      context: dict[str, Any], respond: Any) -> None:
+async def draft_reply(ack: AsyncAck, shortcut: dict[str, Any], client: AsyncWebClient,
+                      context: AsyncBoltContext, respond: AsyncRespond) -> None:
     """Draft a reply to the thread pasted in a message; progress and draft go in its thread."""
     await ack()
     runtime = runtime_of(context)
@@ -61,7 +62,7 @@ async def draft_reply(ack: Any, shortcut: dict[str, Any], client: AsyncWebClient
     )
 
 
-async def draft_modal_shortcut(ack: Any, shortcut: dict[str, Any], client: AsyncWebClient) -> None:
+async def draft_modal_shortcut(ack: AsyncAck, shortcut: dict[str, Any], client: AsyncWebClient) -> None:
     """Open the /draft form from the shortcuts menu."""
     await ack()
     await open_draft_modal(client, trigger_id=shortcut["trigger_id"], channel_id=None, respond=None)

@@ -10,6 +10,9 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from slack_bolt.async_app import AsyncRespond
+from slack_sdk.web.async_client import AsyncWebClient
+
 __all__ = ["SUBCOMMANDS", "SubcommandContext", "subcommand"]
 
 
@@ -22,8 +25,8 @@ class SubcommandContext:
     channel_id: str
     user_id: str
     body: dict[str, Any]
-    client: Any  # slack_sdk.web.async_client.AsyncWebClient
-    respond: Callable[..., Awaitable[Any]]  # bolt's respond (ephemeral by default)
+    client: AsyncWebClient
+    respond: AsyncRespond  # ephemeral by default
     # Bolt's listener context: middlewares put shared state there (runtime_of, the digests).
     context: Mapping[str, Any] = field(default_factory=dict)
 

@@ -8,6 +8,7 @@ import time
 from typing import Any
 
 from slack_bolt.app.async_app import AsyncApp
+from slack_bolt.async_app import AsyncAck, AsyncBoltContext
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
@@ -53,8 +54,8 @@ def _dm(client: AsyncWebClient, user_id: str) -> Any:
     return notify
 
 
-async def submit_draft_form(ack: Any, body: dict[str, Any], view: dict[str, Any], client: AsyncWebClient,
-                            context: dict[str, Any]) -> None:
+async def submit_draft_form(ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], client: AsyncWebClient,
+                            context: AsyncBoltContext) -> None:
     """Validate the form (errors shown next to the field) and start the draft."""
     runtime = runtime_of(context)
     values = view["state"]["values"]
@@ -82,8 +83,8 @@ async def submit_draft_form(ack: Any, body: dict[str, Any], view: dict[str, Any]
                   name=f"draft-modal-{body.get('trigger_id')}")
 
 
-async def submit_edit_form(ack: Any, body: dict[str, Any], view: dict[str, Any], client: AsyncWebClient,
-                           context: dict[str, Any]) -> None:
+async def submit_edit_form(ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], client: AsyncWebClient,
+                           context: AsyncBoltContext) -> None:
     """Save an edit as a new version (who, when) and show it in place."""
     runtime = runtime_of(context)
     values = view["state"]["values"]

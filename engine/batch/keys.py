@@ -1,17 +1,22 @@
-"""Every store key prefix a batch uses, in one place (to move into engine/keys.py with the others).
+"""A batch's store keys, built from its two prefixes in `engine.keys` (BATCH, BATCH_RUNNING).
 
 The store, not the queue, is the record of a batch (values are JSON; they expire after BATCH_TTL_S):
 
-    batch:{id}:meta          scope, total, max_concurrent, status, caller context
-    batch:{id}:in:{index}    one input row: a DraftRequest, or why the row cannot run
-    batch:{id}:out:{index}   one finished row (written once: Store.set_if_absent), and when it finished
-    batch:{id}:log           one "index:ok" line per finished row, appended once: progress counts
-    batch:{id}:source        the uploaded CSV's text, when the batch came from a file
-    batch:{id}:cancel        who cancelled the batch (every queued row reads it before each step)
-    batches:running:{id}     the meta again, while the batch is unfinished (found on restart)
+    rc:batch:{id}:meta          scope, total, max_concurrent, status, caller context
+    rc:batch:{id}:in:{index}    one input row: a DraftRequest, or why the row cannot run
+    rc:batch:{id}:out:{index}   one finished row (written once: Store.set_if_absent), and when it finished
+    rc:batch:{id}:log           one "index:ok" line per finished row, appended once: progress counts
+    rc:batch:{id}:source        the uploaded CSV's text, when the batch came from a file
+    rc:batch:{id}:cancel        who cancelled the batch (every queued row reads it before each step)
+    rc:batch-running:{id}       the meta again, while the batch is unfinished (found on restart)
+
+saq keeps its own keys (`saq:replycrew-batches:*`, `saq:job:replycrew-batches:*`) in the same
+Redis; they are the queue's, not our record, and expire on their own.
 """
 
 from __future__ import annotations
+
+from engine import keys
 
 __all__ = [
     "BATCH_PREFIX",
@@ -22,8 +27,8 @@ __all__ = [
     "outcome_key",
 ]
 
-BATCH_PREFIX = "batch:"
-RUNNING_PREFIX = "batches:running:"
+BATCH_PREFIX = keys.BATCH
+RUNNING_PREFIX = keys.BATCH_RUNNING
 BATCH_TTL_S = 7 * 24 * 3600  # a week: long enough to resume after a weekend's outage
 
 

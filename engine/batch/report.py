@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from engine.models import BatchItem, BatchReport
+from engine.stats import percentile_ms
 
 __all__ = ["CANCELLED_ERROR", "build_report"]
 
@@ -28,7 +29,7 @@ def build_report(batch_id: str, items: list[BatchItem], *, total_ms: int, resume
         "average_time_per_request_s": round(average, 4), "cancelled_requests": cancelled,
         "resumed_requests": resumed, "degraded_requests": sum(
             1 for item in items if item.result is not None and item.result.degraded),
-        "row_ms_p50": _percentile(row_ms, 50), "row_ms_p95": _percentile(row_ms, 95),
+        "row_ms_p50": percentile_ms(row_ms, 0.50), "row_ms_p95": percentile_ms(row_ms, 0.95),
     }
     if max_concurrent is not None:
         metrics["max_concurrent"] = max_concurrent
@@ -41,9 +42,3 @@ def build_report(batch_id: str, items: list[BatchItem], *, total_ms: int, resume
         total_processing_ms=total_ms, results=items, metrics=metrics,
     )
 
-
-def _percentile(values: list[int], pct: float) -> int | None:
-    if not values:
-        return None
-    rank = min(len(values) - 1, max(0, round(pct / 100 * (len(values) - 1))))
-    return values[rank]

@@ -109,7 +109,7 @@ def parse_finished(values: list[str]) -> tuple[dict[int, BatchItem], int]:
 
 
 def row_to_json(row: BatchRow) -> str:
-    """One input row as stored in `batch:{id}:in:{index}`."""
+    """One input row as stored in `rc:batch:{id}:in:{index}`."""
     if isinstance(row, RowError):
         return json.dumps({"error": row.message, "column": row.column, "row": row.row})
     return json.dumps({"request": row.model_dump(mode="json")})

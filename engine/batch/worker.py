@@ -28,6 +28,7 @@ from engine.batch.record import BatchRecord
 from engine.batch.row import draft_row, failed_item
 from engine.batch.runner import freeze_long_lived
 from engine.metrics import BATCH_ROWS_ACTIVE, record_batch_rows, record_row_job
+from engine.migrate import migrate_store
 from engine.models import BatchItem, StepEvent
 from engine.settings import EngineSettings
 from engine.workflow import Engine
@@ -193,6 +194,7 @@ class BatchWorker:
 
             self._build = build_engine
         engine = self._build(self.settings)
+        await migrate_store(engine.store)  # as `replycrew serve` does: older releases' keys, renamed once
         # crewai runs flow steps (and sync LLM calls) through asyncio.to_thread: a thread per call
         # that may be in flight, or rows queue behind the default executor's few threads.
         asyncio.get_running_loop().set_default_executor(

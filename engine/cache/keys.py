@@ -1,4 +1,4 @@
-"""Every store key prefix the caches use, in one place, and the normalisation behind their hashes."""
+"""How cache keys are made: the normalisation and hashing behind them (prefixes: engine/keys.py)."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import re
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from engine.errors import ScopeRequired
+from engine.keys import ANALYSIS, FAQ, PROFILE, RESULT, SEMANTIC_ENTRY, SEMANTIC_LOG, SEMANTIC_VECTOR
 from engine.models import DraftRequest
 
 __all__ = [
@@ -26,13 +27,6 @@ __all__ = [
     "scope_digest",
 ]
 
-RESULT = "rc:wf:"             # whole results, by scope + normalised request
-PROFILE = "rc:pf:"            # profiles, by normalised URLs (+ the given name)
-ANALYSIS = "rc:an:"           # analyses of exactly this thread, by scope
-SEMANTIC_VECTOR = "rc:sv:"    # "<expires>|<base64 float32>": what the in-process index is rebuilt from
-SEMANTIC_ENTRY = "rc:se:"     # the analysis and guard signature a vector points at
-SEMANTIC_LOG = "rc:slog"      # append-only log of new vector keys: how other processes learn of them
-FAQ = "rc:faq:"               # answers to recurring questions, by scope and topic
 
 _TRACKING = re.compile(r"^(utm_\w+|gclid|fbclid|mc_\w+|trk|ref|source)$", re.IGNORECASE)
 

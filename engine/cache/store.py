@@ -34,6 +34,7 @@ class Store(Protocol):
     def scan(self, prefix: str) -> AsyncIterator[tuple[str, str]]: ...
     async def append(self, key: str, value: str) -> int: ...
     async def read_from(self, key: str, start: int) -> list[str]: ...
+    async def rename_prefix(self, old: str, new: str) -> int: ...
     async def ping(self) -> bool: ...
     async def close(self) -> None: ...
 
@@ -118,6 +119,24 @@ class SQLiteStore:
         ).fetchall()
         return [str(row[0]) for row in rows]
 
+    async def rename_prefix(self, old: str, new: str) -> int:
+        """Move every value and log under `old` to `new` (same rest of key, same expiry); how many moved."""
+        bounds = (old, old + "\U0010ffff")
+        self._db.execute("BEGIN IMMEDIATE")  # one transaction: another process sees all or nothing
+        try:
+            moved = self._db.execute(
+                "UPDATE OR REPLACE kv SET key = ? || substr(key, ?) WHERE key >= ? AND key < ?",
+                (new, len(old) + 1, *bounds)).rowcount
+            logs = self._db.execute("SELECT COUNT(DISTINCT key) FROM log WHERE key >= ? AND key < ?",
+                                    bounds).fetchone()[0]
+            self._db.execute("UPDATE OR REPLACE log SET key = ? || substr(key, ?) WHERE key >= ? AND key < ?",
+                             (new, len(old) + 1, *bounds))
+            self._db.execute("COMMIT")
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        return int(moved) + int(logs)
+
     async def ping(self) -> bool:
         return True
 
@@ -179,6 +198,20 @@ class RedisStore:
     async def read_from(self, key: str, start: int) -> list[str]:
         with self._reachable():
             return [str(v) for v in await self._redis.lrange(key, start, -1)]  # type: ignore[misc]
+
+    async def rename_prefix(self, old: str, new: str) -> int:
+        """Move every key under `old` to `new` with RENAME, which keeps its type and TTL; how many moved."""
+        moved = 0
+        with self._reachable():
+            found = [str(key) async for key in self._redis.scan_iter(match=_glob_escape(old) + "*", count=1000)]
+            for start in range(0, len(found), 500):  # pipelined: one round trip per 500 keys
+                async with self._redis.pipeline(transaction=False) as pipe:
+                    for key in found[start : start + 500]:
+                        pipe.rename(key, new + key.removeprefix(old))
+                    results = await pipe.execute(raise_on_error=False)
+                # An error is "no such key": another process starting at the same time moved it first.
+                moved += sum(1 for result in results if not isinstance(result, Exception))
+        return moved
 
     async def ping(self) -> bool:
         try:
