@@ -96,7 +96,11 @@ class BatchQueue:
         await self.saq.connect()
 
     async def close(self) -> None:
-        await self.saq.disconnect()
+        """Let go of Redis; a Redis that is already gone is no reason to fail a shutdown."""
+        try:
+            await self.saq.disconnect()
+        except (RedisConnectionError, RedisTimeoutError, OSError) as exc:
+            log.info("the queue's Redis went away before we let go of it: %s", exc)
 
     def row_options(self) -> dict[str, Any]:
         """saq job options of a row (see the module docstring for why each)."""
