@@ -63,27 +63,32 @@ async def _submit_and_follow(args: argparse.Namespace, settings: Settings, batch
     runner = QueueBatchRunner(store, queue, batch_id=batch_id, on_progress=on_progress,
                               cancelled_by="cli")
     loop = asyncio.get_running_loop()
+    detach = asyncio.Event()
+    with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+        loop.add_signal_handler(signal.SIGINT, detach.set)  # Ctrl-C: detach, never cancel the batch
     try:
         meta = await runner.record.find_meta()
         if meta is not None and meta.status in ("running", "cancelled") and not args.fresh:
             done = (await runner.record.counts()).done
             bar.write(f"resuming batch {batch_id}: {done} of {len(batch.rows)} rows already have "
                       "a result and are kept", file=sys.stderr)
-            follow = asyncio.create_task(runner.resume())
+            following = asyncio.create_task(runner.resume())
         else:
             await runner.record.forget()
             await runner.record.save_source(decode_csv_bytes(data)[0])
             await runner.submit(batch.items, scope=SCOPE, max_concurrent=args.concurrency)
             bar.write(msg.batch_submitted(batch_id, len(batch.rows)), file=sys.stderr)
-            follow = asyncio.create_task(runner.follow())
-        with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
-            loop.add_signal_handler(signal.SIGINT, follow.cancel)  # Ctrl-C: detach, never cancel
-        try:
-            report = await follow
-        except asyncio.CancelledError:
+            following = asyncio.create_task(runner.follow())
+        detached = asyncio.create_task(detach.wait())
+        await asyncio.wait({following, detached}, return_when=asyncio.FIRST_COMPLETED)
+        detached.cancel()
+        if not following.done():
+            following.cancel()
+            await asyncio.wait({following}, timeout=5)
             bar.close()
             print(msg.batch_detached(batch_id, str(output)), file=sys.stderr)
             return DETACHED
+        report = following.result()
     finally:
         bar.close()
         with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
