@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import csv
 import io
+import json
 import re
 import signal
 import sys
@@ -14,6 +15,7 @@ from pathlib import Path
 from saq.job import Status
 
 from engine.batch.csv_io import read_batch_csv
+from engine.batch.keys import outcome_key
 from engine.batch.queue import BatchQueue, row_key
 from engine.batch.queued import QueueBatchRunner
 from engine.batch.record import BatchRecord
@@ -191,6 +193,15 @@ async def test_the_reconciler_enqueues_rows_without_a_job_and_gives_up_on_spent_
         assert item.error.startswith("drafting failed after 4 attempts: each ended without a result (swept")
         assert (await record.outcome(0)) == BatchItem(index=0, ok=False, error="kept as it was")
         assert await queue.reconcile(store) == 0  # de-duplicated: nothing new to enqueue
+        # Rows 1 and 3 got outcomes from a process that died before their progress lines: the
+        # reconciler goes by the outcomes, so the batch is done, not running for ever.
+        for index in (1, 3):
+            item = BatchItem(index=index, ok=False, error="written, then the process died")
+            await store.set(outcome_key("batch_rec", index),
+                            json.dumps({"item": item.model_dump(mode="json"), "elapsed_ms": 5}))
+        assert (await record.counts()).done == 2
+        assert await queue.reconcile(store) == 0
+        assert (await record.meta()).status == "done"
     finally:
         await queue.close()
         await store.close()

@@ -161,10 +161,12 @@ class BatchQueue:
             current = await record.find_meta()
             if current is None or current.status != "running" or await record.cancelled_by():
                 continue
-            finished = await record.finished_indices()
+            # The outcomes themselves, not the progress log: a process that died between writing
+            # a row's outcome and its log line must not leave the batch running for ever.
+            finished, _ = await record.finished()
             missing = [index for index in range(current.total) if index not in finished]
             if not missing:
-                await finish_if_complete(record, current)
+                await record.set_status("done", current)
                 continue
             missing = await self._give_up_on_spent(record, missing)
             new = await self.enqueue_rows(meta.batch_id, missing)
