@@ -205,3 +205,15 @@ async def test_the_reconciler_enqueues_rows_without_a_job_and_gives_up_on_spent_
     finally:
         await queue.close()
         await store.close()
+
+
+async def test_local_runs_in_this_process_even_with_redis_set(tmp_path: Path, redis_server: str) -> None:
+    url = fresh_redis_db(redis_server)
+    env = queue_env(tmp_path / "data", url)
+    (tmp_path / "in.csv").write_bytes(sample_without_websites())
+    code, out, err = await run_cli(env, "batch", "in.csv", "-o", "out.csv", "--local", "--no-progress",
+                                   cwd=tmp_path)  # no worker runs: only --local can finish it
+    assert code == 0, err
+    assert "rows queued for the workers" not in err
+    summary = dict(line.split("  ", 1) for line in out.splitlines() if "  " in line)
+    assert summary["successful"].strip() == "35" and summary["failed"].strip() == "5"
