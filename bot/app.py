@@ -3,6 +3,11 @@
 `build_app` registers every module in bot/handlers/ (each has a `register(app)`), a middleware
 that puts the SlackRuntime into each listener's context, and the re-delivery guard. Web API calls go to
 SLACK_API_URL and retry on 429 after the Retry-After Slack sends.
+
+Two ways to authorize: one static SLACK_BOT_TOKEN (one workspace), or many workspaces installed
+through Bolt's OAuth flow (SLACK_CLIENT_ID/SLACK_CLIENT_SECRET without SLACK_BOT_TOKEN; bot/install/),
+where Bolt finds each request's token in our installation store and background work asks
+`SlackRuntime.clients` for the installing team's client.
 """
 
 from __future__ import annotations
@@ -19,9 +24,16 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 )
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot import messages as msg
 from bot.drafts import DraftStore
-from bot.handlers import actions, commands, digests, events, files, shortcuts, views
+from bot.handlers import actions, commands, digests, events, files, install, shortcuts, views
+from bot.install.cipher import TokenCipher, TokenKeyError
+from bot.install.clients import TeamClients
+from bot.install.flow import build_oauth_flow, mount_oauth
+from bot.install.installations import StoreInstallationStore
+from bot.install.states import StoreOAuthStateStore
 from bot.metrics import with_slack_meter
+from bot.ratelimit import SlackBudget
 from bot.redelivery import redelivery_guard
 from bot.runtime import RUNTIMES, SlackRuntime
 from bot.settings import Settings
@@ -31,7 +43,7 @@ __all__ = ["HANDLER_MODULES", "SLACK_APP", "SLACK_RUNTIME", "build_app", "mount_
 
 log = logging.getLogger(__name__)
 # Registered in this order.
-HANDLER_MODULES = (commands, shortcuts, actions, views, events, files, digests)
+HANDLER_MODULES = (commands, shortcuts, actions, views, events, files, digests, install)
 SLACK_APP = web.AppKey("slack_app", AsyncApp)
 SLACK_RUNTIME = web.AppKey("slack_runtime", SlackRuntime)
 _RATE_LIMIT_RETRIES = 3
@@ -50,22 +62,40 @@ def build_client(settings: Settings) -> AsyncWebClient:
 
 def build_app(settings: Settings, engine: Engine, *, socket_mode: bool = False) -> AsyncApp:
     """The Bolt app; HTTP mode verifies every request with SLACK_SIGNING_SECRET."""
-    if not settings.slack_bot_token:
+    multi = settings.multi_workspace and not socket_mode
+    if not settings.slack_bot_token and not multi:
         raise SystemExit("SLACK_BOT_TOKEN is not set: copy the bot token from your Slack app's "
-                         "OAuth & Permissions page (see the README's Slack app section).")
+                         "OAuth & Permissions page (see the README's Slack app section), or set "
+                         "SLACK_CLIENT_ID, SLACK_CLIENT_SECRET and SLACK_TOKEN_KEY to install the app "
+                         "in many workspaces through /slack/install.")
     if not socket_mode and not settings.slack_signing_secret:
-        raise SystemExit("SLACK_BOT_TOKEN is set but SLACK_SIGNING_SECRET is not: copy the signing "
+        raise SystemExit("Slack is configured but SLACK_SIGNING_SECRET is not: copy the signing "
                          "secret from your Slack app's Basic Information page, or run "
                          "`replycrew serve --socket` with SLACK_APP_TOKEN.")
+    client = build_client(settings)
+    installations: StoreInstallationStore | None = None
+    oauth = None
+    if multi:
+        try:
+            installations = StoreInstallationStore(engine.store, TokenCipher(settings.slack_token_key))
+        except TokenKeyError as exc:
+            raise SystemExit(str(exc)) from exc
+        # The OAuth exchange gets its own client: no bot token, no retries on a one-time code.
+        oauth = build_oauth_flow(settings, client=AsyncWebClient(base_url=client.base_url, timeout=30),
+                                 installations=installations, states=StoreOAuthStateStore(engine.store))
     app = AsyncApp(
         name="replycrew",
-        client=build_client(settings),
+        client=client,
         signing_secret=settings.slack_signing_secret or "",
         request_verification_enabled=not socket_mode,
+        oauth_flow=oauth,
+        user_facing_authorize_error_message=msg.NOT_INSTALLED,
         # Raising for an unhandled request would turn every unknown button into a 404 for Slack.
         raise_error_for_unhandled_request=False,
     )
-    RUNTIMES.attach(app, SlackRuntime(settings=settings, engine=engine, drafts=DraftStore(engine.store)))
+    RUNTIMES.attach(app, SlackRuntime(settings=settings, engine=engine, drafts=DraftStore(engine.store),
+                                      clients=TeamClients(app.client, installations),
+                                      budget=SlackBudget.scaled(engine.store, scale=settings.slack_rate_scale)))
     app.middleware(redelivery_guard(engine.store))
     for module in HANDLER_MODULES:
         module.register(app)
@@ -84,6 +114,8 @@ def mount_slack(web_app: web.Application, settings: Settings, engine: Engine) ->
     web_app[SLACK_APP] = app
     web_app[SLACK_RUNTIME] = runtime
     digests.mount(web_app, app)  # scheduled digests start and stop with the server
+    if app.oauth_flow is not None:
+        mount_oauth(web_app, app.oauth_flow)  # GET /slack/install, GET /slack/oauth_redirect
 
     async def slack_events(request: web.Request) -> web.Response:
         runtime.request_started()

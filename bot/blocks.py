@@ -1,8 +1,10 @@
 """Block Kit builders: progress, draft, approved, errors, help and the two modals. Pure functions.
 
 Every builder stays inside Block Kit's limits (50 blocks a message, 3,000 characters a section,
-150 a header, 2,000 a button value, 3,000 a modal text input): long drafts are split across
-sections and whatever still does not fit is cut with a visible note.
+150 a header, 2,000 a button value, 3,000 a modal text input) and under Slack's undocumented
+cumulative limit of about 12,000 characters of text in one message's blocks (`msg_blocks_too_long`):
+long drafts are split across sections, and a draft that still does not fit is trimmed with a note
+saying the full text is attached as a file in the thread (bot/drafting.py uploads it).
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ __all__ = [
     "STEP_ORDER",
     "draft_blocks",
     "draft_modal",
+    "draft_overflows",
     "edit_modal",
     "error_blocks",
     "fallback_text",
@@ -37,6 +40,9 @@ MAX_SECTION_CHARS = 3000
 MAX_HEADER_CHARS = 150
 MAX_INPUT_CHARS = 3000
 MAX_FALLBACK_CHARS = 3000
+# Slack refuses more than ~12,000 characters of text across a message's blocks ("with a buffer for
+# block containers", Slack's answer in slackapi/bolt-js#2509); stay well under it.
+MAX_MESSAGE_TEXT = 11_000
 STEP_ORDER = ("profile", "analysis", "reply")
 DRAFT_MODAL_CALLBACK = "draft_modal"
 EDIT_MODAL_CALLBACK = "edit_draft_modal"
@@ -147,8 +153,43 @@ def draft_blocks(record: DraftRecord) -> list[Block]:
     if earlier:
         previews = [f"*v{v.number}:* {escape(_preview(v.text))}" for v in earlier[-_MAX_PREVIEWS:]]
         tail.append(_context(msg.earlier_versions([v.number for v in earlier]), *previews))
-    body = text_blocks(markdown_to_mrkdwn(version.text), budget=MAX_BLOCKS - len(head) - len(tail))
+    body_text, trimmed = _fit_body(version, head + tail)
+    blocks = MAX_BLOCKS - len(head) - len(tail) - (1 if trimmed else 0)
+    body = text_blocks(body_text, budget=blocks)
+    if trimmed:
+        body.append(_context(msg.DRAFT_TRIMMED))
     return head + body + tail
+
+
+def _text_chars(blocks: list[Block]) -> int:
+    total = 0
+    for block in blocks:
+        text = block.get("text")
+        if isinstance(text, dict):
+            total += len(str(text.get("text") or ""))
+        for element in block.get("elements") or []:
+            inner = element.get("text")
+            total += len(str(inner.get("text") or "")) if isinstance(inner, dict) else len(str(inner or ""))
+    return total
+
+
+def _fit_body(version: DraftVersion, around: list[Block]) -> tuple[str, bool]:
+    """The draft's mrkdwn, cut to what fits beside `around`; True when it was cut."""
+    body = markdown_to_mrkdwn(version.text)
+    room = MAX_MESSAGE_TEXT - _text_chars(around) - len(msg.DRAFT_TRIMMED)
+    if len(body) <= room:
+        return body, False
+    return split_text(body, max(room, 200))[0], True
+
+
+def draft_overflows(record: DraftRecord) -> bool:
+    """Whether the current version is trimmed in the message (its full text goes up as a file)."""
+    version = record.current
+    if version is None:
+        return False
+    probe = draft_blocks(record)
+    return any(b.get("type") == "context" and any(e.get("text") == msg.DRAFT_TRIMMED
+                                                  for e in b.get("elements") or []) for b in probe)
 
 
 def _preview(text: str) -> str:
@@ -161,7 +202,7 @@ def fallback_text(record: DraftRecord) -> str:
     version = record.current
     if version is None:
         return msg.DRAFT_FAILED
-    text = f"{msg.DRAFT_FALLBACK_TEXT}: {version.text}"
+    text = f"{msg.DRAFT_FALLBACK_TEXT}: {escape(version.text)}"  # `text` is mrkdwn too
     return text if len(text) <= MAX_FALLBACK_CHARS else text[: MAX_FALLBACK_CHARS - 1] + "…"
 
 
@@ -184,7 +225,8 @@ def draft_modal(*, channel_id: str | None = None, thread: str = "",
     options = [{"text": _plain(msg.CHANNEL_LABELS[c]), "value": c} for c in CHANNELS]
     conversation: dict[str, Any] = {"type": "conversations_select",
                                     "default_to_current_conversation": True,
-                                    "filter": {"include": ["public", "private", "im", "mpim"],
+                                    # Channels only: the bot can never post in other people's DMs.
+                                    "filter": {"include": ["public", "private"],
                                                "exclude_bot_users": True}}
     if channel_id:
         conversation["initial_conversation"] = channel_id

@@ -1,10 +1,14 @@
 """Every word the Slack app shows a user, in one place so they can be read and fixed together.
 
 Texts are Slack mrkdwn. Functions take the few values a text needs; nothing here calls Slack.
+Any user-supplied value a function puts into a text is escaped here (`&`, `<`, `>`), so user data
+can never become `<!channel>`, `<!here>` or `<@U…>`.
 Errors say what happened and what to do next, never a stack trace.
 """
 
 from __future__ import annotations
+
+from bot.mrkdwn import escape
 
 __all__ = [
     "ALREADY_APPROVED",
@@ -15,10 +19,14 @@ __all__ = [
     "CHANNEL_LABELS",
     "DRAFT_FAILED",
     "DRAFT_FALLBACK_TEXT",
+    "DRAFT_FILE_COMMENT",
     "DRAFT_TOO_LONG_TO_EDIT",
+    "DRAFT_TRIMMED",
     "EDIT",
     "EDIT_MODAL_TITLE",
     "EMPTY_EDIT",
+    "FORM_ARCHIVED",
+    "FORM_CANNOT_POST",
     "HELP",
     "LLM_DOWN",
     "MODAL_CHANNEL_LABEL",
@@ -35,6 +43,7 @@ __all__ = [
     "MODAL_TITLE",
     "MODAL_WEBSITE_LABEL",
     "NOT_A_THREAD",
+    "NOT_INSTALLED",
     "NO_CONVERSATION",
     "OFFLINE",
     "REGENERATE",
@@ -43,11 +52,16 @@ __all__ = [
     "UNKNOWN_DRAFT",
     "WRONG_WORKSPACE",
     "approved_line",
+    "approved_while_regenerating",
+    "cannot_post_here",
     "degraded_line",
+    "draft_file_failed",
+    "draft_file_title",
     "draft_header",
     "earlier_versions",
     "edited_line",
     "invalid_request",
+    "not_your_draft",
     "progress_header",
     "source_label",
     "step_done",
@@ -151,6 +165,14 @@ MODAL_DID_NOT_OPEN = ("Slack didn't let me open the form (it may have taken too 
 ALREADY_DRAFTED_HERE = ("A draft for this message is already in its thread. Press *Regenerate* there "
                         "for another version.")
 DRAFT_FALLBACK_TEXT = "Draft reply"
+FORM_CANNOT_POST = ("I'm not in that conversation, so I can't post there. Invite me with "
+                    "`/invite @replycrew` in it, or pick a channel I'm in.")
+FORM_ARCHIVED = "That channel is archived. Pick another one."
+NOT_INSTALLED = ("replycrew isn't installed in this workspace (or was removed). Ask a workspace admin "
+                 "to install it from its /slack/install page, then try again.")
+DRAFT_TRIMMED = ("_The draft is too long for one Slack message: this is its beginning. The full text "
+                 "is attached as a file in this thread._")
+DRAFT_FILE_COMMENT = "The full draft, too long for one Slack message."
 
 
 def thread_too_long(length: int, limit: int) -> str:
@@ -159,9 +181,44 @@ def thread_too_long(length: int, limit: int) -> str:
             f"{limit:,}). Paste only the latest few messages and try again.")
 
 
+def cannot_post_here(where: str) -> str:
+    """Slack refused the bot's post: say what works in this kind of conversation."""
+    if where == "im":
+        return ("I can't post in a direct message between people, so I can't draft here. Use `/draft` "
+                "in a channel I'm in, or in my own DM (Apps → replycrew → Messages).")
+    if where == "mpim":
+        return ("I can't be added to a group DM, so I can't draft here. Use `/draft` in a channel I'm "
+                "in, or in my own DM (Apps → replycrew → Messages).")
+    return BOT_NOT_IN_CHANNEL
+
+
+def not_your_draft(owner_id: str | None) -> str:
+    """Someone other than the draft's rep (and not an approver) pressed one of its buttons."""
+    who = f"<@{owner_id}>" if owner_id else "the rep who asked for it"
+    return (f"Only {who} can approve, edit or regenerate this draft (or someone listed in "
+            "DRAFT_APPROVERS). Nothing was changed.")
+
+
+def approved_while_regenerating(version: int) -> str:
+    """Approve was pressed while a new version was being written: the approval stands."""
+    return (f"Version {version} was approved while a new version was being written, so the approval "
+            "stands and the new version was not kept.")
+
+
+def draft_file_title(version: int) -> str:
+    """Title of the snippet file holding a long draft's full text."""
+    return f"Full draft, version {version}"
+
+
+def draft_file_failed(detail: str) -> str:
+    """The long draft's file could not be uploaded."""
+    return (f"The draft is too long for one Slack message and I couldn't attach the full text "
+            f"({escape(detail)}). Check the app has the `files:write` scope, then press Regenerate.")
+
+
 def invalid_request(detail: str) -> str:
     """A request field is invalid; `detail` names it (from describe_validation_error)."""
-    return f"I couldn't use that: {detail}. Fix it and try again."
+    return f"I couldn't use that: {escape(detail)}. Fix it and try again."
 
 
 def unexpected_error(reference: str) -> str:
@@ -198,7 +255,7 @@ def step_done(name: str, seconds: float, source: str) -> str:
 
 def step_failed(name: str, seconds: float, error: str | None) -> str:
     """A failed step; the draft goes on without it."""
-    reason = f": {error}" if error else ""
+    reason = f": {escape(error)}" if error else ""
     return f":warning: {STEP_LABELS.get(name, name)} — failed after {seconds:.1f} s{reason}"
 
 
@@ -247,150 +304,3 @@ def earlier_versions(numbers: list[int]) -> str:
     """A pointer to the versions kept before the one shown."""
     listed = ", ".join(f"v{n}" for n in numbers)
     return f"Earlier versions kept: {listed}"
-
-
-# ---- CSV batches (bot/handlers/files.py, bot/batch_slack.py) ----------------------------------
-
-# Kept apart from the list above, so the two areas of this file can change independently.
-__all__ += [
-    "BATCH_ALREADY_FINISHED",
-    "BATCH_CANCEL",
-    "BATCH_CANCEL_CONFIRM",
-    "BATCH_CANCEL_CONFIRM_TITLE",
-    "BATCH_CANCEL_KEEP",
-    "BATCH_CANCEL_STOP",
-    "BATCH_RESULTS_COMMENT",
-    "BATCH_UNKNOWN",
-    "batch_cancelling",
-    "batch_download_failed",
-    "batch_finished_line",
-    "batch_progress_header",
-    "batch_progress_line",
-    "batch_rejected",
-    "batch_results_title",
-    "batch_resumed",
-    "batch_row_errors",
-    "batch_stopped",
-    "batch_summary",
-    "batch_too_big",
-    "batch_upload_failed",
-]
-
-BATCH_CANCEL = "Cancel"
-BATCH_CANCEL_CONFIRM_TITLE = "Stop this batch?"
-BATCH_CANCEL_CONFIRM = ("Rows already drafted are kept and delivered in the results file; "
-                        "the rest are not run.")
-BATCH_CANCEL_STOP = "Stop it"
-BATCH_CANCEL_KEEP = "Keep going"
-BATCH_ALREADY_FINISHED = "That batch has already finished; its results are in the thread."
-BATCH_UNKNOWN = ("I can't find that batch any more — it may have expired. Upload the CSV again "
-                 "to start a new one.")
-BATCH_RESULTS_COMMENT = "Here are the drafts, one line per row of your file."
-
-
-def batch_results_title(file_name: str) -> str:
-    """Title of the uploaded results file."""
-    return f"Drafts for {file_name}"
-
-
-def batch_rejected(file_name: str, reason: str) -> str:
-    """A CSV was refused before any row ran; `reason` says what to fix."""
-    return f":x: I couldn't run *{file_name}*: {reason}"
-
-
-def batch_too_big(file_name: str, size: int, limit: int) -> str:
-    """The uploaded file is over the size cap (MAX_BATCH_BYTES)."""
-    return batch_rejected(file_name, f"the file is {size:,} bytes; the limit is {limit:,} bytes "
-                                     "(MAX_BATCH_BYTES). Split it into smaller files and upload those.")
-
-
-def batch_download_failed(file_name: str, detail: str) -> str:
-    """Slack did not hand over the file."""
-    return (f":x: I couldn't download *{file_name}* from Slack ({detail}). Check that I'm in this "
-            "conversation and have the `files:read` scope, then upload the file again.")
-
-
-def batch_stopped(detail: str) -> str:
-    """The batch could not go on in this process; its finished rows are kept."""
-    return (f":warning: This batch stopped ({detail}). The rows already drafted are kept; it picks "
-            "up where it left off when replycrew restarts, or upload the file again.")
-
-
-def batch_upload_failed(detail: str) -> str:
-    """The results file could not be uploaded; the drafts are still kept."""
-    return (f":warning: I couldn't upload the results file ({detail}). The drafts are kept; "
-            "ask whoever runs replycrew to check the `files:write` scope.")
-
-
-def batch_progress_header(file_name: str, total: int, user_id: str | None) -> str:
-    """The first line of a batch's progress message."""
-    who = f" for <@{user_id}>" if user_id else ""
-    return f":hourglass_flowing_sand: Drafting replies for *{file_name}* ({total:,} rows){who}…"
-
-
-def _duration(seconds: float) -> str:
-    seconds = max(0, round(seconds))
-    if seconds < 60:
-        return f"{seconds} s"
-    minutes, rest = divmod(seconds, 60)
-    return f"{minutes} min {rest:02d} s" if minutes < 60 else f"{minutes // 60} h {minutes % 60:02d} min"
-
-
-def batch_progress_line(*, done: int, failed: int, total: int, throughput: float,
-                        eta_s: float | None) -> str:
-    """Counts, speed and time left under the progress bar."""
-    parts = [f"*{done:,}* of *{total:,}* rows done", f"{failed:,} failed"]
-    if throughput > 0:
-        parts.append(f"{throughput:.1f} rows/s")
-    if eta_s is not None and done < total:
-        parts.append(f"about {_duration(eta_s)} left")
-    return " · ".join(parts)
-
-
-def batch_resumed(finished: int, total: int) -> str:
-    """A batch picked up again after the app restarted."""
-    return (f":arrows_counterclockwise: replycrew restarted while this batch was running. Resuming: "
-            f"{finished:,} of {total:,} rows were already done and are kept; the rest are running now.")
-
-
-def batch_cancelling(user_id: str) -> str:
-    """Cancel was pressed; rows in flight finish first."""
-    return (f":octagonal_sign: <@{user_id}> cancelled this batch. Finishing the rows in flight; "
-            "everything done so far will be in the results file.")
-
-
-def batch_finished_line(*, successful: int, failed: int, cancelled: int, total: int,
-                        cancelled_by: str | None) -> str:
-    """The progress message's last state."""
-    if cancelled:
-        who = f" by <@{cancelled_by}>" if cancelled_by else ""
-        return (f":octagonal_sign: Cancelled{who}: {successful:,} drafted, {failed:,} failed, "
-                f"{cancelled:,} not run, of {total:,} rows.")
-    mark = ":white_check_mark:" if not failed else ":ballot_box_with_check:"
-    return f"{mark} Done: {successful:,} drafted, {failed:,} failed, of {total:,} rows."
-
-
-def batch_summary(*, file_name: str, total: int, successful: int, failed: int, cancelled: int,
-                  resumed: int, total_time: str, average: str, throughput: str) -> str:
-    """The seed's batch metrics, posted after the results file."""
-    lines = [f"*Batch summary — {file_name}*",
-             f"• Total requests: {total:,}",
-             f"• Successful: {successful:,}",
-             f"• Failed: {failed:,}"]
-    if cancelled:
-        lines.append(f"• Not run (cancelled): {cancelled:,}")
-    if resumed:
-        lines.append(f"• Finished before a restart and kept: {resumed:,}")
-    lines += [f"• Total processing time: {total_time}",
-              f"• Average time per request: {average}",
-              f"• Throughput: {throughput}"]
-    return "\n".join(lines)
-
-
-def batch_row_errors(errors: list[tuple[int, str]], *, shown: int) -> str:
-    """The first failed rows and why; the rest are in the results file's error column."""
-    lines = ["*Rows that failed* (row numbers count data rows after the header):"]
-    lines += [f"• Row {row}: {error}" for row, error in errors[:shown]]
-    if len(errors) > shown:
-        lines.append(f"…and {len(errors) - shown:,} more: see the `error` column of the results file.")
-    return "\n".join(lines)

@@ -1,25 +1,46 @@
-"""`GET /metrics` (Prometheus text format) and the hook that counts Slack Web API calls."""
+"""The Slack Web API call counters and the retry-handler hook that feeds them (served by bot/rest/metrics.py).
+
+The counters live here, not in engine/metrics.py: the engine knows nothing of Slack. They are
+registered on the engine's `REGISTRY`, so one scrape shows both, and the dashboard snapshot gets
+a "slack" section.
+"""
 
 from __future__ import annotations
 
-from aiohttp import web
+from typing import Literal
+
+from prometheus_client import Counter
 from slack_sdk.http_retry.async_handler import AsyncRetryHandler
 from slack_sdk.http_retry.request import HttpRequest
 from slack_sdk.http_retry.response import HttpResponse
 from slack_sdk.http_retry.state import RetryState
 
 from engine import metrics
-from engine.workflow import Engine
 
-__all__ = ["SlackCallMeter", "install", "metrics_endpoint", "with_slack_meter"]
+__all__ = [
+    "SLACK_CALLS",
+    "SLACK_RATE_LIMITED",
+    "SlackCallMeter",
+    "record_slack_call",
+    "with_slack_meter",
+]
+
+SLACK_CALLS = Counter(
+    "replycrew_slack_api_calls_total", "Slack Web API calls by method and outcome (ok, error, rate_limited).",
+    ["method", "outcome"], registry=metrics.REGISTRY,
+)
+SLACK_RATE_LIMITED = Counter(
+    "replycrew_slack_rate_limited_total", "Slack Web API calls answered with HTTP 429.", ["method"],
+    registry=metrics.REGISTRY,
+)
+metrics.add_snapshot_section("slack", sample="replycrew_slack_api_calls_total", label="outcome")
 
 
-async def metrics_endpoint(request: web.Request) -> web.Response:
-    """GET /metrics: every replycrew metric of this process, for a Prometheus scrape."""
-    response = web.Response(body=metrics.exposition())
-    # aiohttp refuses a charset inside content_type, so the header is set whole.
-    response.headers["Content-Type"] = metrics.PROMETHEUS_CONTENT_TYPE
-    return response
+def record_slack_call(method: str, *, outcome: Literal["ok", "error", "rate_limited"]) -> None:
+    """Count one Slack Web API call; a 429 is also counted in replycrew_slack_rate_limited_total."""
+    SLACK_CALLS.labels(method=method, outcome=outcome).inc()
+    if outcome == "rate_limited":
+        SLACK_RATE_LIMITED.labels(method=method).inc()
 
 
 class SlackCallMeter(AsyncRetryHandler):
@@ -35,14 +56,14 @@ class SlackCallMeter(AsyncRetryHandler):
                               error: Exception | None = None) -> bool:
         method = request.url.rstrip("/").rsplit("/", 1)[-1] or "unknown"
         if response is None:
-            metrics.record_slack_call(method, outcome="error")
+            record_slack_call(method, outcome="error")
         elif response.status_code == 429:
-            metrics.record_slack_call(method, outcome="rate_limited")
+            record_slack_call(method, outcome="rate_limited")
         elif response.status_code >= 400 or (isinstance(response.body, dict)
                                              and response.body.get("ok") is False):
-            metrics.record_slack_call(method, outcome="error")
+            record_slack_call(method, outcome="error")
         else:
-            metrics.record_slack_call(method, outcome="ok")
+            record_slack_call(method, outcome="ok")
         return False
 
 
@@ -50,9 +71,3 @@ def with_slack_meter(handlers: list[AsyncRetryHandler] | None = None) -> list[As
     """`handlers` with a SlackCallMeter first: pass as AsyncWebClient(retry_handlers=...)."""
     rest = [handler for handler in handlers or [] if not isinstance(handler, SlackCallMeter)]
     return [SlackCallMeter(), *rest]
-
-
-def install(app: web.Application, engine: Engine) -> None:
-    """Register GET /metrics and feed the workflow metrics from `engine`."""
-    metrics.attach(engine)
-    app.router.add_get("/metrics", metrics_endpoint)

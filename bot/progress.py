@@ -17,6 +17,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.blocks import progress_blocks
 from bot.editor import Blocks, ThrottledEditor
+from bot.ratelimit import TeamBudget
 from engine.models import StepEvent
 
 __all__ = ["ProgressMessage"]
@@ -27,14 +28,16 @@ class ProgressMessage:
 
     def __init__(self, client: AsyncWebClient, *, channel: str, header: str, ts: str | None = None,
                  thread_ts: str | None = None, earlier: list[int] | None = None, min_interval_s: float = 1.0,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+                 clock: Callable[[], float] = time.monotonic, budget: TeamBudget | None = None) -> None:
         self.client = client
         self.thread_ts = thread_ts
         self.header = header
         self.earlier = earlier or []
+        self.budget = budget
         self._steps: dict[str, StepEvent] = {}
         self.editor = ThrottledEditor(client, channel=channel, ts=ts, interval_s=min_interval_s, clock=clock,
-                                      render=lambda: (self.blocks(), self.text), name=f"progress-{channel}")
+                                      render=lambda: (self.blocks(), self.text), name=f"progress-{channel}",
+                                      budget=budget, thread_ts=thread_ts)
 
     @property
     def ts(self) -> str | None:
@@ -63,6 +66,8 @@ class ProgressMessage:
     async def open(self) -> str:
         """Post the message (or turn an existing one into progress); returns its ts."""
         if self.editor.ts is None:
+            if self.budget is not None:
+                await self.budget.post(self.channel)
             response = await self.client.chat_postMessage(
                 channel=self.channel, thread_ts=self.thread_ts, text=self.text, blocks=self.blocks(),
                 unfurl_links=False, unfurl_media=False,
@@ -71,6 +76,8 @@ class ProgressMessage:
             self.editor.opened(ts=ts, channel=str(response.get("channel") or self.channel))
         else:
             ts = self.editor.ts
+            if self.budget is not None:
+                await self.budget.update(final=True)
             await self.client.chat_update(channel=self.channel, ts=ts, text=self.text, blocks=self.blocks())
             self.editor.edits += 1
             self.editor.opened(ts=ts)
@@ -86,6 +93,7 @@ class ProgressMessage:
         """Stop any scheduled edit: the message could not be opened."""
         self.editor.stop()
 
-    async def finish(self, *, blocks: Blocks, text: str) -> None:
-        """Replace the progress with the outcome (the draft, or an error); the last edit."""
-        await self.editor.finish(blocks, text)
+    async def finish(self, *, blocks: Blocks, text: str) -> str:
+        """Replace the progress with the outcome (the draft, or an error); returns the ts it is in
+        (a fresh message's when the progress message could not be edited)."""
+        return await self.editor.finish(blocks, text)

@@ -20,7 +20,7 @@ from slack_bolt.response import BoltResponse
 from engine import keys
 from engine.cache.store import Store
 
-__all__ = ["ONCE_TTL_S", "claim_once", "delivery_key", "redelivery_guard"]
+__all__ = ["ONCE_TTL_S", "claim_once", "delivery_key", "redelivery_guard", "release_once"]
 
 log = logging.getLogger(__name__)
 # Slack retries within about 5 minutes; an hour leaves a wide margin and keeps the store small.
@@ -43,6 +43,11 @@ def delivery_key(body: dict[str, Any]) -> str | None:
 async def claim_once(store: Store, key: str, *, ttl: int = ONCE_TTL_S) -> bool:
     """True for the first claim of `key`, False for every later one (within the TTL)."""
     return await store.set_if_absent(keys.SLACK_ONCE + key, "1", ttl=ttl)
+
+
+async def release_once(store: Store, key: str) -> None:
+    """Give a claim back: what it guarded did not happen (e.g. Slack refused the post), so a retry may."""
+    await store.delete(keys.SLACK_ONCE + key)
 
 
 def redelivery_guard(store: Store) -> Middleware:

@@ -20,6 +20,8 @@ from slack_bolt.async_app import AsyncBoltContext
 from slack_bolt.response import BoltResponse
 
 from bot.drafts import DraftStore
+from bot.install.clients import TeamClients
+from bot.ratelimit import SlackBudget
 from bot.settings import Settings
 from engine.workflow import Engine
 
@@ -70,6 +72,10 @@ class SlackRuntime:
     settings: Settings
     engine: Engine
     drafts: DraftStore
+    # Background work's Web API client per workspace (the installing team's token).
+    clients: TeamClients
+    # Our share of Slack's rate limits, shared by drafts, batches and digests (bot/ratelimit.py).
+    budget: SlackBudget
     # Progress edits on one message are at least this far apart (Slack: ~1 update/s per message).
     min_edit_interval_s: float = 1.0
     # Drafts wait for Slack requests being acknowledged, but never longer than this (see yield_to_acks).

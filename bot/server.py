@@ -8,9 +8,9 @@ import os
 
 from aiohttp import web
 
-from bot import metrics as bot_metrics
 from bot.digests.legacy import import_legacy_schedules
 from bot.rest import dashboard
+from bot.rest import metrics as rest_metrics
 from bot.rest import routes as api
 from bot.rest.auth import RateLimiter, auth_middleware
 from bot.rest.batches import add_batch_routes
@@ -74,7 +74,7 @@ def build_web_app(settings: Settings, *, engine: Engine | None = None) -> web.Ap
     api.add_routes(app, open_api=not settings.api_key_list)
     add_template_routes(app)
     add_batch_routes(app, settings)
-    bot_metrics.install(app, app[api.ENGINE])
+    rest_metrics.install(app, app[api.ENGINE])
     dashboard.install(app)
     return app
 

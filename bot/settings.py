@@ -20,6 +20,17 @@ class Settings(EngineSettings):
     slack_signing_secret: str | None = None
     slack_app_token: str | None = None
     slack_api_url: str = "https://slack.com/api/"
+    # Many workspaces (OAuth v2 install): set these and leave SLACK_BOT_TOKEN unset.
+    slack_client_id: str | None = None
+    slack_client_secret: str | None = None
+    slack_token_key: str | None = None  # Fernet key sealing installation tokens at rest
+    slack_redirect_uri: str | None = None  # https://YOUR-HOST/slack/oauth_redirect
+
+    # Shortens Slack's rate-limit windows in our own budgets (tests and benchmarks against a fake
+    # Slack whose windows are shortened the same way); 1.0 is Slack's real budget.
+    slack_rate_scale: float = 1.0
+    # Slack user ids (comma-separated) who may act on anyone's draft or batch, besides its owner.
+    draft_approvers: str | None = None
 
     host: str = "127.0.0.1"
     port: int = 3000
@@ -31,6 +42,10 @@ class Settings(EngineSettings):
         return [key.strip() for key in (self.api_keys or "").split(",") if key.strip()]
 
     @property
+    def draft_approver_ids(self) -> frozenset[str]:
+        return frozenset(u.strip() for u in (self.draft_approvers or "").split(",") if u.strip())
+
+    @property
     def host_is_loopback(self) -> bool:
         if self.host == "localhost":
             return True
@@ -40,5 +55,10 @@ class Settings(EngineSettings):
             return False
 
     @property
+    def multi_workspace(self) -> bool:
+        """OAuth installs in many workspaces: client id and secret set, no static bot token."""
+        return bool(self.slack_client_id and self.slack_client_secret and not self.slack_bot_token)
+
+    @property
     def slack_enabled(self) -> bool:
-        return bool(self.slack_bot_token)
+        return bool(self.slack_bot_token) or self.multi_workspace

@@ -52,7 +52,8 @@ async def serve_socket_mode(settings: Settings, *, stop: asyncio.Event | None = 
     digests.start()  # scheduled digests run here too: the web app below has no Slack
     await batches_for(app).resume_all()  # CSV batches a stopped process left unfinished
     # The REST API and /healthz still listen on HOST:PORT; Slack itself comes over the socket.
-    rest = build_web_app(settings.model_copy(update={"slack_bot_token": None}), engine=engine)
+    rest = build_web_app(settings.model_copy(update={"slack_bot_token": None, "slack_client_id": None}),
+                         engine=engine)
     runner = web.AppRunner(rest)
     await runner.setup()
     await web.TCPSite(runner, settings.host, settings.port).start()

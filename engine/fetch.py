@@ -24,7 +24,7 @@ from selectolax.lexbor import LexborHTMLParser
 from engine.errors import FetchFailed, FetchRefused
 from engine.settings import EngineSettings
 
-__all__ = ["MAX_REDIRECTS", "MAX_TEXT_CHARS", "FetchGuard", "WebsiteInfo", "extract_html", "fetch_website"]
+__all__ = ["MAX_REDIRECTS", "MAX_TEXT_CHARS", "FetchGuard", "IPAddress", "WebsiteInfo", "extract_html", "fetch_website"]
 
 MAX_REDIRECTS = 3
 MAX_TEXT_CHARS = 4_000
@@ -63,17 +63,15 @@ async def _system_resolve(host: str, port: int) -> list[str]:
 
 @dataclass(frozen=True)
 class FetchGuard:
-    """Which addresses a fetch may reach; built from settings, or narrower in tests."""
+    """Which addresses a fetch may reach (built from settings), and how host names are resolved."""
 
     allow_private: bool = False
-    # Extra networks allowed even though they are not public (tests: 127.0.0.1/32 only).
-    allowed_networks: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...] = ()
     resolve: Resolver = field(default=_system_resolve)
 
     def check_address(self, host: str, address: str) -> IPAddress:
         """The address, if a fetch may connect to it; FetchRefused otherwise."""
         ip = ipaddress.ip_address(address.split("%", 1)[0])  # drop an IPv6 zone id
-        if self.allow_private or _is_public(ip) or any(ip in net for net in self.allowed_networks):
+        if self.allow_private or _is_public(ip):
             return ip
         shown = host if host == address else f"{host} ({address})"
         raise FetchRefused(

@@ -1,9 +1,12 @@
 """The leak guard: no draft leaves the engine with a placeholder, a null, an empty salutation,
 someone else's name in the greeting, or more characters than its channel takes.
 
-It runs on every draft (templated, LLM or offline). It first finds problems, then repairs what
-can be repaired without guessing (removing a `{company_name}`, fixing `Hi ,`, truncating at a
-sentence end) and re-checks; a draft still failing after repair is replaced by a plain safe draft.
+It runs on every draft (templated, LLM or offline): in the workflow, in the template fast path
+(engine/fastpath.py) and in `replycrew templates check`. It first finds problems, then
+repairs what can be repaired without guessing (removing a `{company_name}`, fixing `Hi ,`,
+truncating at a sentence end) and re-checks; a draft still failing after repair is replaced by a
+plain safe draft (the offline reply). Greetings, titles and words that are not names come from
+engine/text, like every other reader of names.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from urllib.parse import urlsplit
 
 from engine.models import Channel, Draft, DraftRequest, ProspectProfile, ThreadAnalysis
 from engine.templates import messages
+from engine.text.names import NOT_NAMES, first_name, greeting_alternation, is_title
 
 __all__ = [
     "EMAIL_SUBJECT_MAX",
@@ -50,14 +54,7 @@ _BRACES = re.compile(r"[{}]")
 # `[Name]`, `[Company name]`, `[ ]`: brackets holding only words are unfilled slots, not content.
 _BRACKETS = re.compile(r"\[[A-Za-z _./\-]{0,40}\]")
 _NULLISH = re.compile(r"\b(None|null|NULL|undefined|NaN)\b")
-_GREETING = re.compile(
-    r"^(?P<greet>hi|hello|hey|dear|hei|hej|hola|bonjour|hallo|ciao|olá|ola|greetings|salut|"
-    r"good (?:morning|afternoon|evening)|kia ora)\b(?P<rest>.*)$",
-    re.I,
-)
-_NOT_NAMES = {"there", "team", "all", "everyone", "folks", "both", "again", "friend", "friends",
-              "you", "y'all", "sir", "madam", "colleagues", "guys", "again!"}
-_TITLES = {"dr", "mr", "mrs", "ms", "mx", "prof", "dr.", "mr.", "mrs.", "ms.", "mx.", "prof."}
+_GREETING = re.compile(rf"^(?P<greet>{greeting_alternation()})\b(?P<rest>.*)$", re.I)
 _DOUBLED_SPACE = re.compile(r"(?<=\S)[ \t\u00a0]{2,}(?=\S)")
 _SPACE_BEFORE_PUNCT = re.compile(r"[ \t\u00a0]+(?=[,;])|[ \t\u00a0]+(?=\.(?:\s|$))")
 _EMPTY_PARENS = re.compile(r"\s?\(\s*\)|\s?“\s*”|\s?\"\s*\"")
@@ -100,8 +97,8 @@ class GuardContext:
         if profile is not None:
             sources += [profile.name or "", profile.first_name or "", profile.company or ""]
             first = profile.first_name
-        if not first and request.prospect_name:
-            first = request.prospect_name.split()[0]
+        if not first:
+            first = first_name(request.prospect_name)
         return cls(channel=channel or request.channel, allowed_names=name_words(sources),
                    first_name=first, max_chars=max_chars)
 
@@ -148,11 +145,11 @@ def _salutation_names(rest: str) -> list[str]:
     names: list[str] = []
     for token in re.split(r"[ \u00a0]+", rest.strip()):
         bare = token.rstrip(",!.:;")
-        if not bare or bare.casefold() in _TITLES:
+        if not bare or is_title(bare):
             if token != bare:
                 break
             continue
-        if bare.casefold() in _NOT_NAMES or not bare[0].isupper() or not _WORD.fullmatch(bare):
+        if bare.casefold() in NOT_NAMES or not bare[0].isupper() or not _WORD.fullmatch(bare):
             break
         names.append(bare)
         if token != bare or len(names) == 4:
@@ -283,7 +280,7 @@ def _describe(leaks: Iterable[Leak]) -> str:
 def _safe_draft(request: DraftRequest, profile: ProspectProfile | None,
                 analysis: ThreadAnalysis | None, context: GuardContext) -> Draft:
     try:
-        from engine.steps.heuristics import plain_reply
+        from engine.steps.replies import plain_reply
 
         plain = guard_draft(plain_reply(request, profile=profile, analysis=analysis), context)
         if plain.ok:

@@ -16,7 +16,7 @@ __all__ = [
     "ANALYSIS", "BATCH", "BATCH_RUNNING", "DIGEST_BATCHES", "DIGEST_INTENT", "DIGEST_SCHEDULE", "DIGEST_SENT",
     "DRAFT", "DRAFT_BUSY", "DRAFT_CHANNEL", "DRAFT_TEAM", "FAMILIES", "FAQ", "LEGACY", "MIGRATED", "PROFILE",
     "RESULT", "ROOT", "SEMANTIC_ENTRY", "SEMANTIC_LOG", "SEMANTIC_VECTOR", "SLACK_BATCH", "SLACK_BATCH_ACTIVE",
-    "SLACK_BATCH_FILE", "SLACK_ONCE", "KeyFamily",
+    "SLACK_BATCH_FILE", "SLACK_INSTALL", "SLACK_OAUTH_STATE", "SLACK_ONCE", "SLACK_RATE", "KeyFamily",
 ]
 
 ROOT = "rc:"
@@ -63,6 +63,13 @@ FAMILIES: tuple[KeyFamily, ...] = (
     KeyFamily(f"{ROOT}slack-batch:", "<batch id>:csv|lease|cancel: its upload, owner, cancel request",
               "bot.batches.service"),
     KeyFamily(f"{ROOT}slack-batch-file:", "<team>:<file id>: this upload was taken", "bot.batches.service"),
+    # Slack installs (bot/install/): many workspaces through OAuth.
+    KeyFamily(f"{ROOT}slack-install:", "<enterprise|->:<team|->:bot|installation: Fernet-sealed install record",
+              "bot.install.installations", lifetime="forever"),
+    KeyFamily(f"{ROOT}slack-oauth-state:", "<state>[:used]: one install's OAuth state, consumed once",
+              "bot.install.states"),
+    # Slack rate budgets (bot/ratelimit.py): shared by every process.
+    KeyFamily(f"{ROOT}slack-rate:", "<method>:<team>[:<channel>]: when the next call may go", "bot.ratelimit"),
     # Digests (bot/digests/).
     KeyFamily(f"{ROOT}digest-schedule:", "<team>:<channel>: a channel's digest schedule and next run",
               "bot.digests.scheduler", lifetime="forever"),
@@ -78,7 +85,8 @@ FAMILIES: tuple[KeyFamily, ...] = (
 
 (RESULT, PROFILE, ANALYSIS, SEMANTIC_VECTOR, SEMANTIC_ENTRY, SEMANTIC_LOG, FAQ, BATCH, BATCH_RUNNING, DRAFT,
  DRAFT_TEAM, DRAFT_CHANNEL, DRAFT_BUSY, SLACK_ONCE, SLACK_BATCH_ACTIVE, SLACK_BATCH, SLACK_BATCH_FILE,
- DIGEST_SCHEDULE, DIGEST_SENT, DIGEST_INTENT, DIGEST_BATCHES, _META) = (f.prefix for f in FAMILIES)
+ SLACK_INSTALL, SLACK_OAUTH_STATE, SLACK_RATE, DIGEST_SCHEDULE, DIGEST_SENT, DIGEST_INTENT, DIGEST_BATCHES,
+ _META) = (f.prefix for f in FAMILIES)
 
 MIGRATED = f"{_META}migrated:1"  # set once every LEGACY prefix below has been renamed
 

@@ -1,9 +1,11 @@
-"""Prometheus metrics for one process: workflow and step latency, caches, LLM, Slack, batches.
+"""Prometheus metrics for one process: workflow and step latency, caches, LLM calls, batches.
 
 One `CollectorRegistry` per process (`REGISTRY`), not prometheus-client's global default, so
 importing a library that registers its own collectors never changes what `/metrics` shows.
 Workflow and step metrics come from `Engine.subscribe` (see `attach`); the other layers call the
-small `record_*` functions below at the point where the thing happens.
+small `record_*` functions below at the point where the thing happens. Callers outside the
+engine (bot/metrics.py's Slack counters) register on the same `REGISTRY` and may add a section to
+`snapshot` with `add_snapshot_section`.
 """
 
 from __future__ import annotations
@@ -19,8 +21,9 @@ from typing import TYPE_CHECKING, Any, Literal
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_PLAIN_0_0_4
 
-from engine.cache.layers import AnalysisCache, AnalysisHit, CacheLayers, FAQCache, ProfileCache, ResultCache
+from engine.cache.layers import CacheLayers
 from engine.models import DraftRequest, ProspectProfile, Result, StepEvent, ThreadAnalysis
+from engine.protocols import AnalysisCache, AnalysisHit, FAQCache, ProfileCache, ResultCache
 from engine.stats import percentile_ms
 
 if TYPE_CHECKING:  # engine.workflow imports the steps, which record LLM calls here
@@ -30,6 +33,7 @@ __all__ = [
     "BATCH_ROWS_ACTIVE",
     "PROMETHEUS_CONTENT_TYPE",
     "REGISTRY",
+    "add_snapshot_section",
     "attach",
     "exposition",
     "metered_caches",
@@ -37,7 +41,6 @@ __all__ = [
     "record_cache",
     "record_llm_call",
     "record_row_job",
-    "record_slack_call",
     "snapshot",
 ]
 
@@ -71,14 +74,6 @@ LLM_CALLS = Counter(
     "replycrew_llm_calls_total", "Calls to the LLM endpoint by outcome (ok or error).",
     ["outcome"], registry=REGISTRY,
 )
-SLACK_CALLS = Counter(
-    "replycrew_slack_api_calls_total", "Slack Web API calls by method and outcome (ok, error, rate_limited).",
-    ["method", "outcome"], registry=REGISTRY,
-)
-SLACK_RATE_LIMITED = Counter(
-    "replycrew_slack_rate_limited_total", "Slack Web API calls answered with HTTP 429.", ["method"],
-    registry=REGISTRY,
-)
 BATCH_ROWS = Counter(
     "replycrew_batch_rows_total", "Batch rows processed, by outcome (ok or failed).", ["outcome"],
     registry=REGISTRY,
@@ -100,6 +95,13 @@ _STALE_S = 600.0
 _lock = threading.Lock()
 _in_flight: dict[str, float] = {}
 _attached: weakref.WeakSet[Engine] = weakref.WeakSet()
+# Extra snapshot sections: key -> (counter sample name, label to sum by); see add_snapshot_section.
+_SECTIONS: dict[str, tuple[str, str]] = {}
+
+
+def add_snapshot_section(key: str, *, sample: str, label: str) -> None:
+    """Show `sample` (a counter's `_total` sample name) summed by `label` under `key` in `snapshot`."""
+    _SECTIONS[key] = (sample, label)
 
 
 def record_cache(layer: str, hit: bool) -> None:
@@ -110,13 +112,6 @@ def record_cache(layer: str, hit: bool) -> None:
 def record_llm_call(ok: bool) -> None:
     """Count one call to the LLM endpoint (after its retries)."""
     LLM_CALLS.labels(outcome="ok" if ok else "error").inc()
-
-
-def record_slack_call(method: str, *, outcome: Literal["ok", "error", "rate_limited"]) -> None:
-    """Count one Slack Web API call; a 429 is also counted in replycrew_slack_rate_limited_total."""
-    SLACK_CALLS.labels(method=method, outcome=outcome).inc()
-    if outcome == "rate_limited":
-        SLACK_RATE_LIMITED.labels(method=method).inc()
 
 
 def record_batch_rows(*, ok: int, failed: int) -> None:
@@ -214,8 +209,8 @@ def snapshot() -> dict[str, Any]:
         "p95_ms": percentile_ms(recent, 0.95),
         "cache": cache,
         "llm": by("replycrew_llm_calls_total", "outcome"),
-        "slack": by("replycrew_slack_api_calls_total", "outcome"),
         "batch_rows": by("replycrew_batch_rows_total", "outcome"),
+        **{key: by(sample, label) for key, (sample, label) in _SECTIONS.items()},
     }
 
 

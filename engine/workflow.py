@@ -15,7 +15,7 @@ import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Protocol, TypeVar
+from typing import TypeVar
 
 from engine.cache.layers import CacheLayers
 from engine.cache.store import SQLiteStore, Store
@@ -32,30 +32,14 @@ from engine.models import (
     ThreadAnalysis,
     new_request_id,
 )
+from engine.protocols import Backends, ReplyBackend, TemplateDrafter
 from engine.settings import EngineSettings
-from engine.steps import Backends, ReplyBackend, build_backends
+from engine.steps import build_backends
 
-__all__ = ["Engine", "TemplateDrafter", "TemplateOutcome"]
+__all__ = ["Engine"]
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
-
-
-@dataclass(frozen=True)
-class TemplateOutcome:
-    """A templated draft, or None with the reason no template could be used."""
-
-    draft: Draft | None
-    note: str = ""
-
-
-class TemplateDrafter(Protocol):
-    """Drafts common scenarios from templates in milliseconds."""
-
-    async def draft(
-        self, request: DraftRequest, *, profile: ProspectProfile | None,
-        analysis: ThreadAnalysis | None,
-    ) -> TemplateOutcome: ...
 
 
 @dataclass
@@ -76,7 +60,7 @@ class _Run:
 
 
 class Engine:
-    """Runs drafting workflows; the one front door for Slack, the REST API and the CLI."""
+    """Runs drafting workflows, for Slack, the REST API and the CLI alike (built by `build_engine`)."""
 
     def __init__(
         self,

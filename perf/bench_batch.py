@@ -38,7 +38,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-import engine  # noqa: E402,F401  (crewai environment before crewai is imported)
+import engine.steps.crew.env  # noqa: E402,F401  (crewai environment before crewai is imported)
 from perf.common import percentile as pct  # noqa: E402
 from perf.common import sample_csv  # noqa: E402
 

@@ -29,7 +29,6 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-import engine  # noqa: E402,F401  (offline model environment before sentence-transformers loads)
 from perf.common import percentile as pct  # noqa: E402
 from tests.conftest import SAMPLES  # noqa: E402
 

@@ -23,7 +23,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-import engine  # noqa: E402,F401  (crewai environment before crewai is imported)
+import engine.steps.crew.env  # noqa: E402,F401  (crewai environment before crewai is imported)
 from bot.digests.activity import IntentIndex  # noqa: E402
 from bot.digests.report import build_report  # noqa: E402
 from bot.drafts import DraftRecord, DraftStore, DraftVersion, StepSummary  # noqa: E402

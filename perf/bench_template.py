@@ -33,7 +33,7 @@ sys.path.insert(0, str(ROOT))
 
 from aiohttp.test_utils import TestClient, TestServer  # noqa: E402
 
-import engine  # noqa: E402,F401  (crewai environment first)
+import engine.steps.crew.env  # noqa: E402,F401  (crewai environment before crewai is imported)
 from bot.server import build_web_app  # noqa: E402
 from bot.settings import Settings  # noqa: E402
 from engine.build import build_engine  # noqa: E402

@@ -36,7 +36,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-import engine  # noqa: E402,F401  (crewai environment first)
+import engine.steps.crew.env  # noqa: E402,F401  (crewai environment before crewai is imported)
 from engine.batch.runner import run_batch  # noqa: E402
 from engine.models import DraftRequest, ThreadAnalysis  # noqa: E402
 from engine.settings import EngineSettings  # noqa: E402

@@ -14,7 +14,7 @@ from typing import Any
 from engine.errors import FetchRefused
 from engine.fetch import WebsiteInfo
 from engine.models import Draft, DraftRequest, ProspectProfile, Source, ThreadAnalysis
-from engine.steps import ReplyBackend
+from engine.protocols import ReplyBackend
 from engine.steps.offline import OfflineProfile, OfflineReply
 from engine.workflow import Engine
 from tests.fakes.slack_server import FakeSlack, SlackMessage

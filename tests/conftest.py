@@ -16,7 +16,7 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient
 
-import engine  # noqa: F401  (sets the crewai/HF environment before anything imports crewai)
+import engine.steps.crew.env  # noqa: F401  (crewai environment before anything imports crewai)
 from tests import network_guard
 from tests.fakes.website import FakeWebsite
 

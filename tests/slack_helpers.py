@@ -33,8 +33,8 @@ from bot.server import build_web_app
 from bot.settings import Settings
 from engine.build import build_engine
 from engine.cache.store import SQLiteStore
+from engine.protocols import AnalysisBackend, Backends, ProfileBackend, ReplyBackend
 from engine.settings import EngineSettings
-from engine.steps import AnalysisBackend, Backends, ProfileBackend, ReplyBackend
 from engine.steps.offline import OfflineAnalysis, OfflineProfile, OfflineReply
 from engine.workflow import Engine
 from tests.fakes.slack_server import FakeSlack, SlackMessage
@@ -45,6 +45,26 @@ SIGNING_SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
 TEAM_ID = "T0TEST"
 USER_ID = "U0REP"
 CHANNEL_ID = "C0SALES"
+MANIFEST = Path(__file__).resolve().parents[1] / "manifests" / "slack-app.yaml"
+# A `message` event's subscription name by its channel_type
+# (https://docs.slack.dev/reference/events/message.im and its siblings).
+_MESSAGE_EVENTS = {"channel": "message.channels", "group": "message.groups", "im": "message.im",
+                   "mpim": "message.mpim"}
+
+
+def subscribed_events() -> set[str]:
+    """The bot events the app's manifest subscribes to: Slack delivers nothing else."""
+    import yaml
+
+    manifest = yaml.safe_load(MANIFEST.read_text())
+    return set(manifest["settings"]["event_subscriptions"]["bot_events"])
+
+
+def event_subscription(event: dict[str, Any]) -> str:
+    """The subscription that makes Slack deliver `event`."""
+    if event.get("type") == "message":
+        return _MESSAGE_EVENTS[str(event.get("channel_type") or "channel")]
+    return str(event.get("type"))
 
 
 def sign(body: str, *, secret: str = SIGNING_SECRET, timestamp: int | None = None) -> dict[str, str]:
@@ -59,6 +79,12 @@ def slack_settings(fake: FakeSlack, data_dir: Path, **overrides: Any) -> Setting
     values: dict[str, Any] = {"slack_bot_token": fake.token, "slack_signing_secret": SIGNING_SECRET,
                               "slack_api_url": fake.url, "data_dir": data_dir, **overrides}
     return Settings(_env_file=None, **values)
+
+
+def multi_workspace_settings(fake: FakeSlack, key: str) -> dict[str, Any]:
+    """Overrides for many-workspace mode: no static token, the fake's OAuth client, a Fernet key."""
+    return {"slack_bot_token": None, "slack_client_id": fake.workspaces.client_id,
+            "slack_client_secret": fake.workspaces.client_secret, "slack_token_key": key}
 
 
 def offline_engine(data_dir: Path, *, profile: ProfileBackend | None = None,
@@ -82,6 +108,10 @@ class SlackHarness:
     user_id: str = USER_ID
     channel_id: str = CHANNEL_ID
     sent: list[str] = field(default_factory=list)
+    # Enterprise Grid: requests come from this org; with org_install, interactivity payloads carry
+    # `team: null` and `is_enterprise_install: true` (https://docs.slack.dev/enterprise-grid/).
+    enterprise_id: str | None = None
+    org_install: bool = False
 
     @property
     def runtime(self) -> SlackRuntime:
@@ -101,13 +131,15 @@ class SlackHarness:
 
     async def command(self, text: str, *, command: str = "/draft", team_id: str | None = None,
                       user_id: str | None = None, channel_id: str | None = None,
-                      trigger_id: str | None = None, headers: dict[str, str] | None = None) -> ClientResponse:
+                      trigger_id: str | None = None, headers: dict[str, str] | None = None,
+                      channel_name: str = "sales") -> ClientResponse:
         """A slash command, form-encoded as Slack sends it."""
         fields = {
             "token": "legacy-verification-token", "team_id": team_id or self.team_id,
-            "team_domain": "test", "channel_id": channel_id or self.channel_id, "channel_name": "sales",
+            "team_domain": "test", "channel_id": channel_id or self.channel_id, "channel_name": channel_name,
             "user_id": user_id or self.user_id, "user_name": "rep", "command": command, "text": text,
-            "api_app_id": "A0TEST", "is_enterprise_install": "false",
+            "api_app_id": "A0TEST", "is_enterprise_install": str(self.org_install).lower(),
+            **({"enterprise_id": self.enterprise_id, "enterprise_name": "Org"} if self.enterprise_id else {}),
             "response_url": self.fake.response_url(),
             "trigger_id": trigger_id or f"{uuid.uuid4().int % 10**12}.1.{uuid.uuid4().hex[:8]}",
         }
@@ -119,11 +151,13 @@ class SlackHarness:
         return await self.post(urlencode({"payload": json.dumps(payload)}), headers=headers)
 
     def _who(self, team_id: str | None, user_id: str | None) -> dict[str, Any]:
-        return {"team": {"id": team_id or self.team_id, "domain": "test"},
-                "user": {"id": user_id or self.user_id, "username": "rep", "team_id": team_id or self.team_id},
+        team = team_id or self.team_id
+        enterprise = {"id": self.enterprise_id, "name": "Org"} if self.enterprise_id else None
+        return {"team": None if self.org_install else {"id": team, "domain": "test"},
+                "user": {"id": user_id or self.user_id, "username": "rep", "team_id": team},
                 "api_app_id": "A0TEST", "token": "legacy-verification-token",
                 "trigger_id": f"{uuid.uuid4().int % 10**12}.1.{uuid.uuid4().hex[:8]}",
-                "is_enterprise_install": False, "enterprise": None}
+                "is_enterprise_install": self.org_install, "enterprise": enterprise}
 
     async def click(self, action_id: str, value: str, *, message: SlackMessage | None = None,
                     team_id: str | None = None, user_id: str | None = None,
@@ -153,7 +187,8 @@ class SlackHarness:
         state = {"values": {block: {"value": element} for block, element in values.items()}}
         payload = {**self._who(team_id, user_id), "type": "view_submission",
                    "view": {**view, "state": state, "id": view.get("id", "V0TEST"),
-                            "team_id": team_id or self.team_id},
+                            "team_id": None if self.org_install else team_id or self.team_id,
+                            "app_installed_team_id": (team_id or self.team_id) if self.org_install else None},
                    "response_urls": []}
         if trigger_id:
             payload["trigger_id"] = trigger_id
@@ -161,15 +196,15 @@ class SlackHarness:
 
     async def message_shortcut(self, text: str, *, ts: str = "1700000000.000100",
                                thread_ts: str | None = None, callback_id: str = "draft_reply",
-                               trigger_id: str | None = None,
-                               headers: dict[str, str] | None = None) -> ClientResponse:
+                               trigger_id: str | None = None, headers: dict[str, str] | None = None,
+                               channel_id: str | None = None, channel_name: str = "sales") -> ClientResponse:
         """The message shortcut on a message holding `text`."""
         message: dict[str, Any] = {"type": "message", "user": self.user_id, "ts": ts, "text": text}
         if thread_ts:
             message["thread_ts"] = thread_ts
         payload = {**self._who(None, None), "type": "message_action", "callback_id": callback_id,
                    "action_ts": f"{time.time():.6f}", "message_ts": ts, "message": message,
-                   "channel": {"id": self.channel_id, "name": "sales"},
+                   "channel": {"id": channel_id or self.channel_id, "name": channel_name},
                    "response_url": self.fake.response_url()}
         if trigger_id:
             payload["trigger_id"] = trigger_id
@@ -182,13 +217,23 @@ class SlackHarness:
         return await self.interaction(payload)
 
     async def event(self, event: dict[str, Any], *, event_id: str | None = None,
-                    retry_num: int | None = None) -> ClientResponse:
-        """An Events API callback (JSON), optionally marked as Slack's n-th retry."""
-        body = {"token": "legacy-verification-token", "team_id": self.team_id, "api_app_id": "A0TEST",
+                    retry_num: int | None = None, team_id: str | None = None,
+                    enterprise_id: str | None = None, is_enterprise_install: bool = False) -> ClientResponse:
+        """An Events API callback (JSON), optionally marked as Slack's n-th retry.
+
+        Like Slack, only events the manifest subscribes to are delivered: sending any other is a
+        test that relies on something Slack would never do."""
+        needed = event_subscription(event)
+        assert needed in subscribed_events(), f"Slack would not deliver this: {needed} is not subscribed"
+        team = team_id or self.team_id
+        body = {"token": "legacy-verification-token", "team_id": team, "api_app_id": "A0TEST",
                 "type": "event_callback", "event_id": event_id or f"Ev{uuid.uuid4().hex[:10].upper()}",
-                "event_time": int(time.time()), "event": event,
-                "authorizations": [{"team_id": self.team_id, "user_id": self.fake.bot_user_id,
-                                    "is_bot": True, "is_enterprise_install": False}]}
+                "event_time": int(time.time()), "event": event, "enterprise_id": enterprise_id,
+                "is_ext_shared_channel": False,
+                "authorizations": [{"enterprise_id": enterprise_id,
+                                    "team_id": None if is_enterprise_install else team,
+                                    "user_id": self.fake.bot_user_id, "is_bot": True,
+                                    "is_enterprise_install": is_enterprise_install}]}
         headers = {"X-Slack-Retry-Num": str(retry_num), "X-Slack-Retry-Reason": "http_timeout"} \
             if retry_num else None
         return await self.post(json.dumps(body), content_type="application/json", headers=headers)

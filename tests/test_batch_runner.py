@@ -17,8 +17,8 @@ from engine.cache.store import SQLiteStore
 from engine.errors import BatchNotFound, BatchRejected, FetchFailed
 from engine.fetch import WebsiteInfo
 from engine.models import Result
+from engine.protocols import Backends
 from engine.settings import EngineSettings
-from engine.steps import Backends
 from engine.steps.offline import OfflineAnalysis, OfflineProfile, OfflineReply
 from engine.workflow import Engine
 from tests.conftest import SAMPLES

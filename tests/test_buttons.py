@@ -12,6 +12,8 @@ from engine.steps.offline import OfflineReply
 from tests.fakes.slack_server import FakeSlack, SlackMessage
 from tests.slack_helpers import SlackHarness, offline_engine, slack_harness
 
+# The team leads who approve and edit reps' drafts here (DRAFT_APPROVERS); the rep is U0REP.
+APPROVERS = "U0BOSS,U0OTHER,U0EDITOR"
 THREAD = (
     "Rep (Jordan Lee): Hi Ana, worth a quick look at how we automate win-back journeys?\n"
     "Ana Ruiz: Maybe. What does it cost for 40 seats? We'd need it before Q3."
@@ -34,7 +36,7 @@ def _has_buttons(message: SlackMessage) -> bool:
 
 
 async def test_approve_records_who_and_when_and_removes_the_buttons(data_dir: Path) -> None:
-    async with slack_harness(data_dir) as slack:
+    async with slack_harness(data_dir, draft_approvers=APPROVERS) as slack:
         message, draft_id = await _draft(slack)
         response = await slack.click("approve_draft", draft_id, message=message, user_id="U0BOSS")
         assert response.status == 200
@@ -49,7 +51,7 @@ async def test_approve_records_who_and_when_and_removes_the_buttons(data_dir: Pa
 
 
 async def test_a_second_approve_changes_nothing_and_says_so(data_dir: Path) -> None:
-    async with slack_harness(data_dir) as slack:
+    async with slack_harness(data_dir, draft_approvers=APPROVERS) as slack:
         message, draft_id = await _draft(slack)
         before = len(slack.fake.calls_to("chat.update"))
         await slack.click("approve_draft", draft_id, message=message, user_id="U0BOSS")
@@ -66,7 +68,7 @@ async def test_a_second_approve_changes_nothing_and_says_so(data_dir: Path) -> N
 
 
 async def test_regenerate_shows_v2_in_place_and_keeps_v1(data_dir: Path) -> None:
-    async with slack_harness(data_dir) as slack:
+    async with slack_harness(data_dir, draft_approvers=APPROVERS) as slack:
         message, draft_id = await _draft(slack)
         await slack.click("regenerate_draft", draft_id, message=message)
         await slack.settle()
@@ -85,7 +87,7 @@ async def test_regenerate_shows_v2_in_place_and_keeps_v1(data_dir: Path) -> None
 
 
 async def test_regenerate_bypasses_cached_replies(data_dir: Path) -> None:
-    async with slack_harness(data_dir) as slack:
+    async with slack_harness(data_dir, draft_approvers=APPROVERS) as slack:
         seen: list[Any] = []
         slack.engine.subscribe(seen.append)
         message, draft_id = await _draft(slack)
@@ -97,7 +99,7 @@ async def test_regenerate_bypasses_cached_replies(data_dir: Path) -> None:
 
 
 async def test_edit_opens_a_prefilled_form_and_saves_who_edited(data_dir: Path) -> None:
-    async with slack_harness(data_dir) as slack:
+    async with slack_harness(data_dir, draft_approvers=APPROVERS) as slack:
         message, draft_id = await _draft(slack)
         await slack.click("edit_draft", draft_id, message=message)
         [call] = slack.fake.calls_to("views.open")
@@ -123,7 +125,7 @@ async def test_edit_opens_a_prefilled_form_and_saves_who_edited(data_dir: Path) 
 
 
 async def test_an_empty_edit_is_refused_in_the_form(data_dir: Path) -> None:
-    async with slack_harness(data_dir) as slack:
+    async with slack_harness(data_dir, draft_approvers=APPROVERS) as slack:
         message, draft_id = await _draft(slack)
         await slack.click("edit_draft", draft_id, message=message)
         view = slack.fake.calls_to("views.open")[0].args["view"]
@@ -133,7 +135,7 @@ async def test_an_empty_edit_is_refused_in_the_form(data_dir: Path) -> None:
 
 
 async def test_unknown_draft_gets_a_clear_private_answer(data_dir: Path) -> None:
-    async with slack_harness(data_dir) as slack:
+    async with slack_harness(data_dir, draft_approvers=APPROVERS) as slack:
         response = await slack.click("approve_draft", "0123456789abcdef")
         assert response.status == 200
         await slack.fake.wait_for(lambda fake: bool(fake.responses))
@@ -144,7 +146,7 @@ async def test_unknown_draft_gets_a_clear_private_answer(data_dir: Path) -> None
 
 
 async def test_a_button_from_another_workspace_is_refused(data_dir: Path) -> None:
-    async with slack_harness(data_dir) as slack:
+    async with slack_harness(data_dir, draft_approvers=APPROVERS) as slack:
         message, draft_id = await _draft(slack)
         updates = len(slack.fake.calls_to("chat.update"))
         await slack.click("approve_draft", draft_id, message=message, team_id="T0OTHER")
@@ -157,10 +159,10 @@ async def test_a_button_from_another_workspace_is_refused(data_dir: Path) -> Non
 
 async def test_approve_after_a_restart_works(data_dir: Path) -> None:
     async with FakeSlack() as fake:
-        async with slack_harness(data_dir, fake=fake) as first:
+        async with slack_harness(data_dir, draft_approvers=APPROVERS, fake=fake) as first:
             message, draft_id = await _draft(first)
         # A new process: new app and engine on the same SQLite store, same Slack.
-        async with slack_harness(data_dir, fake=fake) as second:
+        async with slack_harness(data_dir, draft_approvers=APPROVERS, fake=fake) as second:
             await second.click("approve_draft", draft_id, message=message, user_id="U0BOSS")
             await second.settle()
             assert "Approved by <@U0BOSS>" in message.all_text
@@ -178,7 +180,7 @@ class SlowReply(OfflineReply):
 
 async def test_regenerate_twice_at_once_writes_one_new_version(data_dir: Path) -> None:
     engine = offline_engine(data_dir, reply=SlowReply())
-    async with slack_harness(data_dir, engine=engine) as slack:
+    async with slack_harness(data_dir, draft_approvers=APPROVERS, engine=engine) as slack:
         message, draft_id = await _draft(slack)
         await slack.click("regenerate_draft", draft_id, message=message)
         await slack.click("regenerate_draft", draft_id, message=message)  # while v2 is being written

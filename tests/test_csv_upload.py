@@ -82,9 +82,9 @@ async def test_the_sample_csv_round_trips_through_slack(data_dir: Path) -> None:
 
 async def test_a_bad_header_gets_one_message_naming_the_columns(data_dir: Path) -> None:
     async with batch_harness(data_dir) as slack:
-        await share_file(slack, "bad.csv", BAD_HEADER, via="message")
+        await share_file(slack, "bad.csv", BAD_HEADER, via="message", channel="D0DM")
         await slack.settle()
-        messages = thread_messages(slack)
+        messages = thread_messages(slack, "D0DM")
         assert len(messages) == 1
         text = messages[0].text
         for words in ("Missing: conversation_thread, channel", "Unknown: thread, chanel, profile",
@@ -125,7 +125,7 @@ async def test_a_bom_cp1252_csv_in_the_bots_dm_is_drafted(data_dir: Path) -> Non
 
 async def test_non_csv_files_are_ignored(data_dir: Path) -> None:
     async with batch_harness(data_dir) as slack:
-        await share_file(slack, "logo.png", b"\x89PNG\r\n", filetype="png", via="message")
+        await share_file(slack, "logo.png", b"\x89PNG\r\n", filetype="png", via="message", channel="D0DM")
         await share_file(slack, "notes.txt", b"hello", filetype="text", ts="1700000600.000100")
         await slack.settle()
         assert not slack.fake.messages and not slack.fake.downloads
@@ -133,16 +133,17 @@ async def test_non_csv_files_are_ignored(data_dir: Path) -> None:
 
 async def test_one_upload_runs_once_however_often_slack_announces_it(data_dir: Path) -> None:
     async with batch_harness(data_dir) as slack:
-        info = await share_file(slack, "prospects.csv", BATCH, event_id="Ev0SHARED")
-        await announce(slack, info, via="file_shared", channel=slack.channel_id, event_id="Ev0SHARED",
+        # In the app's DM Slack announces an upload twice: file_shared and message.im.
+        info = await share_file(slack, "prospects.csv", BATCH, event_id="Ev0SHARED", channel="D0DM")
+        await announce(slack, info, via="file_shared", channel="D0DM", event_id="Ev0SHARED",
                        retry_num=1)  # Slack's re-delivery of the same event
-        await announce(slack, info, via="message", channel=slack.channel_id)  # the message event
+        await announce(slack, info, via="message", channel="D0DM")  # the message event
         await slack.settle()
         assert len(slack.fake.downloads) == 1
         assert len(slack.fake.calls_to("files.completeUploadExternal")) == 1
         assert len(results_rows(slack)) == 41
         # Our own results file, announced to the app in turn, is not run as a batch.
         [results] = [f for f in slack.fake.files.values() if f["title"].startswith("Drafts for")]
-        await announce(slack, results, via="file_shared", channel=slack.channel_id)
+        await announce(slack, results, via="file_shared", channel="D0DM")
         await slack.settle()
         assert len(slack.fake.downloads) == 1

@@ -41,7 +41,9 @@ async def test_subscribe_list_post_now_stats_and_off(data_dir: Path) -> None:
 
         listed = (await _say(slack, "digest list"))["text"]
         assert f"<#{slack.channel_id}> (this channel): every day at 09:00" in listed
-        assert "<#C0OTHER>: every Monday at 08:30" in listed
+        assert "C0OTHER" not in listed  # only the channel it is run in
+        other = (await _say(slack, "digest list", channel_id="C0OTHER"))["text"]
+        assert "<#C0OTHER> (this channel): every Monday at 08:30" in other and slack.channel_id not in other
 
         await slack.command(THREAD)
         await slack.settle()
@@ -70,7 +72,7 @@ async def test_subscribe_list_post_now_stats_and_off(data_dir: Path) -> None:
         answer = await _say(slack, "digest off")
         assert "every day at 09:00 (Europe/Berlin)" in answer["text"] and "is off" in answer["text"]
         listed = (await _say(slack, "digest list"))["text"]
-        assert "this channel" not in listed and "<#C0OTHER>" in listed
+        assert "has no digest yet" in listed and "C0OTHER" not in listed
         assert "no digest to turn off" in (await _say(slack, "digest off"))["text"]
         assert slack.fake.invalid == []
 

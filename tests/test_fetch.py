@@ -7,15 +7,24 @@ import ipaddress
 import pytest
 
 from engine.errors import FetchFailed, FetchRefused
-from engine.fetch import FetchGuard, extract_html, fetch_website
+from engine.fetch import FetchGuard, IPAddress, extract_html, fetch_website
 from engine.settings import EngineSettings
 from tests.conftest import free_port
 from tests.fakes.website import FakeWebsite
 
 STRICT = EngineSettings(allow_private_fetch=False, fetch_timeout_s=5.0)
 PRIVATE_OK = EngineSettings(allow_private_fetch=True, fetch_timeout_s=5.0)
-# Loopback only: lets the fixture site through while every other non-public address stays refused.
-LOOPBACK_ONLY = FetchGuard(allowed_networks=(ipaddress.ip_network("127.0.0.1/32"),))
+
+
+class LoopbackGuard(FetchGuard):
+    """Lets the fixture site (127.0.0.1) through while every other non-public address stays refused."""
+
+    def check_address(self, host: str, address: str) -> IPAddress:
+        ip = ipaddress.ip_address(address)
+        return ip if ip in ipaddress.ip_network("127.0.0.1/32") else super().check_address(host, address)
+
+
+LOOPBACK_ONLY = LoopbackGuard()
 
 
 @pytest.mark.parametrize("url", [
@@ -98,7 +107,7 @@ async def test_connection_goes_to_the_checked_address(site: FakeWebsite) -> None
         asked.append(host)
         return ["127.0.0.1"]
 
-    guard = FetchGuard(allowed_networks=LOOPBACK_ONLY.allowed_networks, resolve=resolve)
+    guard = LoopbackGuard(resolve=resolve)
     port = site.base_url.rsplit(":", 1)[1]
     info = await fetch_website(f"http://acme-site.internal:{port}/", settings=STRICT, guard=guard)
     assert info.title is not None

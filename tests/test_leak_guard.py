@@ -17,8 +17,8 @@ from engine.guard import (
     guard_reply,
 )
 from engine.models import Draft, DraftRequest, ProspectProfile, Source, ThreadAnalysis
+from engine.protocols import Backends
 from engine.settings import EngineSettings
-from engine.steps import Backends
 from engine.steps.offline import OfflineAnalysis, OfflineProfile
 from engine.workflow import Engine
 

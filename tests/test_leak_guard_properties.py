@@ -13,11 +13,11 @@ from typing import Any
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
+from engine.fastpath import run_template
 from engine.guard import GuardContext, find_leaks, guard_reply
 from engine.models import CHANNELS, INTENTS, MAX_THREAD_CHARS, Draft, DraftRequest, ProspectProfile, ThreadAnalysis
 from engine.settings import EngineSettings
 from engine.templates.library import Templates
-from engine.templates.runner import run_template
 from engine.workflow import Engine
 
 # Evaluated, these would print 1337 or ten A's; taken as data they never can.

@@ -9,11 +9,13 @@ from typing import Any
 from aiohttp import WSMsgType
 from prometheus_client.parser import text_string_to_metric_families
 
+from bot.metrics import record_slack_call
 from engine import metrics
 from engine.batch.runner import BatchRunner, RowError
-from engine.cache.layers import AnalysisHit, CacheLayers
+from engine.cache.layers import CacheLayers
 from engine.cache.store import SQLiteStore
 from engine.models import DraftRequest
+from engine.protocols import AnalysisHit
 from engine.settings import EngineSettings
 from engine.workflow import Engine
 from tests.conftest import Client, MakeClient
@@ -78,7 +80,7 @@ async def test_record_functions_show_in_the_scrape_and_the_snapshot(make_client:
     metrics.record_cache("semantic", hit=True)
     metrics.record_llm_call(ok=False)
     metrics.record_batch_rows(ok=35, failed=5)
-    metrics.record_slack_call("chat.update", outcome="rate_limited")
+    record_slack_call("chat.update", outcome="rate_limited")
     after = await _scrape(client)
     assert _value(after, "replycrew_cache_lookups_total", layer="semantic", outcome="hit") - \
         _value(before, "replycrew_cache_lookups_total", layer="semantic", outcome="hit") == 2

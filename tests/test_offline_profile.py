@@ -10,7 +10,8 @@ from engine.fetch import WebsiteInfo
 from engine.models import DraftRequest
 from engine.settings import EngineSettings
 from engine.steps.offline import OfflineProfile
-from engine.steps.prospect import company_from_slug, company_from_title, guess_industry, name_from_slug
+from engine.steps.prospect import company_from_slug, company_from_title, guess_industry
+from engine.text.names import name_from_slug
 from engine.workflow import Engine
 from tests.fakes.website import FakeWebsite
 

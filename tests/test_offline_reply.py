@@ -9,7 +9,9 @@ from typing import Any
 import pytest
 
 from engine.models import DraftRequest, ProspectProfile
-from engine.steps.heuristics import analyse_thread, plain_reply, profile_from_request
+from engine.steps.heuristics import analyse_thread
+from engine.steps.prospect import profile_from_request
+from engine.steps.replies import plain_reply
 from tests.conftest import SAMPLES
 
 THREADS = [json.loads(line) for line in (SAMPLES / "threads.jsonl").read_text("utf-8").splitlines() if line]

@@ -17,10 +17,11 @@ from engine.cache.setup import build_caches
 from engine.cache.store import RedisStore, SQLiteStore
 from engine.errors import ScopeRequired
 from engine.models import ThreadAnalysis
+from engine.protocols import Backends
 from engine.settings import EngineSettings
-from engine.steps import Backends
-from engine.steps.heuristics import analyse_thread, last_prospect_message
+from engine.steps.heuristics import analyse_thread
 from engine.steps.offline import OfflineProfile, OfflineReply
+from engine.text.thread import last_prospect_message
 from engine.workflow import Engine
 from tests.conftest import SAMPLES
 
@@ -97,13 +98,13 @@ async def test_other_processes_entries_become_visible_through_redis(redis_server
 
 
 def test_scrub_removes_names_companies_and_addresses() -> None:
-    from engine.cache.scrub import scrub_analysis
+    from engine.text.scrub import scrub_analysis
 
     thread = ROWS["d01-n1"]["thread"]  # Priyanka of Saffron Trail refers the rep to Rohan
     dirty = ThreadAnalysis(summary="Priyanka Venkataraman (Saffron Trail) says Rohan owns email flows; "
                                    "write to rohan.k@saffrontrail.example or call +1 555 010 2000.",
                            key_facts=["Saffron Trail launched a DTC store", "Jordan Lee pitched a demo"])
-    clean = scrub_analysis(dirty, thread).model_dump_json()
+    clean = scrub_analysis(dirty, thread=thread).model_dump_json()
     for word in ("Priyanka", "Venkataraman", "Saffron", "Trail", "Rohan", "rohan.k", "555", "Jordan"):
         assert word not in clean
     assert "owns email flows" in clean and "DTC store" in clean

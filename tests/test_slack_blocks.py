@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from bot.blocks import draft_blocks, edit_modal, progress_blocks
+import json
+
+from bot.blocks import MAX_MESSAGE_TEXT, draft_blocks, edit_modal, progress_blocks
 from bot.drafts import DraftRecord, DraftVersion, StepSummary
 from bot.mrkdwn import markdown_to_mrkdwn, slack_to_plain, split_text
 from engine.models import Channel, DraftRequest, StepEvent
 from tests.fakes.block_kit import validate_blocks, validate_view
+from tests.fakes.slack_server import block_texts
 
 
 def _record(text: str, *, versions: int = 1, channel: Channel = "linkedin") -> DraftRecord:
@@ -44,12 +47,13 @@ def test_a_huge_draft_is_split_and_still_valid() -> None:
     assert validate_blocks(blocks) is None
     sections = [b for b in blocks if b["type"] == "section"]
     assert all(len(b["text"]["text"]) <= 3000 for b in sections)
-    assert "did not fit" in sections[-1]["text"]["text"]  # the cut is said, not silent
+    assert "attached as a file" in json.dumps(blocks)  # the cut is said, not silent
     assert "Subject:" in sections[0]["text"]["text"]
+    assert sum(len(t) for t in block_texts(blocks)) <= MAX_MESSAGE_TEXT
 
 
 def test_a_long_draft_under_the_limit_is_kept_whole() -> None:
-    text = "\n\n".join(f"Paragraph {i} " + "word " * 150 for i in range(20))  # ~15,000 characters
+    text = "\n\n".join(f"Paragraph {i} " + "word " * 150 for i in range(13))  # ~10,000 characters
     blocks = draft_blocks(_record(text))
     body = "".join(b["text"]["text"] for b in blocks if b["type"] == "section")
     assert body.replace(" ", "").replace("\n", "") == text.replace(" ", "").replace("\n", "")

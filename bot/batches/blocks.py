@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot import messages as msg
+from bot.batches import messages as msg
 from bot.mrkdwn import escape
 from engine.batch.runner import BatchProgress
 from engine.models import BatchReport

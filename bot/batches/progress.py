@@ -16,6 +16,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.batches.blocks import batch_progress_blocks
 from bot.editor import Blocks, ThrottledEditor
+from bot.ratelimit import TeamBudget
 from engine.batch.runner import BatchProgress
 
 __all__ = ["BatchProgressMessage", "edit_interval"]
@@ -32,15 +33,16 @@ class BatchProgressMessage:
     """One message in the file's thread showing a batch's progress, then its outcome."""
 
     def __init__(self, client: AsyncWebClient, *, channel: str, ts: str, header: str, total: int,
-                 batch_id: str, interval_s: float,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+                 batch_id: str, interval_s: float, clock: Callable[[], float] = time.monotonic,
+                 budget: TeamBudget | None = None, thread_ts: str | None = None) -> None:
         self.header = header
         self.total = total
         self.batch_id = batch_id
         self.notes: list[str] = []
         self.latest: BatchProgress | None = None
         self.editor = ThrottledEditor(client, channel=channel, ts=ts, interval_s=interval_s, clock=clock,
-                                      render=lambda: (self.blocks(), self.header), name=f"batch-{batch_id}")
+                                      render=lambda: (self.blocks(), self.header), name=f"batch-{batch_id}",
+                                      budget=budget, thread_ts=thread_ts)
         self.editor.opened(ts=ts, counted=False)  # posted by the caller
 
     @property

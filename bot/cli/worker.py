@@ -55,7 +55,7 @@ def worker_command(args: argparse.Namespace) -> int:
 async def _run(settings: Any, *, concurrency: int, metrics_port: int | None) -> int:
     from aiohttp import web
 
-    from bot.metrics import metrics_endpoint
+    from bot.rest.metrics import metrics_endpoint
     from engine import metrics
     from engine.batch.worker import BatchWorker
 

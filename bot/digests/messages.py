@@ -53,8 +53,8 @@ DIGEST_HELP = (
 DIGEST_SET = "Done: this channel gets a digest {schedule}. The next one is due {next_run}."
 DIGEST_OFF_DONE = "Done: this channel's digest ({schedule}) is off."
 DIGEST_OFF_NONE = "This channel has no digest to turn off. Set one with `/draft digest daily 09:00`."
-DIGEST_LIST_HEADER = "Digests in this workspace:"
-DIGEST_LIST_EMPTY = "No channel in this workspace has a digest yet. Set one with `/draft digest daily 09:00`."
+DIGEST_LIST_HEADER = "This channel's digest (run `/draft digest list` in another channel to see its own):"
+DIGEST_LIST_EMPTY = "This channel has no digest yet. Set one with `/draft digest daily 09:00`."
 DIGEST_NOTHING = (
     "Nothing to report for {period}: no drafts were made in this channel. "
     "Paste a thread with `/draft` to get started."

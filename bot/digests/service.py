@@ -8,13 +8,14 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from slack_sdk.errors import SlackApiError
-from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.digests.activity import IntentIndex
 from bot.digests.blocks import digest_blocks, digest_text
 from bot.digests.report import DigestReport, build_report
 from bot.digests.scheduler import DigestScheduler, Subscription, utc_now
 from bot.drafts import DraftStore
+from bot.install.clients import NotInstalled, TeamClients
+from bot.ratelimit import SlackBudget
 from bot.settings import Settings
 from engine import keys
 from engine.cache.store import Store
@@ -34,10 +35,11 @@ class DigestService:
     store: Store
     drafts: DraftStore
     intents: IntentIndex
-    client: AsyncWebClient
+    clients: TeamClients  # the installing team's client for each post
     slack_api_url: str
     clock: Callable[[], datetime] = utc_now
     instance: str = field(default_factory=new_request_id)
+    budget: SlackBudget | None = None  # shared with drafts and batches (bot/ratelimit.py)
 
     async def report(self, team_id: str, channel_id: str, *, since: datetime,
                      until: datetime) -> DigestReport:
@@ -50,7 +52,10 @@ class DigestService:
                    until: datetime, tz: str) -> DigestReport:
         """Post a digest in the channel (raises SlackApiError when Slack refuses)."""
         report = await self.report(team_id, channel_id, since=since, until=until)
-        await self.client.chat_postMessage(channel=channel_id, text=digest_text(report, kind=kind),
+        client = await self.clients.for_team(team_id)
+        if self.budget is not None:
+            await self.budget.for_team(team_id).post(channel_id)
+        await client.chat_postMessage(channel=channel_id, text=digest_text(report, kind=kind),
                                            blocks=digest_blocks(report, kind=kind, tz=tz),
                                            unfurl_links=False, unfurl_media=False)
         return report
@@ -69,6 +74,9 @@ class DigestService:
         except SlackApiError as exc:
             # The lock stays: retrying every process into the same refusal would not help.
             log.warning("digest for %s not posted: %s", subscription.job_id, exc.response.get("error"))
+            return False
+        except NotInstalled:
+            log.warning("digest for %s not posted: the workspace uninstalled the app", subscription.job_id)
             return False
         return True
 
@@ -111,13 +119,14 @@ class DigestRuntime:
                                        until=until, tz=tz)
 
 
-def build_digests(*, settings: Settings, engine: Engine, drafts: DraftStore, client: AsyncWebClient,
+def build_digests(*, settings: Settings, engine: Engine, drafts: DraftStore, clients: TeamClients,
+                  budget: SlackBudget | None = None,
                   clock: Callable[[], datetime] = utc_now) -> DigestRuntime:
     """Digests for one Slack app: schedules, intents and exactly-once locks in the engine's store."""
     intents = IntentIndex(engine.store)
     detach = intents.attach(engine)
-    service = DigestService(store=engine.store, drafts=drafts, intents=intents, client=client,
-                            slack_api_url=settings.slack_api_url, clock=clock)
+    service = DigestService(store=engine.store, drafts=drafts, intents=intents, clients=clients,
+                            slack_api_url=settings.slack_api_url, clock=clock, budget=budget)
     scheduler = DigestScheduler(store=engine.store, fire=service.fire,
                                 clock=clock)
     return DigestRuntime(service=service, scheduler=scheduler, detach=detach)

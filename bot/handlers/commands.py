@@ -16,10 +16,11 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import messages as msg
 from bot.blocks import draft_modal, help_blocks
-from bot.drafting import RequestProblem, parse_thread_request, start_draft
+from bot.drafting import RequestProblem, conversation_kind, parse_thread_request, start_draft
 from bot.handlers.subcommands import SUBCOMMANDS, SubcommandContext
 from bot.mrkdwn import slack_to_plain
 from bot.runtime import runtime_of
+from bot.tenancy import tenant_of
 
 __all__ = ["COMMAND", "draft_command", "register"]
 
@@ -39,7 +40,8 @@ async def draft_command(ack: AsyncAck, command: dict[str, Any], client: AsyncWeb
     """Handle `/draft [help | <subcommand> ... | <pasted thread>]`."""
     runtime = runtime_of(context)
     text = slack_to_plain(command.get("text") or "").strip()
-    team_id, channel_id, user_id = command["team_id"], command["channel_id"], command["user_id"]
+    tenant = tenant_of(context, command)
+    channel_id, user_id = command["channel_id"], command["user_id"]
 
     if not text:
         await ack()
@@ -53,7 +55,7 @@ async def draft_command(ack: AsyncAck, command: dict[str, Any], client: AsyncWeb
     handler = SUBCOMMANDS.get(words[0].lower())
     if handler is not None:
         await ack()
-        sub = SubcommandContext(args=words[1:], team_id=team_id, channel_id=channel_id, user_id=user_id,
+        sub = SubcommandContext(args=words[1:], team_id=tenant.key, channel_id=channel_id, user_id=user_id,
                                 body=command, client=client, respond=respond, context=context)
         runtime.spawn(handler(sub), name=f"subcommand-{words[0].lower()}")
         return
@@ -70,8 +72,9 @@ async def draft_command(ack: AsyncAck, command: dict[str, Any], client: AsyncWeb
     async def notify(message: str) -> None:
         await respond(text=message, response_type="ephemeral", replace_original=False)
 
-    runtime.spawn(start_draft(runtime, client, team_id=team_id, channel_id=channel_id, user_id=user_id,
-                              request=parsed, trigger="command", notify=notify),
+    runtime.spawn(start_draft(runtime, client, tenant=tenant, channel_id=channel_id, user_id=user_id,
+                              request=parsed, trigger="command", notify=notify,
+                              where=conversation_kind(command)),
                   name=f"draft-command-{command['trigger_id']}")
 
 

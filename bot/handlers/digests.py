@@ -35,7 +35,7 @@ def register(app: AsyncApp) -> None:
     """Give the Slack app its digests and put them in every listener's context."""
     slack = RUNTIMES.of_app(app)
     _DIGESTS.attach(app, build_digests(settings=slack.settings, engine=slack.engine, drafts=slack.drafts,
-                                       client=app.client))
+                                       clients=slack.clients, budget=slack.budget))
 
 
 def digests_for(app: AsyncApp) -> DigestRuntime:
@@ -81,7 +81,9 @@ async def digest_command(ctx: SubcommandContext) -> None:
             await ctx.respond(msg.DIGEST_OFF_DONE.format(schedule=gone.schedule.describe()) if gone
                               else msg.DIGEST_OFF_NONE)
         elif action == "list":
-            subscriptions = await digests.scheduler.list(ctx.team_id)
+            # This channel's schedule only: other channels' (private ones too) are not this user's to see.
+            subscriptions = [sub for sub in await digests.scheduler.list(ctx.team_id)
+                             if sub.channel_id == ctx.channel_id]
             lines = [msg.subscription_line(sub.channel_id, sub.schedule.describe(),
                                            _when(sub.next_run, sub.schedule.tz),
                                            here=sub.channel_id == ctx.channel_id)

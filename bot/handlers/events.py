@@ -17,6 +17,7 @@ from bot import messages as msg
 from bot.drafting import RequestProblem, parse_thread_request, start_draft
 from bot.mrkdwn import slack_to_plain
 from bot.runtime import runtime_of
+from bot.tenancy import tenant_of
 
 __all__ = ["register"]
 
@@ -47,8 +48,8 @@ async def mentioned(body: dict[str, Any], event: dict[str, Any], client: AsyncWe
     if isinstance(parsed, RequestProblem):
         await notify(parsed.message)
         return
-    team_id = body.get("team_id") or event.get("team") or ""
-    runtime.spawn(start_draft(runtime, client, team_id=team_id, channel_id=channel_id, user_id=user_id,
+    runtime.spawn(start_draft(runtime, client, tenant=tenant_of(context, body), channel_id=channel_id,
+                              user_id=user_id,
                               request=parsed, trigger="mention", notify=notify,
                               thread_ts=event.get("thread_ts") or event.get("ts")),
                   name=f"draft-mention-{body.get('event_id')}")

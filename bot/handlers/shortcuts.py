@@ -2,7 +2,8 @@
 
 The message shortcut drafts into that message's thread (slash commands cannot run in threads).
 Running it again on the same message within ten minutes points to the draft already there
-instead of starting a second one.
+instead of starting a second one; a draft that could not be posted (the bot is not in the channel)
+gives that mark back, so the same shortcut after `/invite` drafts.
 """
 
 from __future__ import annotations
@@ -14,11 +15,12 @@ from slack_bolt.async_app import AsyncAck, AsyncBoltContext, AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import messages as msg
-from bot.drafting import RequestProblem, parse_thread_request, start_draft
+from bot.drafting import RequestProblem, conversation_kind, parse_thread_request, start_draft
 from bot.handlers.commands import open_draft_modal
 from bot.mrkdwn import slack_to_plain
-from bot.redelivery import claim_once
+from bot.redelivery import claim_once, release_once
 from bot.runtime import runtime_of
+from bot.tenancy import tenant_of
 
 __all__ = ["GLOBAL_SHORTCUT", "MESSAGE_SHORTCUT", "register"]
 
@@ -39,7 +41,7 @@ async def draft_reply(ack: AsyncAck, shortcut: dict[str, Any], client: AsyncWebC
     await ack()
     runtime = runtime_of(context)
     message = shortcut.get("message") or {}
-    team_id = (shortcut.get("team") or {}).get("id") or shortcut.get("team_id") or ""
+    tenant = tenant_of(context, shortcut)
     channel_id = (shortcut.get("channel") or {}).get("id") or ""
     user_id = (shortcut.get("user") or {}).get("id")
 
@@ -50,16 +52,20 @@ async def draft_reply(ack: AsyncAck, shortcut: dict[str, Any], client: AsyncWebC
     if isinstance(parsed, RequestProblem):
         await notify(parsed.message)
         return
-    if not await claim_once(runtime.engine.store, f"{team_id}:message:{channel_id}:{message.get('ts')}",
-                            ttl=_SAME_MESSAGE_TTL_S):
+    mark = f"{tenant.key}:message:{channel_id}:{message.get('ts')}"
+    if not await claim_once(runtime.engine.store, mark, ttl=_SAME_MESSAGE_TTL_S):
         await notify(msg.ALREADY_DRAFTED_HERE)
         return
-    runtime.spawn(
-        start_draft(runtime, client, team_id=team_id, channel_id=channel_id, user_id=user_id,
-                    request=parsed, trigger="shortcut", notify=notify,
-                    thread_ts=message.get("thread_ts") or message.get("ts")),
-        name=f"draft-shortcut-{shortcut.get('trigger_id')}",
-    )
+
+    async def draft() -> None:
+        record = await start_draft(runtime, client, tenant=tenant, channel_id=channel_id, user_id=user_id,
+                                   request=parsed, trigger="shortcut", notify=notify,
+                                   thread_ts=message.get("thread_ts") or message.get("ts"),
+                                   where=conversation_kind(shortcut))
+        if record.message_ts is None:  # never posted: nothing is "already in its thread"
+            await release_once(runtime.engine.store, mark)
+
+    runtime.spawn(draft(), name=f"draft-shortcut-{shortcut.get('trigger_id')}")
 
 
 async def draft_modal_shortcut(ack: AsyncAck, shortcut: dict[str, Any], client: AsyncWebClient) -> None:

@@ -16,7 +16,9 @@ from bot import messages as msg
 from bot.blocks import DRAFT_MODAL_CALLBACK, EDIT_MODAL_CALLBACK, draft_blocks, fallback_text
 from bot.drafting import RequestProblem, parse_thread_request, start_draft
 from bot.drafts import DraftVersion
+from bot.permissions import may_act
 from bot.runtime import runtime_of
+from bot.tenancy import tenant_of
 
 __all__ = ["register"]
 
@@ -54,6 +56,24 @@ def _dm(client: AsyncWebClient, user_id: str) -> Any:
     return notify
 
 
+async def _cannot_post_in(client: AsyncWebClient, channel_id: str) -> str | None:
+    """Why the bot cannot post in the chosen conversation, or None when it can.
+
+    A public channel takes posts with chat:write.public; a private channel, DM or group DM only if
+    the bot is in it (Slack hides others: channel_not_found). One conversations.info call, well
+    inside the 3 s a submission must be answered in."""
+    try:
+        info = (await client.conversations_info(channel=channel_id)).get("channel") or {}
+    except SlackApiError as exc:
+        error = str(exc.response.get("error") or "")
+        return msg.FORM_CANNOT_POST if error in {"channel_not_found", "not_in_channel"} else None
+    if info.get("is_archived"):
+        return msg.FORM_ARCHIVED
+    if info.get("is_member") or info.get("is_channel"):
+        return None
+    return msg.FORM_CANNOT_POST
+
+
 async def submit_draft_form(ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], client: AsyncWebClient,
                             context: AsyncBoltContext) -> None:
     """Validate the form (errors shown next to the field) and start the draft."""
@@ -72,12 +92,16 @@ async def submit_draft_form(ack: AsyncAck, body: dict[str, Any], view: dict[str,
         errors[_FIELD_BLOCKS.get(parsed.field, "thread")] = parsed.message
     if not conversation:
         errors["conversation"] = msg.NO_CONVERSATION
+    elif not errors:
+        problem = await _cannot_post_in(client, str(conversation))
+        if problem:
+            errors["conversation"] = problem
     if errors or isinstance(parsed, RequestProblem):
         await ack(response_action="errors", errors=errors)
         return
     await ack()
     user_id = body["user"]["id"]
-    runtime.spawn(start_draft(runtime, client, team_id=body["team"]["id"], channel_id=conversation,
+    runtime.spawn(start_draft(runtime, client, tenant=tenant_of(context, body), channel_id=conversation,
                               user_id=user_id, request=parsed, trigger="modal",
                               notify=_dm(client, user_id)),
                   name=f"draft-modal-{body.get('trigger_id')}")
@@ -94,12 +118,16 @@ async def submit_edit_form(ack: AsyncAck, body: dict[str, Any], view: dict[str, 
         return
     await ack()
     subject = (_value(values, "subject") or "").strip() or None
-    team_id, user_id, draft_id = body["team"]["id"], body["user"]["id"], view.get("private_metadata") or ""
+    team_id, user_id = tenant_of(context, body).key, body["user"]["id"]
+    draft_id = view.get("private_metadata") or ""
     notify = _dm(client, user_id)
     async with runtime.drafts.lock(team_id, draft_id):
         record = await runtime.drafts.load(team_id, draft_id)
         if record is None or record.current is None:
             await notify(msg.UNKNOWN_DRAFT)
+            return
+        if not may_act(runtime.settings, user_id=user_id, owner_id=record.user_id):
+            await notify(msg.not_your_draft(record.user_id))
             return
         if record.status == "approved":
             await notify(msg.ALREADY_APPROVED)
@@ -115,5 +143,6 @@ async def submit_edit_form(ack: AsyncAck, body: dict[str, Any], view: dict[str, 
         record.edited_by, record.edited_at = user_id, now
         await runtime.drafts.save(record)
     if record.message_ts:
+        await runtime.budget.for_team(record.team_id).update(final=True)
         await client.chat_update(channel=record.channel_id, ts=record.message_ts,
                                  blocks=draft_blocks(record), text=fallback_text(record))

@@ -7,8 +7,8 @@ from aiohttp import web
 from bot.rest.auth import API_SCOPE_KEY
 from bot.rest.routes import ENGINE, json_errors, parse_draft_request, read_json, result_response
 from bot.rest.ws import tracked
+from engine.fastpath import run_template
 from engine.models import new_request_id
-from engine.templates.runner import run_template
 
 __all__ = ["add_template_routes"]
 

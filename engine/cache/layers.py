@@ -1,67 +1,17 @@
-"""The cache layers the workflow consults, as small protocols, and their no-op defaults.
+"""The cache layers one engine consults (`CacheLayers`), each a no-op until configured.
 
-Order of reuse: exact result -> semantic analysis -> full run. Profiles are cached by URL.
-Every lookup takes the tenant `scope` (a Slack team id or a hashed REST API key) so one
-workspace never sees another's work.
+The layers' interfaces live in engine/protocols.py; engine/cache/setup.py builds the real ones.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Protocol
 
-from engine.models import DraftRequest, ProspectProfile, Result, Source, ThreadAnalysis
+from engine.models import DraftRequest, ProspectProfile, Result, ThreadAnalysis
+from engine.protocols import AnalysisCache, AnalysisHit, FAQCache, ProfileCache, ResultCache
 
-__all__ = [
-    "AnalysisCache",
-    "AnalysisHit",
-    "CacheLayers",
-    "FAQCache",
-    "ProfileCache",
-    "ResultCache",
-]
-
-
-@dataclass(frozen=True)
-class AnalysisHit:
-    """An analysis reused from the cache; `similarity` is 1.0 for an exact thread match."""
-
-    analysis: ThreadAnalysis
-    similarity: float
-    semantic: bool
-
-    @property
-    def source(self) -> Source:
-        """The step source a result reports for this hit."""
-        return "semantic_cache" if self.semantic else "exact_cache"
-
-
-class ResultCache(Protocol):
-    """Whole results by hash of the normalised request and scope."""
-
-    async def get(self, request: DraftRequest, *, scope: str) -> Result | None: ...
-    async def put(self, request: DraftRequest, *, scope: str, result: Result) -> None: ...
-
-
-class ProfileCache(Protocol):
-    """Profiles by normalised URLs."""
-
-    async def get(self, request: DraftRequest) -> ProspectProfile | None: ...
-    async def put(self, request: DraftRequest, profile: ProspectProfile) -> None: ...
-
-
-class AnalysisCache(Protocol):
-    """Thread analyses, reused when a new thread means the same thing (within one scope)."""
-
-    async def lookup(self, thread: str, *, scope: str) -> AnalysisHit | None: ...
-    async def put(self, thread: str, *, scope: str, analysis: ThreadAnalysis) -> None: ...
-
-
-class FAQCache(Protocol):
-    """Answers to recurring prospect questions, reused as snippets when drafting."""
-
-    async def snippets(self, analysis: ThreadAnalysis, *, scope: str) -> Sequence[str]: ...
+__all__ = ["CacheLayers"]
 
 
 class _NoResults:

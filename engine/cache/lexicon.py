@@ -1,5 +1,8 @@
 """Word lists the semantic-cache guard reads messages with: asks, negation, times, standards.
 
+Greetings, sign-offs, titles and role words come from engine/text (one list each); what is left
+here is the guard's own vocabulary, due to be replaced by a trained verifier (issue 12).
+
 Generic sales-conversation vocabulary, kept in one place so it can be read and extended together.
 Nothing here names a sample thread's people, companies or products.
 """
@@ -8,13 +11,16 @@ from __future__ import annotations
 
 import re
 
+from engine.text.names import greeting_alternation
+from engine.text.standards import STANDARDS as _STANDARDS
+from engine.text.thread import SIGNOFF_ALTERNATION
+
 __all__ = [
     "ASK_CUES",
     "BUDGET_NEGATIVE",
     "BUDGET_POSITIVE",
     "CLOSINGS",
     "FLIP_TO_DECLINE",
-    "GENERIC_ACRONYMS",
     "GREETING",
     "META_COUNT_NOUNS",
     "NEGATORS",
@@ -22,7 +28,6 @@ __all__ = [
     "PAST_REFERENCE",
     "POST_NEGATORS",
     "ROLE_FAMILIES",
-    "ROLE_WORDS",
     "STANDARDS",
     "TIMEZONES",
     "WORD_NUMBERS",
@@ -94,81 +99,17 @@ BUDGET_POSITIVE = re.compile(
     r"|\bwithin (what|our|my) (budget|i can spend|we can spend)\b|\bwithin what\b|\bcan afford\b"
     r"|\bprice isn'?t the issue\b", re.IGNORECASE)
 
-# Compliance standards: the same question about a different standard has a different answer.
-STANDARDS: list[tuple[str, re.Pattern[str]]] = [
-    ("soc1", re.compile(r"\bsoc ?1\b", _I)),
-    ("soc2-type2", re.compile(r"\bsoc ?2\s*type\s*(ii|2)\b", _I)),
-    ("soc2-type1", re.compile(r"\bsoc ?2\s*type\s*(i|1)\b", _I)),
-    ("soc2", re.compile(r"\bsoc ?2\b", _I)),
-    ("soc3", re.compile(r"\bsoc ?3\b", _I)),
-    ("iso27001", re.compile(r"\biso(/iec)? ?27001\b", _I)),
-    ("iso27701", re.compile(r"\biso(/iec)? ?27701\b", _I)),
-    ("iso27017", re.compile(r"\biso(/iec)? ?27017\b", _I)),
-    ("iso27018", re.compile(r"\biso(/iec)? ?27018\b", _I)),
-    ("iso9001", re.compile(r"\biso ?9001\b", _I)),
-    ("iso42001", re.compile(r"\biso(/iec)? ?42001\b", _I)),
-    ("hipaa", re.compile(r"\bhipaa\b", _I)),
-    ("hitrust", re.compile(r"\bhitrust\b", _I)),
-    ("gdpr", re.compile(r"\bgdpr\b", _I)),
-    ("ccpa", re.compile(r"\bccpa\b", _I)),
-    ("pci-dss", re.compile(r"\bpci(\s*-?\s*dss)?\b", _I)),
-    ("fedramp-high", re.compile(r"\bfedramp high\b", _I)),
-    ("fedramp-moderate", re.compile(r"\bfedramp moderate\b", _I)),
-    ("fedramp", re.compile(r"\bfedramp\b", _I)),
-    ("sox", re.compile(r"\bsox\b", _I)),
-    ("nist", re.compile(r"\bnist\b(\s*(800-\d+|csf))?", _I)),
-    ("csa-star", re.compile(r"\bcsa star\b", _I)),
-    ("cyber-essentials", re.compile(r"\bcyber essentials( plus)?\b", _I)),
-    ("dora", re.compile(r"\bDORA\b")),
-    ("nis2", re.compile(r"\bnis ?2\b", _I)),
-    ("tisax", re.compile(r"\btisax\b", _I)),
-    ("ferpa", re.compile(r"\bferpa\b", _I)),
-    ("glba", re.compile(r"\bglba\b", _I)),
-    ("wcag", re.compile(r"\bwcag\b", _I)),
-]
+# Compliance standards (engine/text/standards.py): the same question about a different standard
+# has a different answer.
+STANDARDS: list[tuple[str, re.Pattern[str]]] = [(standard.key, standard.pattern) for standard in _STANDARDS]
 
 TIMEZONES = frozenset({
     "CET", "CEST", "IST", "PST", "PDT", "PT", "EST", "EDT", "ET", "CST", "CDT", "GMT", "UTC", "BST",
     "AEST", "AEDT", "JST", "SGT", "WAT", "EAT", "SAST",
 })
 
-# Acronyms for roles and product categories: who is involved or what kind of tool, which the
-# embedding already weighs; vendor and region acronyms (SAP, AWS, EU, US) stay significant.
-GENERIC_ACRONYMS = frozenset({
-    "CEO", "CFO", "CTO", "CIO", "CISO", "CHRO", "COO", "CMO", "CRO", "CPO", "CDO", "DPO", "VP", "SVP",
-    "EVP", "HR", "IT", "PM", "SE", "AE", "SDR", "BDR", "OPS", "GM", "MD", "RSSI",
-    "POS", "KDS", "ERP", "CRM", "HRIS", "LMS", "CLM", "CI", "CD", "API", "SAAS", "FNOL", "DTC", "PO", "NDA",
-    "ROI", "KPI", "B2B", "B2C", "FAQ", "ASAP", "FYI", "OK", "PS", "RN", "TBH", "PLS", "IMO", "BTW", "ETA",
-    "AM", "TLDR", "DM", "QA", "SLA", "SSO", "MFA", "DPA", "RFP", "RFI", "MSA", "SOW", "UI", "UX",
-    "LOL", "THX", "PDF", "CSV", "IMHO", "AFAIK", "EOD", "EOW", "OOO", "SOA", "TCO", "PR", "L&D", "R&D",
-    "SME", "SMB", "KYC", "MVP", "Q&A", "USD", "EUR", "GBP", "POC",
-})
-
-# Capitalised words that are titles, departments or politeness, not things the answer depends on.
-ROLE_WORDS = frozenset({
-    "head", "director", "manager", "lead", "officer", "chief", "president", "vice", "partner", "managing",
-    "senior", "junior", "staff", "principal", "operations", "ops", "legal", "finance", "financial",
-    "fleet", "marketing", "sales", "engineering", "procurement", "purchasing", "people", "human",
-    "resources", "learning", "development", "training", "security", "compliance", "risk", "claims",
-    "product", "platform", "growth", "transport", "logistics", "business", "group", "team", "board",
-    "counsel", "founder", "owner", "executive", "account", "customer", "success", "support", "data",
-    "protection", "information", "technology", "analyst", "engineer", "architect", "admin",
-    "administrator", "coordinator", "specialist", "consultant", "associate", "assistant", "intern",
-    "innovation", "strategy", "revenue", "accounting", "controller", "treasurer", "secretary",
-    "statement", "applicability", "type", "mr", "mrs", "ms", "dr", "sir", "madam", "dear", "hi",
-    "hello", "hey", "thanks", "thank", "regards", "best", "cheers", "please", "yes", "no", "ok",
-    "okay", "sure", "sorry", "great", "good", "out", "office", "auto", "reply", "automatic", "re",
-    "fw", "fwd", "subject", "series", "round", "ii", "iii", "iv", "mobile", "email", "phone", "tel",
-})
-
-GREETING = re.compile(
-    r"^\s*(hi|hello|hey|dear|hola|ciao|hei|kia ora|dobr[ýy] den|ol[áa]|bonjour|hallo|good (morning|afternoon|"
-    r"evening)|greetings|yo)\b[^,\n!:—–.]{0,40}[,!:—–.]?\s*", re.IGNORECASE)
-CLOSINGS = re.compile(
-    r"^\s*(best|best regards|kind regards|warm regards|regards|thanks|thank you|many thanks|thanks again"
-    r"|cheers|sincerely|yours|ngā mihi|nga mihi|grazie|merci|obrigad[ao]|gracias|groet(en)?|saludos|br"
-    r"|thx|talk soon|all the best|best wishes|take care|--|—)[,!.]?(\s+[A-Z][\w'’.\-]*){0,4}\s*$",
-    re.IGNORECASE)
+GREETING = re.compile(rf"^\s*({greeting_alternation()})\b[^,\n!:—–.]{{0,40}}[,!:—–.]?\s*", re.IGNORECASE)
+CLOSINGS = re.compile(rf"^\s*({SIGNOFF_ALTERNATION}|--|—)[,!.]?(\s+[A-Z][\w'’.\-]*){{0,4}}\s*$", re.IGNORECASE)
 
 WORD_NUMBERS = {
     "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10,

@@ -28,10 +28,10 @@ from engine.cache.embedder import DIMENSIONS, Embedder
 from engine.cache.guard import agree
 from engine.cache.health import CacheHealth
 from engine.cache.index import Candidate, Vector, VectorIndex
-from engine.cache.layers import AnalysisHit
-from engine.cache.scrub import scrub_analysis
 from engine.cache.signature import Signature, clean_message, signature
 from engine.models import ThreadAnalysis
+from engine.protocols import AnalysisHit
+from engine.text.scrub import scrub_analysis
 
 __all__ = ["Lookup", "SemanticAnalyses"]
 
@@ -133,7 +133,7 @@ class SemanticAnalyses:
         """Store `analysis` (scrubbed of names) for exact and semantic reuse; returns the entry id."""
         scope_id = keys.scope_digest(scope)
         entry_id = _entry_id(scope_id, thread)
-        shared = scrub_analysis(analysis, thread)
+        shared = scrub_analysis(analysis, thread=thread)
         store = self._health.store
         exact_key = keys.ANALYSIS + f"{scope_id}:{keys.digest(keys.normalise_thread(thread))}"
         await self._health.call(partial(store.set, exact_key, shared.model_dump_json(), ttl=self._ttl), None)

@@ -3,26 +3,26 @@
 Two threads whose messages embed close together may still need different answers ("40 vans" vs
 "4,000 vehicles", "next week" vs "next quarter", "we ARE" vs "we are NOT interested"). The guard
 compares these signatures before a semantic hit is served. A signature holds no readable text:
-the words it needs for containment checks are kept as short hashes.
+the words it needs for containment checks are kept as short hashes. The thread itself (messages,
+quotes, signatures, names, dates, standards) is read by engine/text; the word lists that decide
+what an ask is are the guard's own (lexicon.py), until a trained verifier replaces them.
 """
 
 from __future__ import annotations
 
 import hashlib
 import re
-import unicodedata
 from dataclasses import dataclass
 
 from engine.cache import lexicon as lx
-from engine.steps import heuristics
+from engine.text.dates import MONTHS, WEEKDAYS
+from engine.text.names import COMMON_ACRONYMS, ROLE_WORDS
+from engine.text.patterns import EMAIL, PHONE, URL
+from engine.text.patterns import fold as _fold
+from engine.text.thread import is_quote_line, is_signature_tail, latest_turn, parse_messages
 
 __all__ = ["Signature", "clean_message", "signature"]
 
-_EMAIL = re.compile(r"[\w.+\-]+@[\w\-]+(\.[\w\-]+)+")
-_URL = re.compile(r"\bhttps?://\S+|\bwww\.\S+", re.IGNORECASE)
-_PHONE = re.compile(r"(?<![\w$])\+?\d[\d ()\-]{7,}\d(?!\w)")
-_QUOTE_HEADER = re.compile(r"^\s*(on .{3,80} wrote:?|-{2,} ?original message ?-{2,}|from: .+)\s*$", re.I)
-_SENT_FROM = re.compile(r"^\s*sent from (my|outlook|mail)\b", re.IGNORECASE)
 _ENUMERATOR = re.compile(r"(^|\s)\(?\d\)\s|^\s*\d[.)]\s", re.MULTILINE)
 _TOKEN = re.compile(r"[^\W\d_][\w&'’/\-]*[\w]|[^\W\d_]|\$?\d[\d,.]*\d|\$?\d|[.,!?;:—–()\n]")
 _CLAUSE_BREAK = frozenset(".,!?;:—–()\n") | {"but", "so", "because", "although", "though"}
@@ -31,13 +31,6 @@ _NUMBER = re.compile(
     r"(?P<mult>k|m|mm|bn|million|billion|thousand)?(?:\+|st|nd|rd|th|am|pm|x|%|s)?(?![\w/])",
     re.IGNORECASE)
 _MULT = {"k": 1e3, "thousand": 1e3, "m": 1e6, "mm": 1e6, "million": 1e6, "bn": 1e9, "billion": 1e9}
-_WEEKDAYS = {"monday": "mon", "mon": "mon", "tuesday": "tue", "tue": "tue", "tues": "tue",
-             "wednesday": "wed", "wed": "wed", "thursday": "thu", "thu": "thu", "thur": "thu",
-             "thurs": "thu", "friday": "fri", "fri": "fri", "saturday": "sat", "sunday": "sun"}
-_MONTHS = {"january": "jan", "jan": "jan", "february": "feb", "feb": "feb", "march": "mar", "mar": "mar",
-           "april": "apr", "apr": "apr", "may": "may", "june": "jun", "jun": "jun", "july": "jul",
-           "jul": "jul", "august": "aug", "aug": "aug", "september": "sep", "sep": "sep", "sept": "sep",
-           "october": "oct", "oct": "oct", "november": "nov", "nov": "nov", "december": "dec", "dec": "dec"}
 _RELATIVE = re.compile(r"\b(this|next|coming|current|the) (week|month|quarter|year)\b", re.IGNORECASE)
 _PAST = re.compile(r"\b(last|previous|past) (week|month|quarter|year)\b|\b\w+ ago\b|\byesterday\b",
                    re.IGNORECASE)
@@ -76,30 +69,21 @@ class CleanMessage:
     context: str           # the rep's message just before it (what a bare "yes please" answers)
 
 
-def _fold(word: str) -> str:
-    decomposed = unicodedata.normalize("NFKD", word.casefold())
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).replace("’", "'")
-
-
 def _h(word: str) -> str:
     return hashlib.blake2b(_fold(word).encode(), digest_size=4).hexdigest()
 
 
 def clean_message(thread: str) -> CleanMessage:
     """The latest prospect message of a pasted thread, cleaned for embedding and comparison."""
-    messages = heuristics.parse_messages(thread)
+    messages = parse_messages(thread)
     names: set[str] = set()
     for message in messages:
         names.update(_fold(w) for w in re.findall(r"[^\W\d_]+", message.speaker) if w.lower() != "rep")
-    index = max((i for i, m in enumerate(messages) if not m.is_rep), default=-1)
-    if index < 0:
-        body, context = thread, ""
-    else:
-        body = messages[index].text
-        context = next((m.text for m in reversed(messages[:index]) if m.is_rep), "")
+    turn = latest_turn(messages)
+    body, context = (turn.message.text, turn.context) if turn else (thread, "")
     lines: list[str] = []
     for number, line in enumerate(body.splitlines()):
-        if line.lstrip().startswith(">") or _QUOTE_HEADER.match(line) or _SENT_FROM.match(line):
+        if is_quote_line(line) or is_signature_tail(line):
             break
         if number > 0 and lines and (lx.CLOSINGS.match(line) or _only_names(line, names)):
             break  # a sign-off or the sender's name alone: what follows is the signature
@@ -109,11 +93,11 @@ def clean_message(thread: str) -> CleanMessage:
     if greeting:
         names.update(_fold(w) for w in re.findall(r"[^\W\d_]+", greeting.group(0))[1:])
         text = text[greeting.end():]
-    for address in _EMAIL.finditer(text):
+    for address in EMAIL.finditer(text):
         names.update(_fold(w) for w in re.split(r"[._\-+@]", address.group(0).split("@")[0]) if len(w) > 1)
-    text = _EMAIL.sub(" emailaddr ", text)
-    text = _URL.sub(" link ", text)
-    text = _PHONE.sub(" ", text)
+    text = EMAIL.sub(" emailaddr ", text)
+    text = URL.sub(" link ", text)
+    text = PHONE.sub(" ", text)
     return CleanMessage(text=text.strip(), names=frozenset(names), context=context)
 
 
@@ -202,21 +186,21 @@ def _times(text: str) -> tuple[set[str], str]:
         which = "this" if which in ("this", "current", "the") else "next"
         add(f"{which}_{match.group(2).lower()}", match.start(), match.end())
     for match in re.finditer(r"\b(next|this) (\w+)", text_for_scan, re.IGNORECASE):
-        if match.group(2).lower() in _WEEKDAYS:
+        if match.group(2).lower() in WEEKDAYS:
             add(f"{match.group(1).lower()}_week", match.start(), match.end())
     for i, token in enumerate(tokens):
         word = token.lower().rstrip(".")
         begin = starts[i]
         if _PAST.search(text[max(0, begin - 12): begin + len(token)]):
             continue
-        if word in _WEEKDAYS and (len(word) > 3 or word in ("mon", "tue", "tues", "wed", "thu", "thur",
+        if word in WEEKDAYS and (len(word) > 3 or word in ("mon", "tue", "tues", "wed", "thu", "thur",
                                                             "thurs", "fri")):
-            add(_WEEKDAYS[word], begin, begin + len(token))
-        elif word in _MONTHS and (word != "may" or (token == "May" and i > 0 and tokens[i - 1] not in
+            add(WEEKDAYS[word], begin, begin + len(token))
+        elif word in MONTHS and (word != "may" or (token == "May" and i > 0 and tokens[i - 1] not in
                                                     _CLAUSE_BREAK)):
             prefix = tokens[i - 1].lower() if i > 0 else ""
             edge = f"{prefix}_" if prefix in ("early", "mid", "late", "end") else ""
-            add(f"{edge}{_MONTHS[word]}", begin, begin + len(token))
+            add(f"{edge}{MONTHS[word]}", begin, begin + len(token))
         elif word in ("morning", "afternoon", "evening", "today", "tomorrow", "tonight", "asap", "urgent",
                       "urgently"):
             add(word, begin, begin + len(token))
@@ -272,8 +256,8 @@ def _entities(text: str, names: frozenset[str]) -> set[str]:
             continue
         plain = token[:-1] if token[:-1].isupper() and token.endswith("s") else token
         folded = _fold(plain)
-        if not plain[0].isupper() or plain.upper() in lx.GENERIC_ACRONYMS or folded in lx.ROLE_WORDS \
-                or folded in _WEEKDAYS or folded in _MONTHS or plain == "I" or folded.startswith("i'") \
+        if not plain[0].isupper() or plain.upper() in COMMON_ACRONYMS or folded in ROLE_WORDS \
+                or folded in WEEKDAYS or folded in MONTHS or plain == "I" or folded.startswith("i'") \
                 or folded == "emailaddr":
             close()
             sentence_start = False

@@ -1,59 +1,23 @@
 """The three steps (profile enrichment, thread analysis, reply drafting) and how backends are chosen.
 
-Each step has two backends with one signature: `crew` (a single-agent CrewAI crew, used when an
-LLM key is configured) and `offline` (deterministic heuristics, no network).
+Each step has two backends with one signature (the protocols in engine/protocols.py): `crew`
+(a single-agent CrewAI crew, used when an LLM key is configured) and `offline` (deterministic
+heuristics, no network). Both read threads through engine/text.
+
+    offline.py     the offline backends
+    heuristics.py  the offline analysis (intent, facts, questions, objections)
+    intent.py      intent rules on the prospect's latest message
+    prospect.py    names and company from the request, thread and URL slugs
+    replies.py     the plain offline reply (words in wording.py)
+    crew/          the CrewAI backends
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Protocol
-
-from engine.models import Draft, DraftRequest, ProspectProfile, Source, ThreadAnalysis
+from engine.protocols import Backends
 from engine.settings import EngineSettings
 
-__all__ = ["AnalysisBackend", "Backends", "ProfileBackend", "ReplyBackend", "build_backends"]
-
-
-class ProfileBackend(Protocol):
-    """Learns who the prospect is from the URLs, the website and the thread."""
-
-    source: Source
-
-    async def enrich(self, request: DraftRequest) -> ProspectProfile: ...
-
-
-class AnalysisBackend(Protocol):
-    """Reads the thread: intent, facts, questions. Its output holds no names."""
-
-    source: Source
-
-    async def analyse(self, thread: str) -> ThreadAnalysis: ...
-
-
-class ReplyBackend(Protocol):
-    """Drafts the reply from what the other steps found (either may be missing)."""
-
-    source: Source
-
-    async def draft(
-        self,
-        request: DraftRequest,
-        *,
-        profile: ProspectProfile | None,
-        analysis: ThreadAnalysis | None,
-        snippets: Sequence[str] = (),
-    ) -> Draft: ...
-
-
-@dataclass(frozen=True)
-class Backends:
-    """One backend per step."""
-
-    profile: ProfileBackend
-    analysis: AnalysisBackend
-    reply: ReplyBackend
+__all__ = ["build_backends"]
 
 
 def build_backends(settings: EngineSettings) -> Backends:

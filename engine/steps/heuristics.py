@@ -1,14 +1,9 @@
-"""Reading a pasted thread without an LLM: the offline analysis step, and the front door to its parts.
+"""The offline analysis step: intent, facts, questions and objections of the prospect's latest
+message, without an LLM.
 
-    speakers.py   who said what (`Rep (Name):`, `Name:`, quoted mail, signatures)
-    negation.py   is a cue asked for, or negated ("no need for a demo")?
-    intent.py     intent rules on the prospect's latest message
-    facts.py      name-free facts: numbers, timeframes, tools, standards, asks
-    prospect.py   names and company from the request, thread and URL slugs
-    replies.py    the plain offline reply (words in wording.py)
-
-The analysis holds no person or company names, e-mail addresses or signatures: it is reused
-across prospects by the semantic cache.
+The thread is read by engine/text (messages, facts, negation, the name scrubber); intent rules are
+in intent.py. The analysis holds no person or company names, e-mail addresses or signatures: it is
+reused across prospects by the semantic cache.
 """
 
 from __future__ import annotations
@@ -16,23 +11,14 @@ from __future__ import annotations
 import re
 
 from engine.models import Intent, ThreadAnalysis
-from engine.steps.facts import COMPETITORS, extract_facts, fact_kind, scrub
 from engine.steps.intent import classify_intent
-from engine.steps.negation import negator_before
-from engine.steps.prospect import profile_from_request
-from engine.steps.replies import plain_reply
-from engine.steps.speakers import Message, body_of, last_prospect_message, names_in_thread, parse_messages
 from engine.steps.wording import INTENT_SCENARIOS
+from engine.text.facts import COMPETITORS, extract_facts, fact_kind
+from engine.text.negation import negator_before
+from engine.text.scrub import scrub_sentence
+from engine.text.thread import body_of, latest_turn, names_in_thread, parse_messages
 
-__all__ = [
-    "Message",
-    "analyse_text",
-    "analyse_thread",
-    "last_prospect_message",
-    "parse_messages",
-    "plain_reply",
-    "profile_from_request",
-]
+__all__ = ["analyse_text", "analyse_thread"]
 
 _POSITIVE = {"interested_book_meeting", "asks_pricing", "asks_case_study", "asks_integration_question",
              "asks_security_compliance", "congratulates_funding_round_context", "partnership_interest",
@@ -97,7 +83,7 @@ _EMOJI = "[\U0001F300-\U0001FAFF\u2600-\u27BF]+"
 def _questions(text: str, names: set[str]) -> list[str]:
     sentences = re.split(rf"(?<=[.!?])\s+|\n|\s*{_EMOJI}\s*", text)
     asked = [s.strip() for s in sentences if s.strip().endswith("?")]
-    cleaned = [scrub(question, names) for question in asked]
+    cleaned = [scrub_sentence(question, names) for question in asked]
     return [question[:300] for question in cleaned if question][:5]
 
 
@@ -122,11 +108,6 @@ def analyse_text(text: str, *, context: str = "", names: set[str] | None = None)
 
 def analyse_thread(thread: str) -> ThreadAnalysis:
     """Intent, facts and questions from the prospect's latest message, without names."""
-    messages = parse_messages(thread)
-    index = next((i for i in range(len(messages) - 1, -1, -1) if not messages[i].is_rep), None)
-    if index is None:
-        text, context = thread, ""
-    else:
-        text = body_of(messages[index])
-        context = next((m.text for m in reversed(messages[:index]) if m.is_rep), "")
+    turn = latest_turn(parse_messages(thread))
+    text, context = (body_of(turn.message), turn.context) if turn else (thread, "")
     return analyse_text(text, context=context, names=names_in_thread(thread))

@@ -1,5 +1,8 @@
 """Intent rules for a prospect's latest message, with negation: "no need for a demo" is not a demo ask.
 
+The message, its negation scope, tool names and standards are read by engine/text; the rules that
+map them to an intent live here.
+
 Rules are tried in priority order; the first intent with a live cue wins. A cue is live unless a
 negator ("no need for", "don't", "already", "rather than") precedes it in the same clause, or a
 dismissal ("isn't the issue") follows it. Some intents also need a second signal:
@@ -13,8 +16,10 @@ import re
 from dataclasses import dataclass
 
 from engine.models import Intent
-from engine.steps.facts import COMPETITORS, find_terms
-from engine.steps.negation import live
+from engine.text.dates import MONTH
+from engine.text.facts import COMPETITORS, find_terms
+from engine.text.negation import live
+from engine.text.standards import ANY_STANDARD
 
 __all__ = ["IntentMatch", "classify_intent"]
 
@@ -58,9 +63,8 @@ _REFERRAL = _rx(r"i don'?t own (?:this|that|it)|not (?:the )?(?:right|best|corre
 _BAD_TIMING = _rx(r"next quarter|timing is (?:bad|not great|off)|bad timing|timing isn'?t (?:great|good|right|ideal)|"
                   r"\bnot (?:right )?now\b|not this (?:quarter|year|month)|\b(?:no|zero) bandwidth|"
                   r"(?:reach out|try me|ping me|check back|circle back|come back|follow up|revisit)"
-                  r"[^.]{0,25}\b(?:in|next|after) (?:early |mid |late )?(?:q[1-4]|january|february|march|april|"
-                  r"may|june|july|august|september|october|november|december|jan|feb|mar|apr|jun|jul|aug|sep|sept|"
-                  r"oct|nov|dec|the new year|quarter|a few months|six months|\d+ months)|"
+                  r"[^.]{0,25}\b(?:in|next|after) (?:early |mid |late )?(?:q[1-4]|" + MONTH + r"|"
+                  r"the new year|quarter|a few months|six months|\d+ months)|"
                   r"(?:can'?t|cannot|can not) take on (?:another|a new|anything)|too busy (?:right now|until)|"
                   r"once (?:it|this|that) is live|until (?:it'?s|it is) live")
 _RETENTION = _rx(r"happy with (?:it|them|that|\w+)|no plans to (?:switch|change|move|replace|leave)|"
@@ -74,7 +78,8 @@ _USAGE = _rx(r"\b(?:we|we'?re|we are|we'?ve|our team|the team)\b[^.]{0,25}\b(?:u
              r"standardi[sz]ed on|switched to|moved to|signed with|went with|chose|have)\b")
 _PARTNERSHIP = _rx(r"partner(?:ship)? program(?:me)?|partner programs?|reseller|resell|referral partner(?:ship)?|"
                    r"partnership|partner with you|white[- ]label|affiliate program|channel partner")
-_SECURITY = _rx(r"soc ?2|iso ?27001|iso 27701|hipaa|gdpr|ccpa|pci|fedramp|hitrust|nist|\bdpa\b|data processing "
+# Any standard of engine/text/standards.py, or a security document or review.
+_SECURITY = _rx(ANY_STANDARD.pattern + r"|\bdpa\b|data processing "
                 r"agreement|pen(?:etration)? ?test|encrypt\w*|data cent(?:re|er)s?|data residency|security "
                 r"(?:review|questionnaire|pack|assessment|documentation)|vendor[- ]risk|statement of applicability|"
                 r"\bsso\b|\bsaml\b|sub-?processors")

@@ -14,10 +14,11 @@ import aiohttp
 from engine.errors import FetchFailed, FetchRefused
 from engine.fetch import WebsiteInfo, fetch_website
 from engine.models import Draft, DraftRequest, ProspectProfile, Source, ThreadAnalysis
+from engine.protocols import Backends
 from engine.settings import EngineSettings
-from engine.steps import Backends
-from engine.steps.heuristics import analyse_thread, plain_reply, profile_from_request
-from engine.steps.prospect import company_from_slug, company_from_title, guess_industry
+from engine.steps.heuristics import analyse_thread
+from engine.steps.prospect import company_from_slug, company_from_title, guess_industry, profile_from_request
+from engine.steps.replies import plain_reply
 from engine.steps.wording import NOTES
 
 Fetcher = Callable[[str], Awaitable[WebsiteInfo]]

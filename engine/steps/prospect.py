@@ -1,5 +1,7 @@
 """Who the prospect is, without an LLM: names from the request, the thread and URL slugs; company
-from the LinkedIn company slug, the website domain or title; an industry guess from website text."""
+from the LinkedIn company slug, the website domain or title; an industry guess from website text.
+
+Names are read by engine/text (the thread's speakers and sign-offs, slugs, titles)."""
 
 from __future__ import annotations
 
@@ -7,14 +9,14 @@ import re
 from urllib.parse import unquote, urlsplit
 
 from engine.models import DraftRequest, ProspectProfile
-from engine.steps.speakers import last_prospect_message, signoff_name
+from engine.text.names import first_name, name_from_slug, title_words
+from engine.text.thread import last_prospect_message, signoff_name
 
 __all__ = [
     "company_from_slug",
     "company_from_title",
     "domain_of",
     "guess_industry",
-    "name_from_slug",
     "profile_from_request",
 ]
 
@@ -45,41 +47,6 @@ _INDUSTRIES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
 )
 
 
-# Letters people put after their name in a slug (`jane-doe-phd`): not part of the name.
-_CREDENTIALS = {"phd", "mba", "cpa", "cfa", "pmp", "msc", "bsc", "jr", "sr", "md", "esq", "cissp"}
-_PARTICLES = {"de", "da", "das", "do", "dos", "del", "della", "di", "du", "van", "von", "der", "den", "ter", "ten",
-              "la", "le", "bin", "al", "el"}
-
-
-def _title_words(words: list[str]) -> str:
-    """`["ana", "de", "souza"]` -> `Ana de Souza`: capitalised, name particles inside kept lower-case."""
-    return " ".join(
-        word.lower() if 0 < index < len(words) - 1 and word.lower() in _PARTICLES
-        else word if word.isupper() and len(word) > 1 else word.capitalize()
-        for index, word in enumerate(words)
-    )
-
-
-def name_from_slug(url: str | None) -> str | None:
-    """`linkedin.com/in/mateus-oliveira-123` -> "Mateus Oliveira" (trailing ids and numbers dropped)."""
-    if not url or "linkedin.com/in/" not in url.lower():
-        return None
-    slug = unquote(urlsplit(url if "://" in url else f"https://{url}").path.rstrip("/").rsplit("/", 1)[-1])
-    words = [word for word in re.split(r"[-_.]+", slug) if word]
-    while words and (not word_is_name(words[-1])):
-        words.pop()  # LinkedIn appends ids such as `123`, `a1b2c3` or `4b7a9b21`
-    words = [word for word in words if word_is_name(word) and word.lower() not in _CREDENTIALS]
-    return _title_words(words[:4]) or None
-
-
-def word_is_name(word: str) -> bool:
-    """True for a word that can be part of a name (letters only, not a hex-looking id)."""
-    if not word.isalpha():
-        return False
-    looks_like_id = len(word) >= 6 and re.fullmatch(r"[0-9a-f]+", word) is not None
-    return not looks_like_id
-
-
 def company_from_slug(url: str | None) -> str | None:
     """`linkedin.com/company/lumenfield-apparel` -> "Lumenfield Apparel"."""
     if not url:
@@ -88,7 +55,7 @@ def company_from_slug(url: str | None) -> str | None:
     if not match:
         return None
     words = [word for word in re.split(r"[-_]+", unquote(match.group(1))) if word and not word.isdigit()]
-    return _title_words(words) or None
+    return title_words(words) or None
 
 
 def domain_of(url: str | None) -> str | None:
@@ -104,7 +71,7 @@ def _company_from_domain(domain: str | None) -> str | None:
         return None
     labels = domain.split(".")
     label = labels[-2] if len(labels) >= 2 else labels[0]
-    return _title_words(re.split(r"[-_]+", label)) or None
+    return title_words(re.split(r"[-_]+", label)) or None
 
 
 def company_from_title(title: str | None, domain: str | None) -> str | None:
@@ -130,22 +97,14 @@ def guess_industry(text: str) -> str | None:
     return best if scores[best] >= 2 else None
 
 
-_HONORIFICS = {"dr", "mr", "mrs", "ms", "miss", "mx", "prof", "sir", "dame", "herr", "frau", "sr", "sra", "dott"}
-
-
-def _first_name(name: str | None) -> str | None:
-    words = [word for word in (name or "").split() if word.lower().rstrip(".") not in _HONORIFICS]
-    return words[0] if words else None
-
-
 def profile_from_request(request: DraftRequest) -> ProspectProfile:
     """Prospect name from the request, the thread's speakers or the LinkedIn slug; company from URLs."""
     message = last_prospect_message(request.conversation_thread)
     speaker = message.speaker if message and message.speaker else None
     name = request.prospect_name or speaker or name_from_slug(request.prospect_profile_url)
-    first_name = _first_name(name)
+    first = first_name(name)
     if message is not None and name and name == speaker:
-        first_name = signoff_name(message) or first_name  # `Nguyen Thi Lan` signs as `Lan`
+        first = signoff_name(message) or first  # `Nguyen Thi Lan` signs as `Lan`
     domain = domain_of(request.prospect_company_website)
     company = company_from_slug(request.prospect_company_url) or _company_from_domain(domain)
-    return ProspectProfile(name=name, first_name=first_name, company=company, company_domain=domain)
+    return ProspectProfile(name=name, first_name=first, company=company, company_domain=domain)

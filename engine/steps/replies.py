@@ -7,9 +7,10 @@ import string
 from collections.abc import Sequence
 
 from engine.models import Draft, DraftRequest, ProspectProfile, ThreadAnalysis
-from engine.steps.facts import fact_kind
-from engine.steps.speakers import body_of, last_prospect_message, rep_name
+from engine.steps.heuristics import analyse_thread
 from engine.steps.wording import REPLIES, SUBJECTS
+from engine.text.facts import fact_kind
+from engine.text.thread import body_of, last_prospect_message, rep_name
 
 __all__ = ["plain_reply", "reply_slots"]
 
@@ -179,8 +180,6 @@ def plain_reply(request: DraftRequest, *, profile: ProspectProfile | None,
                 analysis: ThreadAnalysis | None, snippets: Sequence[str] = ()) -> Draft:
     """A short, plain reply for the analysed intent, addressed by first name when known."""
     if analysis is None:  # fast mode: the reply reads the raw thread itself
-        from engine.steps.heuristics import analyse_thread
-
         analysis = analyse_thread(request.conversation_thread)
     message = last_prospect_message(request.conversation_thread)
     slots = reply_slots(analysis, body_of(message) if message else "")

@@ -2,13 +2,14 @@
 
     loader.py     template files (YAML front matter + Jinja2 body), built-in and TEMPLATES_DIR
     variables.py  prospect name, company, round, dates, numbers... from the request and thread
+                  (the thread is read by engine/text)
     library.py    Templates: the engine's TemplateDrafter (select, fill, render, guard, polish)
-    guard.py      the leak guard every draft passes, templated or not
-    runner.py     the POST /run-template fast path
     check.py      `replycrew templates check`
     messages.py   every note a user sees from this package
 
-Import from the modules: the workflow imports guard.py, and library.py imports the workflow.
+Every draft passes the leak guard (engine/guard.py). library.py implements the
+`TemplateDrafter` protocol of engine/protocols.py, so templates never import the workflow
+(the POST /run-template fast path, engine/fastpath.py, runs them on an `Engine`).
 """
 
 from __future__ import annotations

@@ -10,12 +10,11 @@ import jinja2
 
 from engine.guard import GuardContext, find_leaks
 from engine.models import Channel, Draft, DraftRequest, Intent, ProspectProfile, ThreadAnalysis
+from engine.protocols import ReplyBackend, TemplateOutcome
 from engine.settings import EngineSettings
-from engine.steps import ReplyBackend
 from engine.templates import messages
 from engine.templates.loader import LoadError, Template, load_templates, render
 from engine.templates.variables import extract_variables
-from engine.workflow import TemplateOutcome
 
 __all__ = ["Selection", "Templates"]
 

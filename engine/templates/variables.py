@@ -2,24 +2,27 @@
 
 Every value is a plain string with no template syntax, brackets or null words in it: a name like
 `{{ 7*7 }}` is not a name, so it is dropped and the template that needed it is not used.
+The thread is read by engine/text (messages, signatures, names, standards); this module only
+picks and cleans the values a template may use.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from engine.models import DraftRequest, ProspectProfile, ThreadAnalysis
+from engine.text.dates import FULL_MONTH, FULL_WEEKDAY
+from engine.text.facts import SECURITY_DOCUMENTS, UNITS, standards_in
+from engine.text.names import NAME_WORD, NOT_NAMES, PARTICLES, greeting_alternation, is_title, name_from_slug
+from engine.text.thread import SIGNOFF, latest_turn, parse_messages, split_signature
 
 __all__ = [
     "ALWAYS_SET",
     "KNOWN_VARIABLES",
     "SAMPLE_VARIABLES",
-    "ThreadMessage",
     "clean_value",
     "extract_variables",
-    "parse_thread",
     "proper_noun",
 ]
 
@@ -42,31 +45,9 @@ SAMPLE_VARIABLES: dict[str, str] = {
     "signoff": "Best,\nJordan",
 }
 
-_NAME_WORD = re.compile(r"[^\W\d_][\w'’.\-]*")
-_NOT_A_NAME = {"rep", "prospect", "team", "unknown", "none", "null", "undefined", "nan", "sir",
-               "madam", "subject", "from", "to", "cc", "date", "sent", "re", "fwd", "note", "ps",
-               "tel", "phone", "mobile", "email", "web", "hi", "hello", "dear", "thanks", "regards",
-               "automatic", "auto", "reply", "out", "dr", "mr", "mrs", "ms", "our", "my", "the",
-               "mon", "tue", "tues", "wed", "thu", "thurs", "fri", "sat", "sun", "monday", "tuesday",
-               "wednesday", "thursday", "friday", "saturday", "sunday"}
-# "Ilse de Vries", "Ana da Silva": lower-case particles inside a name.
-_PARTICLES = {"de", "da", "di", "del", "della", "van", "von", "der", "den", "la", "le", "du", "dos", "bin", "al", "ter"}
-_TITLES = {"dr", "dr.", "mr", "mr.", "mrs", "mrs.", "ms", "ms.", "prof", "prof."}
-_SPEAKER = re.compile(r"^(?:Rep \((?P<rep>[^()\n]{1,60})\)|(?P<who>[^\W\d_][\w'’.\-]*(?: [^\W\d_][\w'’.\-]*){0,3}))"
-                      r":[ \t]?(?P<text>.*)$")
-_SIGN_OFF = re.compile(r"^(best|best regards|kind regards|regards|warm regards|thanks|thank you|many thanks|cheers|"
-                       r"sincerely|groet|obrigad[ao]|ngā mihi|merci|gracias|saludos|br|--|—)[,!.]?$", re.I)
+_NAME_WORD = re.compile(NAME_WORD)
 _UNSAFE = re.compile(r"[{}\[\]<>|\\`#]")
 _NULL_WORD = re.compile(r"\b(None|null|NULL|undefined|NaN)\b")
-
-
-@dataclass(frozen=True)
-class ThreadMessage:
-    """One message of a pasted thread."""
-
-    speaker: str
-    is_rep: bool
-    text: str
 
 
 def clean_value(value: str | None, *, limit: int = 160) -> str:
@@ -99,54 +80,18 @@ def _name(value: str | None, *, as_written: bool = False) -> str:
     """
     if not value or _UNSAFE.search(value):
         return ""
-    words = [w for w in value.split() if w.casefold() not in _TITLES]
+    words = [w for w in value.split() if not is_title(w)]
     if not 1 <= len(words) <= 4 or not all(_NAME_WORD.fullmatch(w) and len(w) <= 30 for w in words):
         return ""
-    if words[0].casefold() in _NOT_A_NAME or _NULL_WORD.fullmatch(words[0]):
+    if words[0].casefold() in NOT_NAMES or _NULL_WORD.fullmatch(words[0]):
         return ""
     if not as_written and all(w.islower() or w.isupper() for w in words):  # "mateus oliveira", "MATEUS"
         words = [w.capitalize() for w in words]
     if len(words[0].rstrip(".")) < 2 or not words[0][0].isupper():
         return ""
-    if not all(w[0].isupper() or w in _PARTICLES for w in words[1:]):
+    if not all(w[0].isupper() or w in PARTICLES for w in words[1:]):
         return ""
     return " ".join(words)
-
-
-def parse_thread(thread: str) -> list[ThreadMessage]:
-    """Messages by `Name:` / `Rep (Name):` line prefixes; other lines continue the last message."""
-    messages: list[ThreadMessage] = []
-    for line in thread.splitlines():
-        match = _SPEAKER.match(line.strip())
-        who = match.group("who") if match else None
-        if match and (match.group("rep") or (who and _name(who, as_written=True))):
-            rep = match.group("rep")
-            messages.append(ThreadMessage(speaker=rep or who or "", is_rep=rep is not None,
-                                          text=match.group("text")))
-        elif messages:
-            last = messages[-1]
-            messages[-1] = ThreadMessage(last.speaker, last.is_rep, f"{last.text}\n{line}")
-        elif line.strip():
-            messages.append(ThreadMessage(speaker="", is_rep=False, text=line))
-    return messages
-
-
-def _body(message: ThreadMessage | None) -> tuple[str, list[str]]:
-    """The message without quoted mail, split into (body, signature lines)."""
-    if message is None:
-        return "", []
-    lines: list[str] = []
-    for line in message.text.split("\n"):
-        stripped = line.strip()
-        if stripped.startswith(">") or re.match(r"^On .{0,80}wrote:$", stripped):
-            break
-        lines.append(stripped)
-    for index, line in enumerate(lines):
-        first = message.speaker.split()[0].casefold() if message.speaker else None
-        if index > 0 and (_SIGN_OFF.match(line) or (first and line.casefold().startswith(first)
-                                                     and len(line) <= 60 and index >= len(lines) - 4)):
-            return "\n".join(lines[:index]).strip(), [x for x in lines[index:] if x]
-    return "\n".join(lines).strip(), []
 
 
 _JOB_WORDS = re.compile(r"\b(manager|head|director|vp|chief|lead|officer|partner|counsel|engineer|ceo|cto|cfo|"
@@ -158,10 +103,10 @@ def _company_from_signature(lines: list[str], speaker: str) -> str:
     candidate = ""
     own = {word.casefold() for word in speaker.split()}
     for line in lines:
-        if re.search(r"@|\+\d|\d{3}|sent from|confidential|https?:", line, re.I) or _SIGN_OFF.match(line):
+        if re.search(r"@|\+\d|\d{3}|sent from|confidential|https?:", line, re.I) or SIGNOFF.match(line):
             continue
-        if own & {word.casefold().strip(",.") for word in line.split()}:
-            continue
+        if own & {word.casefold().strip(",.") for word in line.split()} or re.fullmatch(r"(?:[A-Z]\.?\s*)+", line):
+            continue  # the sender's name or initials (`S.`)
         part = line
         if "|" in line:
             part = line.rsplit("|", 1)[-1]
@@ -170,7 +115,7 @@ def _company_from_signature(lines: list[str], speaker: str) -> str:
         elif _JOB_WORDS.search(line) or len(line.split()) > 6:
             continue
         part = _LEGAL_SUFFIX.sub("", part.strip())
-        if part and part[0].isupper() and not _JOB_WORDS.search(part) and not _SIGN_OFF.match(part):
+        if part and part[0].isupper() and not _JOB_WORDS.search(part) and not SIGNOFF.match(part):
             candidate = part
     return clean_value(candidate, limit=60)
 
@@ -197,8 +142,8 @@ def _company(request: DraftRequest, profile: ProspectProfile | None, signature: 
     return label.capitalize() if label.isalpha() else ""
 
 
-_MONTH = r"(?:January|February|March|April|May|June|July|August|September|October|November|December)"
-_DAY = r"(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day"
+_MONTH = FULL_MONTH
+_DAY = FULL_WEEKDAY
 _DATE = re.compile(
     rf"{_DAY},? \d{{1,2}}(?:st|nd|rd|th)? {_MONTH}|\d{{1,2}}(?:st|nd|rd|th)? {_MONTH}"
     rf"|{_MONTH} \d{{1,2}}(?:st|nd|rd|th)?"
@@ -208,17 +153,13 @@ _DATE = re.compile(
     rf"|{_DAY}(?:,? \d{{1,2}}(?:st|nd|rd|th)? {_MONTH})?(?: (?:morning|afternoon|evening))?"
     rf"|the \d{{1,2}}(?:st|nd|rd|th)\b|\bQ[1-4](?: \d{{4}})?\b"
     rf"|\bin {_MONTH}\b|\bin \d+ (?:weeks|months)\b", re.I)
-_UNITS = (r"vans|vehicles|trucks|cars|seats|users|licen[cs]es|locations|stores|restaurants|outlets|sites|branches|"
-          r"engineers|developers|devs|people|employees|staff|drivers|learners|agents|adjusters|claims|contracts|"
-          r"suppliers|reps|repos|repositories|members|clients|customers|terminals|kitchens|warehouses|hospitals|"
-          r"schools|students|wards|teams|carriers|days")
+# Plural units only ("6 locations", not "800 per terminal"), and days ("in 10 days").
+_UNITS = UNITS.replace("s?", "s") + "|days"
 _NUMBER = re.compile(rf"(?<![\w$€£])~?\d{{1,3}}(?:[,.]\d{{3}})*\+?(?:[ -](?:[a-z]+ )?(?:{_UNITS}))\b", re.I)
 _ROUND = re.compile(r"\bSeries [A-H]\b|\b(?:pre-)?seed round\b", re.I)
 _AMOUNT = re.compile(r"[$€£]\s?\d+(?:[.,]\d+)?\s?(?:M|B|bn|million|billion)\b")
 _GROWTH = re.compile(r"\b(?:doubling|tripling|growing|scaling|expanding|hiring|opening|launching|adding|going from|"
                      r"rolling out)\b[^.;!?\n—–:()]{3,70}", re.I)
-_STANDARDS = re.compile(r"SOC ?2(?: Type (?:II|2|I|1))?|ISO ?2700[12]|GDPR|HIPAA|FedRAMP(?: (?:Moderate|High|Low))?|"
-                        r"PCI[ -]DSS|CCPA|penetration test|pen ?test|encryption at rest(?: and in transit)?|DPA\b")
 _PRODUCT = r"[A-Z0-9][\w/+&\-]*(?:\.[\w]+)*"
 _TOOL = re.compile(r"\b(?:integrat\w*|connect\w*|sync\w*|hook\w*|plug\w*|works?)(?: natively)? (?:with|to|into|in) "
                    rf"(?:our |your |the )?(?P<tool>{_PRODUCT}(?: (?:{_PRODUCT}|\+|&|and)){{0,4}})")
@@ -276,34 +217,34 @@ def _date(body: str) -> str | None:
     return first.group(0) if first else None
 
 
+_GREETING_PREFIX = re.compile(rf"^(?:{greeting_alternation()})\b[^,]{{0,30}},\s*", re.I)
+
+
 def _question(body: str) -> str:
     for sentence in re.split(r"(?<=[.!?])\s+|\n", body):
-        sentence = re.sub(r"^(hi|hello|hey|dear)\b[^,]{0,30},\s*", "", sentence.strip(), flags=re.I)
+        sentence = _GREETING_PREFIX.sub("", sentence.strip())
         if sentence.endswith("?") and 10 <= len(sentence) <= 160:
             return clean_value(sentence[0].upper() + sentence[1:])
     return ""
 
 
 def _standards(text: str) -> str:
-    found = list(dict.fromkeys(m.group(0) for m in _STANDARDS.finditer(text)))[:3]
+    found = standards_in(text, also=SECURITY_DOCUMENTS)[:3]
     return " and ".join([", ".join(found[:-1]), found[-1]] if len(found) > 1 else found)
 
 
 def extract_variables(request: DraftRequest, *, profile: ProspectProfile | None = None,
                       analysis: ThreadAnalysis | None = None) -> dict[str, str]:
     """Every variable that can be filled for this request; unfilled ones are absent."""
-    messages = parse_thread(request.conversation_thread)
-    prospect_messages = [m for m in messages if not m.is_rep]
-    last = prospect_messages[-1] if prospect_messages else None
-    body, signature = _body(last)
+    messages = parse_messages(request.conversation_thread)
+    turn = latest_turn(messages)
+    last = turn.message if turn else None
+    body, signature = split_signature(last) if last else ("", [])
     # Templates need a name, a date, a number from the prospect's opening lines, not from a pasted
     # 15,000-character log; bounding the text keeps extraction well under a millisecond.
     body = body[:_MAX_BODY]
     rep = next((m.speaker for m in reversed(messages) if m.is_rep), "")
-    slug = ""
-    if request.prospect_profile_url and "linkedin.com/in/" in request.prospect_profile_url:
-        slug_path = urlsplit(request.prospect_profile_url).path.rstrip("/").rsplit("/", 1)[-1]
-        slug = " ".join(w for w in re.split(r"[-_]", slug_path) if w.isalpha())
+    slug = name_from_slug(request.prospect_profile_url) or ""
     full = next(filter(None, (_name(request.prospect_name), _name(last.speaker if last else ""), _name(slug),
                               _name(profile.name if profile else ""),
                               _name(profile.first_name if profile else ""))), "")

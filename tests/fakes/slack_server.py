@@ -26,72 +26,49 @@ import json
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
-from aiohttp import WSMsgType, web
+from aiohttp import web
 
 from tests.fakes.block_kit import validate_blocks, validate_view
+from tests.fakes.slack_files import SlackFiles
+from tests.fakes.slack_limits import RateBudgets
+from tests.fakes.slack_records import SlackCall, SlackMessage, as_list, block_texts, read_args
+from tests.fakes.slack_socket import SlackSocket
+from tests.fakes.slack_workspaces import Install, Workspaces
 
-__all__ = ["FakeSlack", "SlackCall", "SlackMessage"]
+__all__ = ["MAX_BLOCKS_TEXT", "FakeSlack", "SlackCall", "SlackMessage", "block_texts"]
 
 MAX_TEXT = 40_000
+# Undocumented: Slack refuses a message whose blocks hold more than about 12,000 characters of text
+# with `msg_blocks_too_long` (Slack's answer in https://github.com/slackapi/bolt-js/issues/2509:
+# "12,000 text characters with a buffer for block containers"). The fake counts the text only.
+MAX_BLOCKS_TEXT = 12_000
+# Methods called without a bot token (the OAuth exchange, Socket Mode's app-level token).
+_TOKENLESS = {"oauth.v2.access", "apps.connections.open"}
 
 
-@dataclass
-class SlackCall:
-    """One Web API call as the fake saw it."""
-
-    method: str
-    args: dict[str, Any]
-    token: str | None
-    at: float
-    status: int = 200
-    error: str | None = None
-    wall: float = field(default_factory=time.time)  # comparable across processes (perf/)
-
-
-@dataclass
-class SlackMessage:
-    """A message the app posted, as it stands now, with every version it had."""
-
-    channel: str
-    ts: str
-    text: str
-    blocks: list[dict[str, Any]]
-    thread_ts: str | None = None
-    history: list[dict[str, Any]] = field(default_factory=list)
-
-    @property
-    def updates(self) -> int:
-        """How many times chat.update changed it."""
-        return len(self.history) - 1
-
-    @property
-    def all_text(self) -> str:
-        """Every text in the current blocks, joined: what a reader sees."""
-        return "\n".join(_texts(self.blocks))
-
-
-def _texts(node: Any) -> list[str]:
-    if isinstance(node, dict):
-        found = [node["text"]] if isinstance(node.get("text"), str) else []
-        return found + [t for key, value in node.items() if key != "text" or not isinstance(value, str)
-                        for t in _texts(value)]
-    if isinstance(node, list):
-        return [t for item in node for t in _texts(item)]
-    return []
-
-
-class FakeSlack:
+class FakeSlack(SlackFiles, SlackSocket):
     """The fake Web API server; see the module docstring."""
 
     def __init__(self, *, token: str = "xoxb-test-token", team_id: str = "T0TEST",
-                 bot_user_id: str = "U0BOT", latency: float = 0.0) -> None:
+                 bot_user_id: str = "U0BOT", latency: float = 0.0, rate_scale: float = 1.0,
+                 rate_limits: bool = True, client_id: str = "111.222",
+                 client_secret: str = "fake-client-secret") -> None:
         self.token = token
         self.team_id = team_id
         self.bot_user_id = bot_user_id
         self.latency = latency
+        # Slack's rate limits, on unless a test turns them off; rate_scale shortens their minute.
+        self.budgets = RateBudgets(scale=rate_scale, enabled=rate_limits)
+        self.workspaces = Workspaces(token=token, team_id=team_id, bot_user_id=bot_user_id,
+                                     client_id=client_id, client_secret=client_secret)
+        # Who approves the next install on the fake's consent page (see `authorize`).
+        self.installer: dict[str, Any] = {"team_id": "T0OTHER"}
+        # The app's configured Redirect URL, used when the authorize link names none (as Slack does).
+        self.redirect_uri: str | None = None
+        # file id -> URL: url_private answers 302 there (as Slack may, to a CDN).
+        self.redirect_downloads: dict[str, str] = {}
         self.calls: list[SlackCall] = []
         self.responses: list[dict[str, Any]] = []
         self.messages: dict[tuple[str, str], SlackMessage] = {}
@@ -107,6 +84,7 @@ class FakeSlack:
         self._sockets: list[web.WebSocketResponse] = []
         self._pending_acks: dict[str, asyncio.Future[dict[str, Any]]] = {}
         self._runner: web.AppRunner | None = None
+        self._caller: Install | None = None  # the install whose token made the current call
         self.port = 0
 
     # ---- lifecycle -------------------------------------------------------------------------
@@ -119,6 +97,7 @@ class FakeSlack:
         app.router.add_post("/upload/{file_id}", self._upload)
         app.router.add_get("/files/{file_id}/{name}", self._download)
         app.router.add_get("/socket", self._socket)
+        app.router.add_get("/oauth/v2/authorize", self._authorize)
         app.router.add_get("/_fake/calls", self._dump_calls)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
@@ -158,25 +137,28 @@ class FakeSlack:
         """Answer the next `times` calls of `method` with 429 and Retry-After."""
         self._failures.setdefault(method, []).extend([(429, "ratelimited", retry_after)] * times)
 
+    def saturate(self, method: str, *, seconds: float, retry_after: int = 1) -> None:
+        """The workspace is over `method`'s budget for `seconds`: every call gets 429 meanwhile."""
+        self.budgets.saturate(method, seconds=seconds, retry_after=retry_after)
+
     def refuse(self, method: str, error: str, *, times: int = 1) -> None:
         """Answer the next `times` calls of `method` with `{"ok": false, "error": error}`."""
         self._failures.setdefault(method, []).extend([(200, error, None)] * times)
 
-    def add_file(self, name: str, content: bytes, *, filetype: str = "csv", user: str = "U0REP",
-                 channel: str | None = None, ts: str | None = None) -> dict[str, Any]:
-        """A file as if a user had uploaded it (shared in `channel` by message `ts`, when given);
-        its url_private needs the bot token."""
-        file_id = f"F{uuid.uuid4().hex[:10].upper()}"
-        info = {"id": file_id, "name": name, "title": name, "filetype": filetype, "user": user,
-                "size": len(content), "mimetype": "text/csv" if filetype == "csv" else "text/plain",
-                "url_private": f"{self.base}/files/{file_id}/{name}",
-                "url_private_download": f"{self.base}/files/{file_id}/{name}",
-                "created": int(time.time()), "_content": content}
-        if channel and ts:
-            kind = "private" if channel.startswith(("D", "G")) else "public"
-            info["shares"] = {kind: {channel: [{"ts": ts, "channel_name": channel.lower()}]}}
-        self.files[file_id] = info
-        return _public(info)
+    def add_channel(self, channel_id: str, *, kind: str | None = None, bot_member: bool = True,
+                    members: set[str] | None = None) -> None:
+        """Declare a conversation: `kind` public/private/im/mpim (from the id's first letter when not
+        given); `bot_member=False` for one the bot was not invited to."""
+        self.workspaces.add(channel_id, kind=kind, bot_member=bot_member, members=members)
+
+    def invite(self, channel_id: str) -> None:
+        """`/invite @replycrew` in a conversation."""
+        self.workspaces.conversation(channel_id).bot_member = True
+        self.workspaces.conversations.setdefault(channel_id, self.workspaces.conversation(channel_id))
+
+    def uninstall(self, team_id: str) -> list[str]:
+        """The app is removed from a workspace: its tokens answer `token_revoked` from now on."""
+        return self.workspaces.revoke_team(team_id)
 
     # ---- reading what happened -------------------------------------------------------------
 
@@ -205,10 +187,12 @@ class FakeSlack:
 
     async def _api(self, request: web.Request) -> web.Response:
         method = request.match_info["method"]
-        args = await _read_args(request)
+        args = await read_args(request)
         header = request.headers.get("Authorization", "")
         token = header[7:] if header.startswith("Bearer ") else args.pop("token", None)
-        call = SlackCall(method=method, args=args, token=token, at=time.perf_counter())
+        install = self.workspaces.install_for(token)
+        call = SlackCall(method=method, args=args, token=token, at=time.perf_counter(),
+                         team=(install.team_id or install.enterprise_id) if install else None)
         self.calls.append(call)
         if self.latency:
             await asyncio.sleep(self.latency)
@@ -219,15 +203,26 @@ class FakeSlack:
                 call.status, call.error = status, error
                 headers = {"Retry-After": str(retry_after)} if retry_after is not None else {}
                 return web.json_response({"ok": False, "error": error}, status=status, headers=headers)
-            expected = self.token if method != "apps.connections.open" else None
-            if expected and token != expected:
-                call.error = "invalid_auth"
-                return web.json_response({"ok": False, "error": "invalid_auth"})
+            if method == "oauth.v2.access":
+                body = self.workspaces.oauth_v2_access(args, header)
+                call.error = None if body["ok"] else str(body["error"])
+                return web.json_response(body)
+            if method not in _TOKENLESS and (install is None or install.revoked):
+                call.error = "token_revoked" if install is not None else "invalid_auth"
+                return web.json_response({"ok": False, "error": call.error})
+            if install is not None:
+                wait = self.budgets.retry_after(method, team=str(call.team),
+                                                channel=str(args.get("channel") or "") or None)
+                if wait is not None:
+                    call.status, call.error = 429, "ratelimited"
+                    return web.json_response({"ok": False, "error": "ratelimited"}, status=429,
+                                             headers={"Retry-After": str(wait)})
             handler = getattr(self, "_m_" + method.replace(".", "_"), None)
             if handler is None:
                 call.error = "unknown_method"
                 return web.json_response({"ok": False, "error": "unknown_method"})
-            body: dict[str, Any] = handler(args)
+            self._caller = install
+            body = handler(args)
             if not body.get("ok"):
                 call.error = str(body.get("error"))
                 if call.error == "invalid_blocks":
@@ -249,22 +244,31 @@ class FakeSlack:
             return {"ok": False, "error": "no_text"}
         if len(str(args.get("text") or "")) > MAX_TEXT:
             return {"ok": False, "error": "msg_too_long"}
+        if blocks is not None and sum(len(t) for t in block_texts(as_list(blocks))) > MAX_BLOCKS_TEXT:
+            return {"ok": False, "error": "msg_blocks_too_long"}
         return None
 
+    def _cannot_post(self, args: dict[str, Any]) -> dict[str, Any] | None:
+        install = self._caller
+        error = self.workspaces.post_error(str(args.get("channel") or ""), install) if install else None
+        return {"ok": False, "error": error} if error else None
+
     def _m_auth_test(self, args: dict[str, Any]) -> dict[str, Any]:
-        return {"ok": True, "url": f"{self.base}/", "team": "Test Team", "user": "replycrew",
-                "team_id": self.team_id, "user_id": self.bot_user_id, "bot_id": "B0BOT",
-                "is_enterprise_install": False}
+        install = self._caller or Install(token="", team_id=self.team_id)
+        return {"ok": True, "url": f"{self.base}/", "team": f"Team {install.team_id}", "user": "replycrew",
+                "team_id": install.team_id, "user_id": install.bot_user_id, "bot_id": "B0BOT",
+                "enterprise_id": install.enterprise_id,
+                "is_enterprise_install": install.is_enterprise_install}
 
     def _m_chat_postMessage(self, args: dict[str, Any]) -> dict[str, Any]:
         if not args.get("channel"):
             return {"ok": False, "error": "channel_not_found"}
-        problem = self._check_message(args)
+        problem = self._cannot_post(args) or self._check_message(args)
         if problem:
             return problem
         ts = self._next_ts()
         channel = str(args["channel"])
-        blocks = _as_list(args.get("blocks"))
+        blocks = as_list(args.get("blocks"))
         message = SlackMessage(channel=channel, ts=ts, text=str(args.get("text") or ""), blocks=blocks,
                                thread_ts=args.get("thread_ts"))
         message.history.append({"text": message.text, "blocks": blocks})
@@ -283,14 +287,14 @@ class FakeSlack:
         message = self.messages[key]
         message.text = str(args.get("text") or message.text)
         if args.get("blocks") is not None:
-            message.blocks = _as_list(args.get("blocks"))
+            message.blocks = as_list(args.get("blocks"))
         message.history.append({"text": message.text, "blocks": message.blocks})
         return {"ok": True, "channel": key[0], "ts": key[1], "text": message.text}
 
     def _m_chat_postEphemeral(self, args: dict[str, Any]) -> dict[str, Any]:
         if not args.get("channel") or not args.get("user"):
             return {"ok": False, "error": "channel_not_found"}
-        problem = self._check_message(args)
+        problem = self._cannot_post(args) or self._check_message(args)
         return problem or {"ok": True, "message_ts": self._next_ts()}
 
     def _open_view(self, args: dict[str, Any], *, view_id: str | None = None) -> dict[str, Any]:
@@ -325,38 +329,14 @@ class FakeSlack:
                                      "tz": "Europe/Berlin", "profile": {"display_name": user.lower()}}}
 
     def _m_conversations_info(self, args: dict[str, Any]) -> dict[str, Any]:
-        channel = str(args.get("channel") or "")
-        return {"ok": True, "channel": {"id": channel, "name": channel.lower(), "is_member": True}}
-
-    def _m_files_info(self, args: dict[str, Any]) -> dict[str, Any]:
-        info = self.files.get(str(args.get("file") or ""))
-        return {"ok": True, "file": _public(info)} if info else {"ok": False, "error": "file_not_found"}
-
-    def _m_files_getUploadURLExternal(self, args: dict[str, Any]) -> dict[str, Any]:
-        name = str(args.get("filename") or "file")
-        file_id = f"F{uuid.uuid4().hex[:10].upper()}"
-        self.files[file_id] = {"id": file_id, "name": name, "title": name, "_content": b"",
-                               "url_private": f"{self.base}/files/{file_id}/{name}",
-                               "url_private_download": f"{self.base}/files/{file_id}/{name}",
-                               "size": int(args.get("length") or 0), "created": int(time.time())}
-        return {"ok": True, "upload_url": f"{self.base}/upload/{file_id}", "file_id": file_id}
-
-    def _m_files_completeUploadExternal(self, args: dict[str, Any]) -> dict[str, Any]:
-        files = args.get("files")
-        if isinstance(files, str):
-            files = json.loads(files)
-        done = []
-        for item in files or []:
-            info = self.files.get(str(item.get("id")))
-            if info is None:
-                return {"ok": False, "error": "file_not_found"}
-            if item.get("title"):
-                info["title"] = item["title"]
-            info["channels"] = [args["channel_id"]] if args.get("channel_id") else []
-            info["initial_comment"] = args.get("initial_comment")
-            info["thread_ts"] = args.get("thread_ts")
-            done.append(_public(info))
-        return {"ok": True, "files": done}
+        conversation = self.workspaces.conversation(str(args.get("channel") or ""))
+        if not conversation.bot_member and conversation.kind != "public":
+            return {"ok": False, "error": "channel_not_found"}  # invisible to the bot
+        return {"ok": True, "channel": {
+            "id": conversation.id, "name": conversation.id.lower(), "is_member": conversation.bot_member,
+            "is_channel": conversation.kind == "public", "is_group": conversation.kind == "private",
+            "is_private": conversation.kind != "public", "is_im": conversation.kind == "im",
+            "is_mpim": conversation.kind == "mpim", "is_archived": conversation.archived}}
 
     def _m_apps_connections_open(self, args: dict[str, Any]) -> dict[str, Any]:
         return {"ok": True, "url": f"ws://127.0.0.1:{self.port}/socket"}
@@ -369,7 +349,7 @@ class FakeSlack:
             {"method": c.method, "channel": c.args.get("channel"), "ts": c.args.get("ts"),
              "status": c.status, "error": c.error, "wall": c.wall,
              # a final draft carries buttons or a header; progress messages carry neither
-             "final": any(b.get("type") in ("header", "actions") for b in _as_list(c.args.get("blocks")))}
+             "final": any(b.get("type") in ("header", "actions") for b in as_list(c.args.get("blocks")))}
             for c in self.calls
         ] + [{"method": "response_url", "channel": None, "ts": None, "status": 200, "error": None,
               "wall": 0.0} for _ in self.responses])
@@ -383,92 +363,18 @@ class FakeSlack:
         await self._notify()
         return web.Response(text="ok")
 
-    async def _upload(self, request: web.Request) -> web.Response:
-        info = self.files.get(request.match_info["file_id"])
-        if info is None:
-            return web.Response(status=404, text="no such upload")
-        if request.content_type.startswith("multipart/"):
-            reader = await request.multipart()
-            part = await reader.next()
-            info["_content"] = await part.read() if part is not None else b""  # type: ignore[union-attr]
-        else:
-            info["_content"] = await request.read()
-        info["size"] = len(info["_content"])
-        self.uploads.append({"file_id": request.match_info["file_id"], "bytes": info["size"]})
-        await self._notify()
-        return web.Response(text="OK - " + str(info["size"]))
-
-    async def _download(self, request: web.Request) -> web.Response:
-        info = self.files.get(request.match_info["file_id"])
-        self.downloads.append({"file_id": request.match_info["file_id"],
-                               "authorization": request.headers.get("Authorization")})
-        if request.headers.get("Authorization") != f"Bearer {self.token}":
-            # Slack answers an unauthenticated url_private with its HTML login page, not a 401.
-            return web.Response(text="<html>Sign in to Slack</html>", content_type="text/html")
-        if info is None:
-            return web.Response(status=404, text="not found")
-        return web.Response(body=info["_content"], content_type=info.get("mimetype", "text/plain"))
-
-    async def _socket(self, request: web.Request) -> web.WebSocketResponse:
-        ws = web.WebSocketResponse()
-        await ws.prepare(request)
-        self._sockets.append(ws)
-        await self._notify()
-        await ws.send_json({"type": "hello", "num_connections": 1,
-                            "connection_info": {"app_id": "A0TEST"}})
-        try:
-            async for frame in ws:
-                if frame.type != WSMsgType.TEXT:
-                    continue
-                ack = json.loads(frame.data)
-                self.socket_acks.append(ack)
-                future = self._pending_acks.pop(str(ack.get("envelope_id")), None)
-                if future is not None and not future.done():
-                    future.set_result(ack)
-        finally:
-            self._sockets.remove(ws)
-        return ws
-
-    async def wait_for_socket(self, *, within: float = 10.0) -> None:
-        """Wait until a Socket Mode client is connected."""
-        await self.wait_for(lambda f: bool(f._sockets), within=within)
-
-    async def socket_send(self, payload: dict[str, Any], *, kind: str = "slash_commands",
-                          within: float = 10.0) -> dict[str, Any]:
-        """Deliver one Socket Mode envelope to the connected client and return its ack."""
-        envelope_id = uuid.uuid4().hex
-        future: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
-        self._pending_acks[envelope_id] = future
-        await self._sockets[0].send_json({"envelope_id": envelope_id, "type": kind, "payload": payload,
-                                          "accepts_response_payload": kind != "events_api",
-                                          "retry_attempt": 0, "retry_reason": ""})
-        return await asyncio.wait_for(future, within)
-
-
-def _as_list(blocks: Any) -> list[dict[str, Any]]:
-    if isinstance(blocks, str):
-        blocks = json.loads(blocks)
-    return list(blocks or [])
-
-
-def _public(info: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in info.items() if not k.startswith("_")}
-
-
-async def _read_args(request: web.Request) -> dict[str, Any]:
-    if request.content_type == "application/json":
-        body = await request.json()
-        return dict(body) if isinstance(body, dict) else {}
-    if request.method == "GET":
-        return dict(request.query)
-    form = await request.post()
-    args: dict[str, Any] = dict(request.query)
-    for key, value in form.items():
-        args[key] = value if isinstance(value, str | bytes | bytearray) else value.file.read()  # an upload
-    for key in ("blocks", "view", "files", "attachments"):
-        if isinstance(args.get(key), str) and args[key][:1] in "[{":
-            args[key] = json.loads(args[key])
-    return args
+    async def _authorize(self, request: web.Request) -> web.Response:
+        """Slack's consent page, approved at once by `self.installer`: back to the app's redirect URL
+        with a one-time code and the app's state (https://docs.slack.dev/authentication/installing-with-oauth)."""
+        query = request.query
+        if query.get("client_id") != self.workspaces.client_id:
+            return web.Response(status=400, text="invalid client_id")
+        code = self.workspaces.new_code(**self.installer)
+        target = str(query.get("redirect_uri") or self.redirect_uri or "")
+        if not target:
+            return web.Response(status=400, text="the app has no redirect URL")
+        separator = "&" if "?" in target else "?"
+        raise web.HTTPFound(f"{target}{separator}code={code}&state={query.get('state', '')}")
 
 
 async def _serve(port: int, latency: float) -> None:

@@ -17,14 +17,14 @@ from pydantic import BaseModel, Field
 
 from engine.errors import FetchFailed, FetchRefused
 from engine.models import Draft, DraftRequest, ProspectProfile, Source, ThreadAnalysis
+from engine.protocols import Backends
 from engine.settings import EngineSettings
-from engine.steps import Backends
 from engine.steps.crew.llm import build_llm, configure_crewai
 from engine.steps.crew.pool import CrewPool
 from engine.steps.crew.prompts import ANALYSIS, CHANNEL_RULES, NOTES, PROFILE, REPLY, CrewText
-from engine.steps.crew.scrub import scrub_analysis
-from engine.steps.heuristics import profile_from_request
-from engine.steps.speakers import rep_name
+from engine.steps.prospect import profile_from_request
+from engine.text.scrub import scrub_analysis
+from engine.text.thread import rep_name
 
 __all__ = ["CrewAnalysis", "CrewProfile", "CrewReply", "ReplyText", "crew_backends"]
 

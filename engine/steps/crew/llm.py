@@ -27,7 +27,6 @@ from crewai.llms.base_llm import BaseLLM
 from crewai_core.lock_store import set_lock_backend
 from crewai_core.user_data import update_user_data
 
-import engine  # noqa: F401  (crewai's telemetry switches must be set before crewai is imported)
 from engine.errors import LLMUnavailable
 from engine.settings import EngineSettings
 from engine.steps.crew.client import OpenAICompatibleLLM

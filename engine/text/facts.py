@@ -1,7 +1,9 @@
 """Key facts from a prospect's message, as name-free phrases: "30 min demo", "40 vans", "uses HubSpot".
 
-Every fact comes from a pattern or a vocabulary below, never from free text, so an analysis built
-from them holds no person or company names and can be reused across prospects.
+Every fact comes from a pattern or a vocabulary, never from free text, so an analysis built from
+them holds no person or company names and can be reused across prospects: numbers and units, money,
+percentages, durations, dates and timeframes (weekdays and months from dates.py), standards
+(standards.py) and security asks, vendors and integrations, roles and asks.
 """
 
 from __future__ import annotations
@@ -10,14 +12,21 @@ import functools
 import re
 from collections.abc import Iterable
 
+from engine.text.dates import MONTH, WEEKDAY
+from engine.text.patterns import EMAIL, URL
+from engine.text.standards import STANDARDS, find_standards
+
 __all__ = [
     "COMPETITORS",
     "INTEGRATIONS",
-    "STANDARDS",
+    "KEEP_CAPITALISED",
+    "SECURITY_DOCUMENTS",
+    "SECURITY_TERMS",
+    "UNITS",
     "extract_facts",
     "fact_kind",
     "find_terms",
-    "scrub",
+    "standards_in",
     "timeframes",
 ]
 
@@ -39,13 +48,16 @@ INTEGRATIONS = (
     "Workday", "BambooHR", "Jira", "GitHub", "GitLab", "Snowflake", "Zapier", "Stripe", "Sage", "Oracle",
     "Dynamics 365", "Outlook", "Gmail", "AWS", "Azure", "Google Cloud",
 )
-STANDARDS = (
-    "SOC 2 Type II", "SOC 2 Type I", "SOC 2", "SOC2", "ISO 27001", "ISO 27701", "ISO 9001", "HIPAA", "GDPR",
-    "CCPA", "PCI DSS", "PCI", "FedRAMP Moderate", "FedRAMP High", "FedRAMP", "NIST 800-53", "DORA", "NIS2",
-    "Cyber Essentials", "HITRUST", "SSO", "SAML", "DPA", "penetration test", "pen test", "encryption at rest",
-    "encrypted at rest", "in transit", "EU data centres", "EU data centers", "US data centres",
-    "US data centers", "data residency", "Statement of Applicability", "security questionnaire",
+# Security asks that are not standards (the standards themselves are in standards.py).
+SECURITY_TERMS = (
+    "SSO", "SAML", "DPA", "penetration test", "pen test", "encryption at rest", "encrypted at rest", "in transit",
+    "EU data centres", "EU data centers", "US data centres", "US data centers", "data residency",
+    "Statement of Applicability", "security questionnaire",
 )
+# Security documents a reply can promise besides a standard's report (`{{ standard }}` in templates).
+SECURITY_DOCUMENTS = ("penetration test", "pen test", "pentest", "encryption at rest and in transit",
+                      "encryption at rest", "DPA")
+_STANDARD_NAMES = frozenset(standard.name for standard in STANDARDS)
 # Things a prospect asks for or talks about, kept verbatim when present.
 _TOPICS = (
     "demo", "walkthrough", "intro", "calendar invite", "free trial", "trial", "proof of concept", "POC",
@@ -63,31 +75,30 @@ _ROLES = (
     "marketing ops lead", "marketing operations lead", "fleet manager", "Head of Legal Operations",
     "Head of Legal Ops", "HR director", "legal team", "risk team", "vendor risk committee", "IT",
 )
-_UNITS = (
+# What a deal is counted in ("40 vans", "1,200 seats"): the facts and template variables' `number`.
+UNITS = (
     r"vans?|vehicles?|trucks?|cars?|drivers?|repos|repositories|seats?|users?|licen[cs]es?|locations?|sites?|"
     r"outlets?|restaurants?|stores?|terminals?|properties|hotels?|employees|staff|people|engineers|"
-    r"developers|agents?|adjusters?|clients|customers|contracts|suppliers|wards?|depots?|countries"
+    r"developers|devs|agents?|adjusters?|clients|customers|contracts|suppliers|wards?|depots?|countries|"
+    r"branches|learners|claims|reps|members|kitchens|warehouses|hospitals|schools|students|teams|carriers"
 )
-_WEEKDAY = r"(?:mon|tues?|wed(?:nes)?|thu(?:rs?)?|fri|sat(?:ur)?|sun)(?:day)?\b\.?"
-_MONTH = (r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t|tember)?|"
-          r"oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)")
 _PART_OF_DAY = r"(?:morning|afternoon|evening|lunchtime|am\b|pm\b)"
 _TIMEFRAME = re.compile(
-    rf"\b(?:(?:next|this|last)\s+{_WEEKDAY}(?:\s*(?:in the\s+)?{_PART_OF_DAY})?"
-    rf"|{_WEEKDAY}\s+(?:next|this)\s+week(?:,?\s*{_PART_OF_DAY})?"
-    rf"|{_WEEKDAY}(?:\s+or\s+{_WEEKDAY})?(?:\s+\d{{1,2}}(?:st|nd|rd|th)?\s+{_MONTH})?"
+    rf"\b(?:(?:next|this|last)\s+{WEEKDAY}(?:\s*(?:in the\s+)?{_PART_OF_DAY})?"
+    rf"|{WEEKDAY}\s+(?:next|this)\s+week(?:,?\s*{_PART_OF_DAY})?"
+    rf"|{WEEKDAY}(?:\s+or\s+{WEEKDAY})?(?:\s+\d{{1,2}}(?:st|nd|rd|th)?\s+{MONTH})?"
     rf"(?:\s+(?:in the\s+)?{_PART_OF_DAY}|\s+at\s+\d{{1,2}}(?::\d\d)?\s*(?:am|pm)?(?:\s+(?-i:[A-Z]{{3,4}})\b)?)?"
-    rf"|(?:early|mid|late|end of|the end of)\s+(?:{_MONTH}|next\s+(?:week|month|quarter|year)|q[1-4])"
+    rf"|(?:early|mid|late|end of|the end of)\s+(?:{MONTH}|next\s+(?:week|month|quarter|year)|q[1-4])"
     rf"|(?:next|this|last)\s+(?:week|month|quarter|year|fiscal year)|fiscal year"
     rf"|(?:between\s+)?\d{{1,2}}(?::\d\d)?\s*(?:–|-|to|and)\s*\d{{1,2}}(?::\d\d)?\s*(?:am|pm)(?:\s+(?-i:[A-Z]{{3,4}})\b)?"
     rf"|\d{{1,2}}(?::\d\d)?\s*(?:am|pm)(?:\s+(?-i:[A-Z]{{3,4}})\b)?"
     rf"|q[1-4](?:\s+20\d\d)?|(?:on\s+)?the\s+\d{{1,2}}(?:st|nd|rd|th)\b"
-    rf"|\d{{1,2}}\s+{_MONTH}\b|{_MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?\b"
+    rf"|\d{{1,2}}\s+{MONTH}\b|{MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?\b"
     rf"|today|tomorrow|asap)",
     re.IGNORECASE,
 )
-_QUANTITY = re.compile(rf"(?:~|about |around |roughly )?\d[\d,.]*\+?\s*(?:{_UNITS})\b", re.IGNORECASE)
-_RANGE_QUANTITY = re.compile(rf"\bfrom\s+\d[\d,]*\s+to\s+\d[\d,]*\s*(?:{_UNITS})?", re.IGNORECASE)
+_QUANTITY = re.compile(rf"(?:~|about |around |roughly )?\d[\d,.]*\+?\s*(?:{UNITS})\b", re.IGNORECASE)
+_RANGE_QUANTITY = re.compile(rf"\bfrom\s+\d[\d,]*\s+to\s+\d[\d,]*\s*(?:{UNITS})?", re.IGNORECASE)
 _DURATION = re.compile(
     r"\b\d+[\s-]?(?:min(?:ute)?s?|hours?|days?|weeks?|months?|years?|yrs?)\b(?:\s+(?:term|contract|trial|"
     r"demo|chat|call|intro|proof of concept|free trial|POC|implementation))?", re.IGNORECASE)
@@ -95,9 +106,6 @@ _MONEY = re.compile(r"[$€£]\s?\d[\d,.]*\s?(?:k|m|bn)?\b(?:\s?(?:/|per|a)\s?(?
                     r"user|vehicle))?", re.IGNORECASE)
 _PERCENT = re.compile(r"\b\d+(?:[.,]\d+)?\s?(?:–|-)?\s?\d*\s?%")
 _SERIES = re.compile(r"\bseries [a-e]\b", re.IGNORECASE)
-_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
-_URL = re.compile(r"\bhttps?://\S+|\bwww\.\S+", re.IGNORECASE)
-_PHONE = re.compile(r"\+?\d[\d\s().-]{7,}\d")
 
 
 # Terms that are also plain words or acronyms ("it", "teams", "square") count only as written.
@@ -123,6 +131,10 @@ def find_terms(text: str, terms: Iterable[str]) -> list[str]:
 
     Case-insensitive ("github actions"), except for acronyms and words that are also plain English.
     """
+    return list(_placed_terms(text, terms))
+
+
+def _placed_terms(text: str, terms: Iterable[str]) -> dict[str, int]:
     matches = [(match.start(), match.end(), canonical.get(match.group(0)) or canonical[match.group(0).lower()])
                for pattern, canonical in _term_patterns(tuple(terms)) for match in pattern.finditer(text)]
     found: dict[str, int] = {}
@@ -131,7 +143,15 @@ def find_terms(text: str, terms: Iterable[str]) -> list[str]:
         if start >= taken_until:
             taken_until = end
             found.setdefault(term, start)
-    return list(found)
+    return found
+
+
+def standards_in(text: str, *, also: Iterable[str] = SECURITY_TERMS) -> list[str]:
+    """Standards (by name, "SOC 2 Type II") and the `also` terms the text mentions, in text order."""
+    placed = _placed_terms(text, also)
+    for standard, match in find_standards(text):
+        placed.setdefault(standard.name, match.start())
+    return sorted(placed, key=lambda term: placed[term])
 
 
 def timeframes(text: str) -> list[str]:
@@ -155,7 +175,7 @@ def _dedupe(facts: Iterable[str]) -> list[str]:
 
 def extract_facts(text: str, *, limit: int = 12) -> list[str]:
     """Numbers, quantities, money, timeframes, competitors, standards, integrations and asks."""
-    text = _EMAIL.sub(" ", _URL.sub(" ", text))
+    text = EMAIL.sub(" ", URL.sub(" ", text))
     facts: list[str] = []
     facts += [m.group(0) for m in _RANGE_QUANTITY.finditer(text)]
     facts += [m.group(0) for m in _QUANTITY.finditer(text)]
@@ -164,7 +184,7 @@ def extract_facts(text: str, *, limit: int = 12) -> list[str]:
     facts += [m.group(0) for m in _DURATION.finditer(text)]
     facts += timeframes(text)
     facts += [m.group(0).title().replace("Series", "Series") for m in _SERIES.finditer(text)]
-    facts += find_terms(text, STANDARDS)
+    facts += standards_in(text)
     tools = find_terms(text, COMPETITORS + INTEGRATIONS)
     facts += [f"mentions {tool}" for tool in tools]
     facts += find_terms(text, _TOPICS)
@@ -172,38 +192,14 @@ def extract_facts(text: str, *, limit: int = 12) -> list[str]:
     return _dedupe(_normalise(fact) for fact in facts)[:limit]
 
 
-_KEEP_CAPITALISED = {
+KEEP_CAPITALISED = {
     word.lower()
-    for phrase in (*COMPETITORS, *INTEGRATIONS, *STANDARDS, *_ROLES, *_TOPICS)
+    for phrase in (*COMPETITORS, *INTEGRATIONS, *_STANDARD_NAMES, *SECURITY_TERMS, *_ROLES, *_TOPICS)
     for word in phrase.split()
 } | {"i", "i'm", "i'd", "i'll", "i've", "eu", "us", "uk", "pos", "kds", "crm", "erp", "lms", "ci", "api",
      "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "january", "february",
      "march", "april", "may", "june", "july", "august", "september", "october", "november", "december",
      "q1", "q2", "q3", "q4", "series", "type", "ii", "cet", "ist", "est", "pst", "utc", "gmt", "ok"}
-
-
-def scrub(sentence: str, names: Iterable[str]) -> str | None:
-    """The sentence without names, e-mail addresses, URLs or phone numbers; None if little is left.
-
-    Known names are removed; any other capitalised word inside the sentence that is not a known
-    term (a product, standard, weekday, role) may be a person or company, so it is removed too.
-    """
-    text = _PHONE.sub(" ", _EMAIL.sub(" ", _URL.sub(" ", sentence)))
-    if names:
-        alternation = "|".join(re.escape(name) for name in sorted(names, key=len, reverse=True))
-        text = re.sub(rf"(?<!\w)(?:{alternation})(?:'s|’s)?(?!\w)", " ", text)
-    words = text.split()
-    kept = []
-    for index, word in enumerate(words):
-        bare = re.sub(r"^[^\w]+|[^\w]+$", "", word)
-        previous = words[index - 1] if index else ""
-        starts_sentence = not previous or previous.endswith((".", "?", "!", ":", "—")) or not previous.isascii()
-        if (bare and bare[0].isupper() and not starts_sentence and not bare.isupper()
-                and bare.lower().removesuffix("'s") not in _KEEP_CAPITALISED):
-            continue
-        kept.append(word)
-    cleaned = re.sub(r"\s+([,.?!;:])", r"\1", " ".join(kept)).strip(" ,;:—-")
-    return cleaned if len(cleaned.split()) >= 3 else None
 
 
 def fact_kind(fact: str) -> str:
@@ -212,7 +208,7 @@ def fact_kind(fact: str) -> str:
         return "tool"
     if fact.startswith("involves "):
         return "role"
-    if fact in STANDARDS:
+    if fact in _STANDARD_NAMES or fact in SECURITY_TERMS:
         return "standard"
     for kind, pattern in (("duration", _DURATION), ("money", _MONEY), ("quantity", _RANGE_QUANTITY),
                           ("quantity", _QUANTITY), ("time", _TIMEFRAME), ("percent", _PERCENT)):

@@ -1,23 +1,40 @@
-"""Reading who said what in a pasted thread: `Rep (Name):` / `Name:` turns, quoted mail, signatures."""
+"""The one thread parser: who said what in a pasted thread, quoted mail, signatures, the latest
+prospect message.
+
+A thread is `Rep (Name): ...` / `Name: ...` turns; a line that starts with spaces or does not
+start with a label continues the message before it (`  Indented Name: continues` is a continuation,
+not a speaker). Quoted earlier mail (`> ...`, `On ... wrote:`, `-----Original Message-----`) is
+earlier context: it is kept apart in `Message.quoted`, never in the message text, so it is never
+read as the latest prospect message.
+"""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
 
+from engine.text.names import NAME_WORD, PARTICLES, greeting_alternation
+
 __all__ = [
+    "SIGNOFF",
+    "SIGNOFF_ALTERNATION",
+    "SIGNOFF_WORDS",
     "Message",
+    "Turn",
     "body_of",
+    "is_quote_line",
+    "is_signature_tail",
     "last_prospect_message",
+    "latest_turn",
     "names_in_thread",
     "parse_messages",
     "rep_name",
     "signoff_name",
+    "split_signature",
 ]
 
-_NAME_WORD = r"[^\W\d_][\w'’.\-]*"
 _SPEAKER = re.compile(
-    rf"^(?:Rep \((?P<rep>[^)]{{1,60}})\)|(?P<who>{_NAME_WORD}(?: {_NAME_WORD}){{0,3}}))\s?:\s?(?P<text>.*)$"
+    rf"^(?:Rep \((?P<rep>[^)]{{1,60}})\)|(?P<who>{NAME_WORD}(?: {NAME_WORD}){{0,3}}))\s?:\s?(?P<text>.*)$"
 )
 # Labels that look like `Name:` but start a header, a signature field or a section.
 _NOT_SPEAKERS = {
@@ -27,27 +44,50 @@ _NOT_SPEAKERS = {
     "action items", "next steps", "next step", "main question", "short version", "options", "option",
     "address", "linkedin", "twitter", "office", "direct", "reply", "url", "ok", "yes", "no",
 }
-# Lower-case parts of family names: `Ilse de Vries`, `Ana dos Santos`.
-_PARTICLES = {"de", "da", "das", "do", "dos", "del", "della", "di", "du", "van", "von", "der", "den", "ter",
-              "ten", "la", "le", "bin", "binti", "al", "el", "y"}
-_QUOTE_HEADER = re.compile(r"^\s*>?\s*(On .{0,200} wrote:|-{2,} ?Original Message ?-{2,}|From: .*)\s*$",
+_QUOTE_HEADER = re.compile(r"^\s*>?\s*(On .{0,200} wrote:?|-{2,} ?Original Message ?-{2,}|From: .*)\s*$",
                            re.IGNORECASE)
-_SIGNOFF = re.compile(
-    r"^(thanks|thank you|many thanks|thanks again|best|best regards|kind regards|warm regards|regards|"
-    r"cheers|sincerely|all the best|best wishes|talk soon|speak soon|br|grazie|merci|saludos|gracias|"
-    r"obrigad[ao]|groet|groeten|ngā mihi|nga mihi|danke|cordialement|un saludo|atentamente|mit freundlichen "
-    r"grüßen|with thanks|thx|ta)[,.!]?$", re.IGNORECASE)
-_SIGNATURE_TAIL = re.compile(r"^(--\s*|—|sent from my .*|sent from outlook.*|get outlook for .*|"
+# Words that close a message before the signature: `Best,`, `Ngā mihi`, `Mit freundlichen Grüßen`.
+SIGNOFF_WORDS = ("thanks", "thank you", "many thanks", "thanks again", "best", "best regards", "kind regards",
+                 "warm regards", "regards", "cheers", "sincerely", "yours", "all the best", "best wishes",
+                 "talk soon", "speak soon", "take care", "br", "grazie", "merci", "saludos", "gracias",
+                 "obrigado", "obrigada", "groet", "groeten", "ngā mihi", "nga mihi", "danke", "cordialement",
+                 "un saludo", "atentamente", "mit freundlichen grüßen", "with thanks", "thx", "ta")
+SIGNOFF_ALTERNATION = "|".join(re.escape(w) for w in sorted(SIGNOFF_WORDS, key=len, reverse=True))
+SIGNOFF = re.compile(rf"^(?:{SIGNOFF_ALTERNATION})[,.!]?$", re.IGNORECASE)
+_SIGNATURE_TAIL = re.compile(r"^(--\s*|—|sent from (?:my|outlook|mail)\b.*|get outlook for .*|"
                              r"this email and any attachments .*)$", re.IGNORECASE)
+
+
+# `Hi Mateus,`, `Kia ora Aroha`: the greeting in any case, the name capitalised.
+_GREETED = re.compile(rf"\b(?i:{greeting_alternation()})\s+({NAME_WORD}(?: {NAME_WORD})?)")
 
 
 @dataclass(frozen=True)
 class Message:
-    """One message of a pasted thread."""
+    """One message of a pasted thread; `quoted` holds the earlier mail it quoted, if any."""
 
     speaker: str
     is_rep: bool
     text: str
+    quoted: str = ""
+
+
+@dataclass(frozen=True)
+class Turn:
+    """The latest prospect message, and the rep's message before it (what a bare "yes" answers)."""
+
+    message: Message
+    context: str
+
+
+def is_quote_line(line: str) -> bool:
+    """True for a line of quoted earlier mail: `> ...`, `On ... wrote:`, `-----Original Message-----`."""
+    return line.lstrip().startswith(">") or _QUOTE_HEADER.match(line) is not None
+
+
+def is_signature_tail(line: str) -> bool:
+    """True for a line that only closes mail: `--`, `Sent from my iPhone`, a disclaimer."""
+    return _SIGNATURE_TAIL.match(line.strip()) is not None
 
 
 def _speaker_label(line: str, known: set[str]) -> tuple[str, bool, str] | None:
@@ -61,7 +101,7 @@ def _speaker_label(line: str, known: set[str]) -> tuple[str, bool, str] | None:
     if who.lower().rstrip(".") in _NOT_SPEAKERS or who in known:
         return (who, False, match.group("text")) if who in known else None
     # A name is capitalised words; one-letter labels (`T:`, `M:`) are phone/mail fields.
-    capitalised = all(word[0].isupper() or word in _PARTICLES for word in words)
+    capitalised = all(word[0].isupper() or word in PARTICLES for word in words)
     if not words[0][0].isupper() or not capitalised or len(who.replace(".", "")) < 2:
         return None
     return who, False, match.group("text")
@@ -70,12 +110,15 @@ def _speaker_label(line: str, known: set[str]) -> tuple[str, bool, str] | None:
 def parse_messages(thread: str) -> list[Message]:
     """Split a pasted thread into messages by `Name:` / `Rep (Name):` line prefixes."""
     messages: list[Message] = []
+    quoted: list[list[str]] = []  # per message: the lines of earlier mail it quotes
+    pending: list[str] = []       # quoted lines before the first message
     known: set[str] = set()
     in_quote = False
     for raw in thread.splitlines():
         line = raw.rstrip()
-        if _QUOTE_HEADER.match(line) or line.lstrip().startswith(">"):
-            in_quote = True  # quoted earlier mail repeats what the thread already holds
+        if is_quote_line(line):
+            in_quote = True  # quoted earlier mail: context, not part of this message
+            (quoted[-1] if quoted else pending).append(line)
             continue
         label = None if line.startswith((" ", "\t")) else _speaker_label(line, known)
         if label is not None:
@@ -83,14 +126,19 @@ def parse_messages(thread: str) -> list[Message]:
             known.add(speaker)
             in_quote = False
             messages.append(Message(speaker=speaker, is_rep=is_rep, text=text.strip()))
+            quoted.append(pending)
+            pending = []
         elif in_quote:
-            continue
+            (quoted[-1] if quoted else pending).append(line)
         elif messages:
             last = messages[-1]
             messages[-1] = Message(last.speaker, last.is_rep, f"{last.text}\n{line}".strip("\n"))
         elif line.strip():
             messages.append(Message(speaker="", is_rep=False, text=line.strip()))
-    return [Message(m.speaker, m.is_rep, m.text.strip()) for m in messages]
+            quoted.append(pending)
+            pending = []
+    return [Message(m.speaker, m.is_rep, m.text.strip(), "\n".join(q).strip())
+            for m, q in zip(messages, quoted, strict=True)]
 
 
 def last_prospect_message(thread: str) -> Message | None:
@@ -99,6 +147,15 @@ def last_prospect_message(thread: str) -> Message | None:
         if not message.is_rep:
             return message
     return None
+
+
+def latest_turn(messages: list[Message]) -> Turn | None:
+    """The latest prospect message of parsed `messages`, with the rep's message before it."""
+    index = next((i for i in range(len(messages) - 1, -1, -1) if not messages[i].is_rep), None)
+    if index is None:
+        return None
+    context = next((m.text for m in reversed(messages[:index]) if m.is_rep), "")
+    return Turn(message=messages[index], context=context)
 
 
 def rep_name(thread: str) -> str | None:
@@ -112,12 +169,28 @@ def _split_signature(text: str, speaker: str = "") -> tuple[list[str], list[str]
         stripped = line.strip()
         if index > 0 and speaker and stripped == speaker:
             return lines[:index], lines[index:]  # the full name on its own line opens a signature
-        if index > 0 and (_SIGNOFF.match(stripped) or _SIGNATURE_TAIL.match(stripped)):
+        if index > 0 and (SIGNOFF.match(stripped) or _SIGNATURE_TAIL.match(stripped)):
             return lines[:index], lines[index:]
         # `Best, Sam` on one line.
         if index > 0 and re.match(r"^(best|thanks|cheers|regards),\s+\S+$", stripped, re.IGNORECASE):
             return lines[:index], lines[index:]
+        # Near the end, the sender's name (`Lan N.`) or name and title (`Lan Nguyen | Head of Ops`).
+        if index > 0 and index >= len(lines) - 4 and speaker and _opens_signature(stripped, speaker):
+            return lines[:index], lines[index:]
     return lines, []
+
+
+def _opens_signature(line: str, speaker: str) -> bool:
+    if _is_name_line(line, speaker):
+        return True
+    first = re.escape(speaker.split()[0])
+    return len(line) <= 60 and re.match(rf"^{first}\b[^.?!]*\s[|,/–—-]\s", line, re.IGNORECASE) is not None
+
+
+def split_signature(message: Message) -> tuple[str, list[str]]:
+    """(the body, the signature's non-empty lines): the sign-off and everything after it."""
+    _, tail = _split_signature(message.text, message.speaker)
+    return body_of(message), [line.strip() for line in tail if line.strip()]
 
 
 def body_of(message: Message) -> str:
@@ -142,8 +215,10 @@ def signoff_name(message: Message) -> str | None:
     """The name the prospect signs with (`Lan`, `Wei Ling`) when it is part of their full name."""
     _, tail = _split_signature(message.text, message.speaker)
     tokens = message.speaker.split()
-    candidates = tail[1:3] if tail and _SIGNOFF.match(tail[0].strip()) else []
-    if tail and not candidates:
+    candidates = tail[1:3] if tail and SIGNOFF.match(tail[0].strip()) else []
+    if tail and not candidates and _is_name_line(tail[0], message.speaker):
+        candidates = tail[:1]  # the name alone opens the signature (`Lan`)
+    elif tail and not candidates:
         same_line = re.match(r"^\w+,\s+(.+)$", tail[0].strip())
         candidates = [same_line.group(1)] if same_line else []
     if not tail:  # no sign-off phrase: a bare name on the last line (`Lan`)
@@ -156,14 +231,16 @@ def signoff_name(message: Message) -> str | None:
     return None
 
 
-def names_in_thread(thread: str) -> set[str]:
-    """Every person name the thread reveals: speakers and the names reps greet (`Hi Mateus,`)."""
+def names_in_thread(thread: str, *, messages: list[Message] | None = None) -> set[str]:
+    """Every person name the thread reveals: speakers and the names reps greet (`Hi Mateus,`).
+
+    `messages`: the thread already parsed, to save parsing it again.
+    """
     names: set[str] = set()
-    for message in parse_messages(thread):
+    for message in parse_messages(thread) if messages is None else messages:
         if message.speaker:
             names.add(message.speaker)
             names.update(part for part in message.speaker.split() if len(part) > 1)
-        for match in re.finditer(rf"\b(?:Hi|Hello|Hey|Dear|Hola|Ciao|Hei|Olá|Kia ora|Dobrý den)\s+({_NAME_WORD}"
-                                 rf"(?: {_NAME_WORD})?)", message.text):
+        for match in _GREETED.finditer(message.text):
             names.update(word for word in match.group(1).split() if word[0].isupper())
     return names

@@ -21,7 +21,8 @@ from engine.models import (
     ThreadAnalysis,
     new_request_id,
 )
-from engine.steps.heuristics import analyse_thread, profile_from_request
+from engine.steps.heuristics import analyse_thread
+from engine.steps.prospect import profile_from_request
 from engine.templates import messages
 from engine.workflow import Engine
 

@@ -1,0 +1,18 @@
+"""The one reader of pasted threads. Every other part of the engine reads threads through it.
+
+    thread.py     messages and speakers (rep vs prospect), quoted mail, signatures, the latest
+                  prospect message
+    names.py      name particles, titles, greetings, names from slugs (one list each)
+    patterns.py   e-mail, link, phone and domain patterns; `fold`
+    facts.py      name-free facts: numbers, money, dates, timeframes, standards, vendors, asks
+    negation.py   is a cue asked for, or negated ("no need for a demo")?
+    scrub.py      the one name scrubber: `scrub_analysis`, `scrub_sentence`
+
+Users: the offline steps (engine/steps), template variables (engine/templates/variables.py),
+the semantic cache's signature and word lists (engine/cache), the crew backends' scrub and the
+leak guard (engine/guard.py). Import from the modules.
+"""
+
+from __future__ import annotations
+
+__all__: list[str] = []
