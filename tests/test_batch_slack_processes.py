@@ -62,12 +62,17 @@ async def test_with_redis_a_slack_batch_runs_on_queue_workers_and_this_process_k
     engine = Engine(EngineSettings(_env_file=None, data_dir=data_dir, redis_url=url),
                     backends=Backends(profile=OfflineProfile(), analysis=OfflineAnalysis(),
                                       reply=OfflineReply()), store=RedisStore(url))
-    async with workers(queue_env(tmp_path / "worker", url), 1, concurrency=2):
+    async with workers(queue_env(tmp_path / "worker", url), 1, concurrency=2) as (worker,):
         async with slack_harness(data_dir, engine=engine, min_edit_interval_s=0.05, redis_url=url) as slack:
             seen: list[object] = []
             slack.engine.subscribe(seen.append)
             await share_file(slack, "four.csv", out.getvalue().encode())
-            await until(lambda: any("Batch summary" in m.text for m in thread_messages(slack)), within=60)
+            try:
+                await until(lambda: any("Batch summary" in m.text for m in thread_messages(slack)), within=60)
+            except TimeoutError as exc:
+                raise AssertionError("\n".join([*(m.all_text for m in thread_messages(slack)),
+                                                 *worker.lines[-40:],
+                                                 str([call.method for call in slack.fake.calls])])) from exc
             await slack.settle()
             rows = results_rows(slack)
             assert len(rows) == 5 and all(row[3].strip() and row[6] == "ok" for row in rows[1:])

@@ -81,6 +81,7 @@ class QueueBatchRunner:
         started = time.perf_counter()
         first = (await self.record.counts()).done
         cancel_sent = False
+        reported: tuple[int, int, str] | None = None
         while True:
             try:
                 if self._cancel.is_set() and not cancel_sent:
@@ -92,7 +93,10 @@ class QueueBatchRunner:
                 log.warning("batch %s: cannot read progress (%s); trying again", self.batch_id, exc)
                 await asyncio.sleep(max(self.poll_s, 1.0))
                 continue
-            self._report(meta, counts.done, counts.failed, first=first, started=started)
+            state = (counts.done, counts.failed, meta.status)
+            if state != reported:  # a poll that saw nothing new is no progress (Slack edits cost budget)
+                reported = state
+                self._report(meta, counts.done, counts.failed, first=first, started=started)
             if meta.status == "running" and counts.done >= meta.total:
                 await finish_if_complete(self.record, meta)  # the last row's worker died before it could
                 continue
