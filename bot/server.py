@@ -18,6 +18,7 @@ from bot.rest.templates import add_template_routes
 from bot.settings import Settings
 from engine.build import build_engine
 from engine.cache.setup import cache_status, start_in_background
+from engine.meaning.models import get_models
 from engine.migrate import migrate_store
 from engine.workflow import Engine
 
@@ -26,6 +27,7 @@ __all__ = ["build_web_app", "run_server"]
 log = logging.getLogger(__name__)
 SETTINGS = web.AppKey("settings", Settings)
 _CACHE_START = web.AppKey("cache_start", asyncio.Task[None])
+_MODELS_START = web.AppKey("models_start", asyncio.Task[bool])
 
 
 async def healthz(request: web.Request) -> web.Response:
@@ -37,6 +39,8 @@ async def healthz(request: web.Request) -> web.Response:
         "llm": engine.settings.llm_kind,
         "offline": engine.offline,
         "cache": cache_status(engine.store),
+        # The offline reading's intent model: keyword rules until it is loaded (or if it cannot load).
+        "reading": get_models().status(),
     })
 
 
@@ -48,8 +52,9 @@ async def _migrate(app: web.Application) -> None:
 
 
 async def _start_caches(app: web.Application) -> None:
-    # In the background: the server answers (without the semantic cache) while MiniLM loads.
+    # In the background: the server answers (without semantic reuse, intent by rules) while MiniLM loads.
     app[_CACHE_START] = start_in_background(app[api.ENGINE].store)
+    app[_MODELS_START] = asyncio.get_running_loop().create_task(get_models().warm())
 
 
 def build_web_app(settings: Settings, *, engine: Engine | None = None) -> web.Application:

@@ -52,10 +52,13 @@ class EngineSettings(BaseSettings):
     cache_ttl_profile: int = 7200
     cache_ttl_workflow: int = 3600
     cache_ttl_faq: int = 86400
-    # 0.75, not the seed's 0.85: the guard (engine/cache/guard.py) decides what is safe to reuse, and on
-    # the sample threads 0.85 reused only 16% of paraphrases against 48% at 0.75, with zero wrong hits at
-    # either (and at every threshold down to 0.0). 0.75 keeps a margin for phrasing the guard never saw.
+    # Cosine over MiniLM that makes a cached thread a candidate; what may be reused is decided by the
+    # exact fact checks and the verifier (engine/meaning/). perf/bench_trust.py measures both settings.
     semantic_similarity_threshold: float = Field(default=0.75, ge=0.0, le=1.0)
+    # The verifier's bar (engine/meaning/verifier.py): the probability that both threads carry the same
+    # intent. Unset = the value scripts/train_models.py chose on the tuning half of the samples
+    # (engine/meaning/weights/verifier.json). 1.0 turns semantic reuse off (exact reuse stays).
+    semantic_verifier_threshold: float | None = Field(default=None, ge=0.0, le=1.0)
     # SEMANTIC_CACHE: auto = on when an LLM runs the analysis (offline analysis costs ~1 ms).
     semantic_cache: Literal["auto", "on", "off"] = "auto"
 

@@ -37,7 +37,7 @@ def test_replay_prints_one_decision_per_input_and_ignores_labels(
     first, second = replay_lines(capsys, plain), replay_lines(capsys, lying)
     assert [line["id"] for line in first] == IDS
     for line in first:
-        assert set(line) == {"id", "decision", "matched_id", "similarity", "lookup_ms"}
+        assert set(line) == {"id", "decision", "matched_id", "similarity", "reason", "lookup_ms"}
         assert line["decision"] in ("hit", "miss", "guard_rejected")
     assert first[0]["decision"] == "miss" and first[0]["matched_id"] is None
     assert first[1] | {"lookup_ms": 0} == {**first[1], "decision": "hit", "matched_id": "d02-a", "lookup_ms": 0}

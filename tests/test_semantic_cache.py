@@ -13,7 +13,7 @@ from engine.cache.embedder import Embedder
 from engine.cache.health import CacheHealth
 from engine.cache.replay import replay
 from engine.cache.semantic import SemanticAnalyses
-from engine.cache.setup import build_caches
+from engine.cache.setup import build_caches, start_caches
 from engine.cache.store import RedisStore, SQLiteStore
 from engine.errors import ScopeRequired
 from engine.models import ThreadAnalysis
@@ -28,13 +28,16 @@ from tests.conftest import SAMPLES
 ROWS = {row["id"]: row for row in map(json.loads, (SAMPLES / "threads.jsonl").read_text("utf-8").splitlines())}
 
 
-def cache_on(store: SQLiteStore | RedisStore, embedder: Embedder, **options: Any) -> SemanticAnalyses:
-    return SemanticAnalyses(CacheHealth(store), embedder=embedder, threshold=options.pop("threshold", 0.6),
-                            ttl=3600, **options)
+async def cache_on(store: SQLiteStore | RedisStore, embedder: Embedder, **options: Any) -> SemanticAnalyses:
+    """A cache whose models are loaded, as a server's start-up leaves it."""
+    cache = SemanticAnalyses(CacheHealth(store), embedder=embedder, threshold=options.pop("threshold", 0.6),
+                             ttl=3600, **options)
+    await cache.models.warm()
+    return cache
 
 
 async def test_lookup_without_a_scope_is_refused(tmp_path: Path, embedder: Embedder) -> None:
-    cache = cache_on(SQLiteStore(tmp_path / "s.sqlite3"), embedder)
+    cache = await cache_on(SQLiteStore(tmp_path / "s.sqlite3"), embedder)
     with pytest.raises(ScopeRequired):
         await cache.lookup(ROWS["d02-a"]["thread"], scope="")
     with pytest.raises(ScopeRequired):
@@ -42,7 +45,7 @@ async def test_lookup_without_a_scope_is_refused(tmp_path: Path, embedder: Embed
 
 
 async def test_paraphrase_hits_within_its_scope_only(tmp_path: Path, embedder: Embedder) -> None:
-    cache = cache_on(SQLiteStore(tmp_path / "s.sqlite3"), embedder)
+    cache = await cache_on(SQLiteStore(tmp_path / "s.sqlite3"), embedder)
     anchor, paraphrase = ROWS["d18-a"]["thread"], ROWS["d18-p1"]["thread"]
     await cache.put(anchor, scope="team:T1", analysis=analyse_thread(anchor))
     assert await cache.lookup(paraphrase, scope="team:T2") is None  # another workspace: never compared
@@ -53,7 +56,7 @@ async def test_paraphrase_hits_within_its_scope_only(tmp_path: Path, embedder: E
 
 
 async def test_hard_negative_is_refused_by_the_guard(tmp_path: Path, embedder: Embedder) -> None:
-    cache = cache_on(SQLiteStore(tmp_path / "s.sqlite3"), embedder, threshold=0.3)
+    cache = await cache_on(SQLiteStore(tmp_path / "s.sqlite3"), embedder, threshold=0.3)
     anchor = ROWS["d11-a"]["thread"]
     await cache.put(anchor, scope="team:T1", analysis=analyse_thread(anchor))
     found = await cache.lookup_detailed(ROWS["d11-n1"]["thread"], scope="team:T1")  # ISO 27001, not SOC 2
@@ -63,10 +66,11 @@ async def test_hard_negative_is_refused_by_the_guard(tmp_path: Path, embedder: E
 
 async def test_index_is_rebuilt_from_the_store_by_a_new_process(tmp_path: Path, embedder: Embedder) -> None:
     path = tmp_path / "s.sqlite3"
-    first = cache_on(SQLiteStore(path), embedder)
+    first = await cache_on(SQLiteStore(path), embedder)
     anchor = ROWS["d05-a"]["thread"]
     await first.put(anchor, scope="team:T1", analysis=analyse_thread(anchor))
-    second = cache_on(SQLiteStore(path), embedder)  # as a restarted process would
+    await first.flush()  # put returns before the insert lands (off the draft's path)
+    second = await cache_on(SQLiteStore(path), embedder)  # as a restarted process would
     await second.start()
     assert second.entries == 1
     hit = await second.lookup(ROWS["d05-p1"]["thread"], scope="team:T1")
@@ -78,8 +82,8 @@ async def test_other_processes_entries_become_visible_through_redis(redis_server
     scope = f"team:{id(object())}"  # the session's Redis is shared: a scope of our own
     reader_store, writer_store = RedisStore(redis_server), RedisStore(redis_server)
     try:
-        reader = cache_on(reader_store, embedder, sync_every_s=0.2)
-        writer = cache_on(writer_store, embedder)
+        reader = await cache_on(reader_store, embedder, sync_every_s=0.2)
+        writer = await cache_on(writer_store, embedder)
         await reader.start()
         paraphrase = ROWS["d24-p2"]["thread"]
         assert await reader.lookup(paraphrase, scope=scope) is None
@@ -129,6 +133,7 @@ async def test_a_semantic_hit_never_carries_the_other_prospects_name(tmp_path: P
     settings = EngineSettings(data_dir=tmp_path, semantic_similarity_threshold=0.55)
     store = SQLiteStore(tmp_path / "s.sqlite3")
     caches = build_caches(settings, store, embedder=embedder, semantic=True)
+    await start_caches(store)  # a server's start-up: models and index loaded before the first draft
     backends = Backends(profile=OfflineProfile(), analysis=NamingAnalysis(), reply=OfflineReply())
     engine = Engine(settings, backends=backends, caches=caches, store=store)
     from engine.models import DraftRequest

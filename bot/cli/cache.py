@@ -28,10 +28,13 @@ def _replay(args: argparse.Namespace) -> int:
     except ReplycrewError as exc:
         print(f"error: {path}: {exc}", file=sys.stderr)
         return 2
-    threshold = args.threshold if args.threshold is not None else Settings().semantic_similarity_threshold
+    settings = Settings()
+    threshold = args.threshold if args.threshold is not None else settings.semantic_similarity_threshold
+    verifier = args.verifier_threshold if args.verifier_threshold is not None else \
+        settings.semantic_verifier_threshold
 
     async def run() -> None:
-        async for line in replay(items, threshold=threshold):
+        async for line in replay(items, threshold=threshold, verifier_threshold=verifier):
             print(json.dumps(line), flush=True)
 
     asyncio.run(run())
@@ -46,9 +49,11 @@ def add_cache_command(commands: Subcommands) -> None:
         "replay", help="replay a JSONL file of threads through the semantic analysis cache",
         description="Looks up, then stores, each thread in file order in a fresh temporary store "
                     "(one scope) and prints one JSON line per input: id, decision (hit, miss, "
-                    "guard_rejected), matched_id, similarity, lookup_ms. Only id, channel and thread "
+                    "guard_rejected), matched_id, similarity, reason, lookup_ms. Only id, channel and thread "
                     "are read; labels are ignored.")
     replay.add_argument("file", help="JSONL: one {id, channel, thread} object per line")
     replay.add_argument("--threshold", type=float, default=None,
                         help="cosine threshold (default: SEMANTIC_SIMILARITY_THRESHOLD)")
+    replay.add_argument("--verifier-threshold", type=float, default=None,
+                        help="verifier threshold (default: SEMANTIC_VERIFIER_THRESHOLD, else the trained one)")
     replay.set_defaults(func=_replay)

@@ -14,11 +14,12 @@ from collections.abc import AsyncIterator, Iterable
 from pathlib import Path
 from typing import Any
 
-from engine.cache.embedder import Embedder, get_embedder
+from engine.cache.embedder import Embedder
 from engine.cache.health import CacheHealth
 from engine.cache.semantic import SemanticAnalyses
 from engine.cache.store import SQLiteStore
 from engine.errors import InvalidRequest
+from engine.meaning.models import MeaningModels, get_models
 from engine.steps.heuristics import analyse_thread
 
 __all__ = ["READ_FIELDS", "read_jsonl", "replay"]
@@ -44,16 +45,17 @@ def read_jsonl(path: Path) -> list[dict[str, Any]]:
     return items
 
 
-async def replay(items: Iterable[dict[str, Any]], *, threshold: float, embedder: Embedder | None = None,
-                 ttl: int = 86_400) -> AsyncIterator[dict[str, Any]]:
-    """One decision per input: {id, decision, matched_id, similarity, lookup_ms}."""
+async def replay(items: Iterable[dict[str, Any]], *, threshold: float, verifier_threshold: float | None = None,
+                 embedder: Embedder | None = None, ttl: int = 86_400) -> AsyncIterator[dict[str, Any]]:
+    """One decision per input: {id, decision, matched_id, similarity, reason, lookup_ms}."""
     with tempfile.TemporaryDirectory(prefix="replycrew-replay-") as workdir:
         store = SQLiteStore(Path(workdir) / "replay.sqlite3")
-        cache = SemanticAnalyses(CacheHealth(store), embedder=embedder or get_embedder(),
-                                 threshold=threshold, ttl=ttl)
+        models = get_models() if embedder is None else MeaningModels(embedder)
+        cache = SemanticAnalyses(CacheHealth(store), embedder=models.embedder, models=models,
+                                 threshold=threshold, verifier_threshold=verifier_threshold, ttl=ttl)
         ids_by_entry: dict[str, str] = {}
         try:
-            await cache.start()  # load the model first: lookup_ms measures lookups, not start-up
+            await cache.start()  # load the models first: lookup_ms measures lookups, not start-up
             for item in items:
                 thread = str(item["thread"])
                 started = time.perf_counter()
@@ -62,6 +64,7 @@ async def replay(items: Iterable[dict[str, Any]], *, threshold: float, embedder:
                 matched = ids_by_entry.get(found.entry_id or "") if found.decision != "miss" else None
                 yield {"id": item["id"], "decision": found.decision, "matched_id": matched,
                        "similarity": None if found.similarity is None else round(found.similarity, 4),
+                       "reason": found.reason,
                        "lookup_ms": round(lookup_ms, 2)}
                 entry_id = await cache.remember(thread, scope=SCOPE, analysis=analyse_thread(thread))
                 ids_by_entry.setdefault(entry_id, str(item["id"]))

@@ -1,4 +1,10 @@
-"""The analysis cache: this exact thread first, then a semantically close one that the guard accepts.
+"""The analysis cache: this exact thread first, then a semantically close one that the verifier accepts.
+
+Semantic reuse needs three things: MiniLM puts the cached thread among the nearest (cosine at least
+`threshold`), the hard facts agree exactly (engine/meaning/facts.py), and the verifier, reading both
+threads with the trained intent model, scores the pair at least `verifier_threshold`
+(engine/meaning/verifier.py). Without the models (still loading, or unavailable) only exact threads
+are reused, and a lookup never waits for the models.
 
 Hard scope: every lookup and write names a tenant scope (Slack team id or hashed API key) and each
 scope has its own in-process index, so one tenant's entries are never even compared with
@@ -18,17 +24,19 @@ import logging
 import time
 from dataclasses import dataclass
 from functools import partial
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 from pydantic import ValidationError
 
 from engine.cache import keys
 from engine.cache.embedder import DIMENSIONS, Embedder
-from engine.cache.guard import agree
 from engine.cache.health import CacheHealth
-from engine.cache.index import Candidate, Vector, VectorIndex
-from engine.cache.signature import Signature, clean_message, signature
+from engine.cache.index import Candidate, VectorIndex
+from engine.meaning.encoding import view_of
+from engine.meaning.facts import Facts, facts_agree, facts_of
+from engine.meaning.models import MeaningModels, Read
+from engine.meaning.verifier import PairVerifier, Side
 from engine.models import ThreadAnalysis
 from engine.protocols import AnalysisHit
 from engine.text.scrub import scrub_analysis
@@ -37,6 +45,15 @@ __all__ = ["Lookup", "SemanticAnalyses"]
 
 log = logging.getLogger(__name__)
 Decision = Literal["hit", "miss", "guard_rejected"]
+
+
+@dataclass(frozen=True)
+class _Seen:
+    """What a lookup computed for a thread, kept for the insert that usually follows it."""
+
+    read: Read
+    side: Side
+    facts: Facts
 
 
 @dataclass(frozen=True)
@@ -52,13 +69,15 @@ class Lookup:
 
 
 class SemanticAnalyses:
-    """Thread analyses reused by exact thread, then by meaning (cosine + guard), within one scope."""
+    """Thread analyses reused by exact thread, then by meaning (cosine + facts + verifier), within one scope."""
 
     def __init__(self, health: CacheHealth, *, embedder: Embedder, threshold: float, ttl: int,
+                 verifier_threshold: float | None = None, models: MeaningModels | None = None,
                  candidates: int = 5, sync_every_s: float = 1.0) -> None:
         self._health = health
-        self._embedder = embedder
+        self.models = models or MeaningModels(embedder)
         self.threshold = threshold
+        self._verifier_threshold = verifier_threshold
         self._ttl = ttl
         self._candidates = candidates
         self._sync_every_s = sync_every_s
@@ -68,7 +87,8 @@ class SemanticAnalyses:
         self._last_sync = 0.0
         self._load_lock = asyncio.Lock()
         self._rebuild: asyncio.Task[None] | None = None
-        self._recent: dict[str, Vector] = {}
+        self._recent: dict[str, _Seen] = {}
+        self._writes: set[asyncio.Task[str]] = set()
         health.on_recover(self._forget)  # the store may have restarted empty or moved on without us
 
     @property
@@ -76,10 +96,26 @@ class SemanticAnalyses:
         """How many vectors this process has indexed, over all scopes."""
         return sum(len(index) for index in self._indexes.values())
 
+    @property
+    def verifier_threshold(self) -> float | None:
+        """SEMANTIC_VERIFIER_THRESHOLD, else the trainer's choice once the models are loaded."""
+        if self._verifier_threshold is not None:
+            return self._verifier_threshold
+        return self.models.verifier.threshold if self.models.ready else None
+
     async def start(self) -> None:
-        """Load the model and the index now (a server's start-up), instead of on first use."""
-        await self._embedder.warm()
+        """Load the models and the index now (a server's start-up, in the background)."""
+        await self.models.warm()
         await self._sync()
+
+    def status(self) -> dict[str, Any]:
+        """What /healthz says about semantic reuse."""
+        reuse = "on" if self.models.ready else (
+            "exact only until the models are loaded" if self.models.state in ("not loaded", "loading")
+            else "exact only: no verifier")
+        return {"entries": self.entries, "threshold": self.threshold,
+                "verifier_threshold": self.verifier_threshold, "models": self.models.status(),
+                "semantic_reuse": reuse}
 
     async def lookup(self, thread: str, *, scope: str) -> AnalysisHit | None:
         found = await self.lookup_detailed(thread, scope=scope)
@@ -91,43 +127,80 @@ class SemanticAnalyses:
     async def lookup_detailed(self, thread: str, *, scope: str) -> Lookup:
         """The decision for `thread` in `scope`: an exact or guarded semantic hit, a miss, or a refusal."""
         scope_id = keys.scope_digest(scope)  # raises ScopeRequired before anything is read
+        await self._drain()  # our own pending inserts land first, so a repeat is seen
         store = self._health.store
         exact_key = keys.ANALYSIS + f"{scope_id}:{keys.digest(keys.normalise_thread(thread))}"
         raw = await self._health.call(partial(store.get, exact_key), None)
         exact = _analysis(raw)
         if exact is not None:
             return Lookup("hit", exact, entry_id=_entry_id(scope_id, thread), similarity=1.0, semantic=False)
-        text = clean_message(thread).text
-        if not text:
+        if not self.models.ready:
+            return Lookup("miss", reason="models not ready: exact reuse only")
+        seen = await self._seen(thread)
+        if seen is None:
             return Lookup("miss")
         await self._sync()
         index = self._indexes.get(scope_id)
         if index is None or len(index) == 0:
             return Lookup("miss")
-        query = await self._vector(text)
-        candidates = index.search(query, threshold=self.threshold, limit=self._candidates)
+        candidates = index.search(seen.read.encoded.message, threshold=self.threshold, limit=self._candidates)
         if not candidates:
-            nearest = index.search(query, threshold=-1.0, limit=1)
+            nearest = index.search(seen.read.encoded.message, threshold=-1.0, limit=1)
             return Lookup("miss", similarity=nearest[0].similarity if nearest else None,
                           entry_id=_id_of(nearest[0]) if nearest else None)
-        wanted = signature(thread)
         refused: Lookup | None = None
+        bar = self.verifier_threshold or 1.0
         for candidate in candidates:
             entry_key = keys.SEMANTIC_ENTRY + candidate.key.removeprefix(keys.SEMANTIC_VECTOR)
             raw = await self._health.call(partial(store.get, entry_key), None)
             if raw is None:
                 continue  # expired or unreachable: never serve what we cannot check
-            entry = json.loads(raw)
-            analysis = _analysis(json.dumps(entry["analysis"]))
-            verdict = agree(wanted, Signature.from_json(entry["signature"]))
-            if verdict.ok and analysis is not None:
-                return Lookup("hit", analysis, entry_id=_id_of(candidate), similarity=candidate.similarity)
+            reason = _judge(seen, json.loads(raw), bar)
+            if not reason:
+                analysis = _analysis(json.dumps(json.loads(raw)["analysis"]))
+                if analysis is not None:
+                    return Lookup("hit", analysis, entry_id=_id_of(candidate), similarity=candidate.similarity)
+                reason = "unreadable entry"
             refused = refused or Lookup("guard_rejected", entry_id=_id_of(candidate),
-                                        similarity=candidate.similarity, reason=verdict.reason)
+                                        similarity=candidate.similarity, reason=reason)
         return refused or Lookup("miss", similarity=candidates[0].similarity)
 
     async def put(self, thread: str, *, scope: str, analysis: ThreadAnalysis) -> None:
-        await self.remember(thread, scope=scope, analysis=analysis)
+        """Store in the background: the draft's result does not wait for the insert."""
+        keys.scope_digest(scope)  # a missing scope fails here, in the caller, not in a task
+        task = asyncio.get_running_loop().create_task(self.remember(thread, scope=scope, analysis=analysis))
+        self._writes.add(task)
+        task.add_done_callback(self._written)
+
+    def _written(self, task: asyncio.Task[str]) -> None:
+        self._writes.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.warning("a semantic cache insert failed: %s", task.exception())
+
+    async def flush(self) -> None:
+        """Wait until every insert this process started is stored (shutdown, tests, benchmarks)."""
+        await self._drain()
+
+    async def _drain(self) -> None:
+        """Wait for this process's pending inserts (they reuse the lookup's embedding: milliseconds)."""
+        if self._writes:
+            await asyncio.gather(*list(self._writes), return_exceptions=True)
+
+    async def _seen(self, thread: str) -> _Seen | None:
+        """The thread's embeddings, reading and facts: computed once, reused by the insert."""
+        seen = self._recent.get(thread)
+        if seen is not None:
+            return seen
+        view = view_of(thread)
+        if not view.text:
+            return None
+        read = await self.models.read(view)
+        seen = _Seen(read=read, side=Side.of(read.encoded, read.reading),
+                     facts=facts_of(thread, context=view.context if view.short else None))
+        self._recent[thread] = seen
+        while len(self._recent) > 256:
+            self._recent.pop(next(iter(self._recent)))
+        return seen
 
     async def remember(self, thread: str, *, scope: str, analysis: ThreadAnalysis) -> str:
         """Store `analysis` (scrubbed of names) for exact and semantic reuse; returns the entry id."""
@@ -137,12 +210,15 @@ class SemanticAnalyses:
         store = self._health.store
         exact_key = keys.ANALYSIS + f"{scope_id}:{keys.digest(keys.normalise_thread(thread))}"
         await self._health.call(partial(store.set, exact_key, shared.model_dump_json(), ttl=self._ttl), None)
-        text = clean_message(thread).text
-        if not text:
+        if not self.models.ready:
+            return entry_id  # exact reuse only until the models are loaded
+        seen = await self._seen(thread)
+        if seen is None:
             return entry_id
-        vector = await self._vector(text)
+        vector = seen.read.encoded.message
         expires = time.time() + self._ttl
-        entry = {"analysis": shared.model_dump(mode="json"), "signature": signature(thread).to_json()}
+        entry = {"analysis": shared.model_dump(mode="json"), "facts": seen.facts.to_json(),
+                 "side": seen.side.to_json()}
         vector_key = keys.SEMANTIC_VECTOR + f"{scope_id}:{entry_id}"
         packed = f"{expires:.0f}|{base64.b64encode(vector.astype(np.float32).tobytes()).decode()}"
 
@@ -156,16 +232,6 @@ class SemanticAnalyses:
             self._index(scope_id).add(vector_key, vector, expires=expires)
             self._maybe_rebuild(scope_id)
         return entry_id
-
-    async def _vector(self, text: str) -> Vector:
-        # A miss is followed by a put of the same thread: remember the last few encodings.
-        vector = self._recent.get(text)
-        if vector is None:
-            vector = (await self._embedder.encode([text]))[0]
-            self._recent[text] = vector
-            while len(self._recent) > 256:
-                self._recent.pop(next(iter(self._recent)))
-        return vector
 
     async def _sync(self) -> None:
         """Load everything once, then pick up other processes' new entries from the log."""
@@ -222,6 +288,17 @@ def _add_packed(indexes: dict[str, VectorIndex], key: str, value: str) -> None:
         return
     scope_id = key.removeprefix(keys.SEMANTIC_VECTOR).split(":", 1)[0]
     indexes.setdefault(scope_id, VectorIndex(DIMENSIONS)).add(key, vector, expires=float(expires))
+
+
+def _judge(seen: _Seen, entry: dict[str, Any], bar: float) -> str:
+    """Why `entry` may not be served for the looked-up thread ("" when it may)."""
+    if "side" not in entry or "facts" not in entry:
+        return "entry written without the verifier"
+    checked = facts_agree(seen.facts, Facts.from_json(entry["facts"]))
+    if not checked.ok:
+        return checked.reason
+    score = PairVerifier.score(seen.side, Side.from_json(entry["side"]))
+    return "" if score >= bar else f"verifier {score:.2f} < {bar:.2f}"
 
 
 def _entry_id(scope_id: str, thread: str) -> str:

@@ -8,13 +8,14 @@ import weakref
 from dataclasses import dataclass, field
 from typing import Any
 
-from engine.cache.embedder import Embedder, get_embedder
+from engine.cache.embedder import Embedder
 from engine.cache.exact import StoredProfiles, StoredResults
 from engine.cache.faq import StoredFAQ
 from engine.cache.health import CacheHealth
 from engine.cache.layers import CacheLayers
 from engine.cache.semantic import SemanticAnalyses
 from engine.cache.store import Store
+from engine.meaning.models import MeaningModels, get_models
 from engine.settings import EngineSettings
 
 __all__ = ["StoreCaches", "build_caches", "cache_status", "caches_for", "semantic_enabled", "start_caches",
@@ -52,9 +53,11 @@ def build_caches(settings: EngineSettings, store: Store, *, embedder: Embedder |
         faq=faq, health=health, stored_faq=faq,
     )
     if semantic_enabled(settings) if semantic is None else semantic:
+        models = get_models() if embedder is None else MeaningModels(embedder)
         caches.semantic = SemanticAnalyses(
-            health, embedder=embedder or get_embedder(),
-            threshold=settings.semantic_similarity_threshold, ttl=settings.cache_ttl_workflow)
+            health, embedder=models.embedder, models=models,
+            threshold=settings.semantic_similarity_threshold,
+            verifier_threshold=settings.semantic_verifier_threshold, ttl=settings.cache_ttl_workflow)
         caches.analyses = caches.semantic
     _BY_STORE[store] = caches
     return caches
@@ -66,7 +69,7 @@ def caches_for(store: Store) -> StoreCaches | None:
 
 
 async def start_caches(store: Store) -> None:
-    """Start-up: check the store (one warning if it is down), load the model and the index."""
+    """Start-up: check the store (one warning if it is down), load the models and the index."""
     caches = caches_for(store)
     if caches is None or caches.health is None:
         return
@@ -85,8 +88,7 @@ def cache_status(store: Store) -> dict[str, Any]:
         return {"store": store.name, "caching": "none"}
     status = caches.health.status()
     if caches.semantic is not None:
-        status["semantic"] = {"entries": caches.semantic.entries,
-                              "threshold": caches.semantic.threshold}
+        status["semantic"] = caches.semantic.status()
     return status
 
 

@@ -13,10 +13,11 @@ import aiohttp
 
 from engine.errors import FetchFailed, FetchRefused
 from engine.fetch import WebsiteInfo, fetch_website
+from engine.meaning.models import MeaningModels, get_models
+from engine.meaning.reading import read_thread
 from engine.models import Draft, DraftRequest, ProspectProfile, Source, ThreadAnalysis
 from engine.protocols import Backends
 from engine.settings import EngineSettings
-from engine.steps.heuristics import analyse_thread
 from engine.steps.prospect import company_from_slug, company_from_title, guess_industry, profile_from_request
 from engine.steps.replies import plain_reply
 from engine.steps.wording import NOTES
@@ -60,12 +61,15 @@ class OfflineProfile:
 
 
 class OfflineAnalysis:
-    """Intent keywords, facts (numbers, dates, competitors) and questions from the last message."""
+    """Intent from the trained model (engine/meaning), facts and questions from the rules."""
 
     source: Source = "offline"
 
+    def __init__(self, models: MeaningModels | None = None) -> None:
+        self._models = models
+
     async def analyse(self, thread: str) -> ThreadAnalysis:
-        return analyse_thread(thread)
+        return await read_thread(thread, models=self._models or get_models())
 
 
 class OfflineReply:

@@ -1,0 +1,109 @@
+"""What the models look at: the prospect's latest message and, for a short reply, the rep's question.
+
+"Yes, that works!" means whatever the rep asked, so every message is embedded together with the
+rep's message before it, in one call to the embedder (two rows of one batch). Only short messages
+let the context speak; a long message stands on its own.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import numpy as np
+
+from engine.cache.embedder import DIMENSIONS, Embedder, Vectors
+from engine.cache.signature import clean_message
+
+__all__ = ["CONTEXT_CHARS", "SHORT_WORDS", "Encoded", "View", "encode_view", "encode_views", "view_of"]
+
+SHORT_WORDS = 8      # fewer words than this and the reply needs the rep's question to mean anything
+CONTEXT_CHARS = 300  # the rep's question is at the end of their message: keep its tail
+
+_WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)?")
+# Sentence ends, line breaks, dashes and semicolons: a long e-mail is read one sentence at a time too,
+# so "thanks, glad you liked it!" does not drown the one sentence that says what the prospect wants.
+_SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+|\s+[—–]\s+|;\s+")
+MAX_SENTENCES = 8
+
+
+@dataclass(frozen=True)
+class View:
+    """The latest prospect message (cleaned) and the rep's message just before it."""
+
+    text: str
+    context: str
+
+    @property
+    def words(self) -> int:
+        """Words in the prospect's message."""
+        return len(_WORD.findall(self.text))
+
+    @property
+    def sentences(self) -> list[str]:
+        """The message's sentences when it has more than one (at most MAX_SENTENCES), else none."""
+        parts = [part.strip() for part in _SENTENCE.split(self.text) if len(part.strip()) > 2]
+        return parts[:MAX_SENTENCES] if len(parts) > 1 else []
+
+    @property
+    def short(self) -> bool:
+        """Whether the message is too short to be read without the rep's question."""
+        return self.words < SHORT_WORDS
+
+    @property
+    def embedded(self) -> str:
+        """The text whose embedding stands for the message: a short reply travels with the rep's question."""
+        if self.short and self.context:
+            return f"{self.context} {self.text}"
+        return self.text
+
+
+@dataclass(frozen=True)
+class Encoded:
+    """A view's embeddings: the message (with the rep's question if short), its sentences, and the
+    rep's question (zeros unless the reply is short)."""
+
+    message: Vectors
+    sentences: Vectors  # one row per sentence; no rows for a one-sentence message
+    context: Vectors
+    short: bool
+    words: int
+
+
+def view_of(thread: str) -> View:
+    """The view of a pasted thread."""
+    message = clean_message(thread)
+    context = " ".join(message.context.split())[-CONTEXT_CHARS:]
+    return View(text=message.text, context=context)
+
+
+def _with_context(view: View) -> bool:
+    # Only a short reply is read with the rep's question: a long message's context is never encoded.
+    return view.short and bool(view.context)
+
+
+def _texts(view: View) -> list[str]:
+    return [view.embedded, *([view.context] if _with_context(view) else []), *view.sentences]
+
+
+def _encoded(view: View, vectors: Vectors) -> Encoded:
+    at = 2 if _with_context(view) else 1
+    context = vectors[1] if _with_context(view) else np.zeros(DIMENSIONS, dtype=np.float32)
+    return Encoded(message=vectors[0], sentences=vectors[at:], context=context, short=view.short,
+                   words=view.words)
+
+
+def encode_views(embedder: Embedder, views: list[View]) -> list[Encoded]:
+    """Encode many views in the calling thread (one batch): training and benchmarks."""
+    texts = [_texts(view) for view in views]
+    vectors = embedder.encode_sync([text for group in texts for text in group])
+    out, at = [], 0
+    for view, group in zip(views, texts, strict=True):
+        out.append(_encoded(view, vectors[at:at + len(group)]))
+        at += len(group)
+    return out
+
+
+async def encode_view(embedder: Embedder, view: View) -> Encoded:
+    """Encode one view off the event loop: one embedder call (one batch) for all of its texts."""
+    return _encoded(view, await embedder.encode(_texts(view)))

@@ -1,0 +1,113 @@
+"""The meaning models of one process: MiniLM, the intent model and the verifier, loaded once.
+
+A server loads them in the background at start-up (`warm`) and answers meanwhile: until `ready`, the
+semantic cache reuses exact threads only and the offline reading falls back to the rules (and says
+so). If they cannot load at all, `/healthz` shows why and nothing is reused semantically.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from engine.cache.embedder import Embedder, get_embedder
+from engine.meaning.encoding import Encoded, View, encode_view
+from engine.meaning.intent import IntentModel, IntentReading
+from engine.meaning.verifier import PairVerifier
+
+__all__ = ["MeaningModels", "Read", "get_models"]
+
+log = logging.getLogger(__name__)
+State = Literal["not loaded", "loading", "ready", "unavailable"]
+
+
+@dataclass(frozen=True)
+class Read:
+    """A view, its embeddings, and the intent model's reading of it."""
+
+    view: View
+    encoded: Encoded
+    reading: IntentReading
+
+
+class MeaningModels:
+    """Loads lazily (blocking) or in the background; `ready` says whether reading will wait."""
+
+    def __init__(self, embedder: Embedder | None = None) -> None:
+        self.embedder = embedder or get_embedder()
+        self.state: State = "not loaded"
+        self.detail = ""
+        self._intent: IntentModel | None = None
+        self._verifier: PairVerifier | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def ready(self) -> bool:
+        """True once every model is in memory."""
+        return self.state == "ready"
+
+    @property
+    def intent(self) -> IntentModel:
+        """The intent model (load first)."""
+        if self._intent is None:
+            raise RuntimeError("the meaning models are not loaded yet")
+        return self._intent
+
+    @property
+    def verifier(self) -> PairVerifier:
+        """The pair verifier (load first)."""
+        if self._verifier is None:
+            raise RuntimeError("the meaning models are not loaded yet")
+        return self._verifier
+
+    def load(self) -> bool:
+        """Load everything now (blocking); returns whether the models are usable."""
+        with self._lock:
+            if self.state in ("ready", "unavailable"):
+                return self.ready
+            self.state = "loading"  # (again, for a blocking load)
+            try:
+                self.embedder.load()
+                self._intent = IntentModel.load()
+                self._verifier = PairVerifier.load()
+            except Exception as exc:  # a broken install must not stop drafting: say so on /healthz
+                self.state, self.detail = "unavailable", f"{type(exc).__name__}: {exc}"
+                log.exception("the meaning models could not load; semantic reuse is off, offline reading "
+                              "uses the rules")
+                return False
+            self.state = "ready"
+            return True
+
+    async def warm(self) -> bool:
+        """`load` in a worker thread: a server's start-up, so no request waits for it."""
+        if self.state == "not loaded":
+            self.state = "loading"  # now, not when the thread starts: a request arriving meanwhile must not wait
+        return await asyncio.to_thread(self.load)
+
+    async def read(self, view: View) -> Read:
+        """Embed a view (one embedder call) and read its intent; the models must be ready."""
+        encoded = await encode_view(self.embedder, view)
+        return Read(view=view, encoded=encoded, reading=self.intent.read(encoded))
+
+    def status(self) -> dict[str, Any]:
+        """What /healthz says about the models."""
+        status: dict[str, Any] = {"state": self.state}
+        if self.detail:
+            status["detail"] = self.detail
+        return status
+
+
+_shared: MeaningModels | None = None
+_shared_lock = threading.Lock()
+
+
+def get_models() -> MeaningModels:
+    """The process-wide models (loaded at most once per process)."""
+    global _shared
+    with _shared_lock:
+        if _shared is None:
+            _shared = MeaningModels()
+        return _shared

@@ -1,0 +1,54 @@
+"""The three sets the trust benchmark and the trainers agree on: samples split by group, and our own.
+
+- `tuning`: half of ../shared/samples/threads.jsonl, chosen by situation (`dNN`), with each hard
+  negative (`dNN-n1`) kept beside its anchor's situation. Thresholds are chosen here; the trainers may
+  learn from it.
+- `held`: the other half. Never trained or tuned on.
+- `new`: perf/data/held_new.jsonl, 64 threads written for this benchmark before any tuning (new
+  products, tones and channels; a hard negative of every kind). Never trained or tuned on.
+
+The split is fixed: the 25 situations sorted, shuffled with random.Random(SPLIT_SEED), the first 13
+are `tuning`.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from pathlib import Path
+from typing import Any
+
+from engine.meaning.intent import DECLINE, GO_AHEAD
+
+__all__ = ["DECLINE", "GO_AHEAD", "SETS", "SPLIT_SEED", "load_set", "situation", "tuning_situations"]
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLES = ROOT.parent / "shared" / "samples" / "threads.jsonl"
+NEW = ROOT / "perf" / "data" / "held_new.jsonl"
+SPLIT_SEED = 12
+SETS = ("tuning", "held", "new")
+
+
+def situation(group: str) -> str:
+    """`d07-n1` -> `d07`: a hard negative travels with its anchor's situation."""
+    return group.split("-", 1)[0]
+
+
+def _read(path: Path) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in path.read_text("utf-8").splitlines() if line.strip()]
+
+
+def tuning_situations(rows: list[dict[str, Any]]) -> set[str]:
+    """The situations of the tuning half."""
+    situations = sorted({situation(row["group"]) for row in rows})
+    random.Random(SPLIT_SEED).shuffle(situations)
+    return set(situations[: (len(situations) + 1) // 2])
+
+
+def load_set(name: str, *, samples: Path = SAMPLES) -> list[dict[str, Any]]:
+    """The labelled rows of one set, in file order."""
+    if name == "new":
+        return _read(NEW)
+    rows = _read(samples)
+    tuning = tuning_situations(rows)
+    return [row for row in rows if (situation(row["group"]) in tuning) == (name == "tuning")]
