@@ -14,8 +14,9 @@ Everything a restarted process needs is in the store, next to the runner's own c
 
 On start-up `resume_all()` picks up every active batch whose lease is free (a crashed process's
 lease expires after LEASE_TTL_S): unfinished rows run, finished ones are kept, the thread is told.
-Rows run in this process when the engine is offline (cheap CPU work), and in a worker process
-(engine/batch_worker.py) when an LLM runs the steps, so the loop stays free for Slack's acks.
+The lease holder is the one process that edits the batch's progress message, whichever process
+started it. With REDIS_URL the rows are queue jobs that `replycrew worker`s draft (the lease
+holder follows them in the store); without it they run in this process.
 """
 
 from __future__ import annotations
@@ -51,7 +52,8 @@ from bot.permissions import may_act
 from bot.runtime import SlackRuntime
 from engine import keys
 from engine.batch.csv_io import BatchCsv, decode_csv_bytes, read_batch_csv, results_csv_bytes
-from engine.batch.processes import ProcessBatchRunner
+from engine.batch.queue import BatchQueue
+from engine.batch.queued import QueueBatchRunner
 from engine.batch.runner import BATCH_TTL_S, BatchRunner, ProgressCallback
 from engine.errors import BatchRejected, ReplycrewError
 from engine.models import BatchReport
@@ -74,10 +76,11 @@ class _Running:
 class SlackBatches:
     """Every CSV batch of one Slack app: start from an upload, resume, cancel, stop."""
 
-    def __init__(self, runtime: SlackRuntime, *, use_worker: bool | None = None) -> None:
+    def __init__(self, runtime: SlackRuntime, *, use_queue: bool | None = None) -> None:
         self.runtime = runtime
-        # None: a worker process when an LLM runs the steps (see the module docstring).
-        self.use_worker = use_worker
+        # None: the queue when Redis is configured (see the module docstring).
+        self.use_queue = use_queue
+        self._queue: BatchQueue | None = None
         self.running: dict[str, _Running] = {}
         self._tasks: set[asyncio.Task[Any]] = set()
         self._leased: set[str] = set()  # batch ids whose lease this process holds
@@ -183,11 +186,16 @@ class SlackBatches:
 
     # ---- running, resuming, delivering -----------------------------------------------------
 
-    def _runner(self, batch_id: str, on_progress: ProgressCallback) -> RunnerLike:
+    async def _runner(self, batch_id: str, on_progress: ProgressCallback) -> RunnerLike:
         engine = self.runtime.engine
-        worker = self.use_worker if self.use_worker is not None else not engine.offline
-        if worker:
-            return ProcessBatchRunner(engine, batch_id=batch_id, on_progress=on_progress)
+        settings = self.runtime.settings
+        queued = self.use_queue if self.use_queue is not None else bool(settings.redis_dsn)
+        if queued:
+            if self._queue is None:
+                self._queue = BatchQueue(settings)
+                await self._queue.connect()
+            return QueueBatchRunner(engine.store, self._queue, batch_id=batch_id, on_progress=on_progress,
+                                    cancelled_by="slack")
         return BatchRunner(engine, batch_id=batch_id, on_progress=on_progress)
 
     async def _drive(self, info: SlackBatchInfo, batch: BatchCsv, *, status: str | None) -> None:
@@ -200,7 +208,7 @@ class SlackBatches:
                                         total=info.total, batch_id=info.batch_id, interval_s=interval,
                                         budget=self.runtime.budget.for_team(info.team_id),
                                         thread_ts=info.thread_ts)
-        running = _Running(info=info, runner=self._runner(info.batch_id, progress.on_progress),
+        running = _Running(info=info, runner=await self._runner(info.batch_id, progress.on_progress),
                            progress=progress)
         self.running[info.batch_id] = running
         heartbeat = asyncio.create_task(self._heartbeat(running), name=f"batch-lease-{info.batch_id}")
@@ -219,7 +227,7 @@ class SlackBatches:
                 report = await running.runner.resume()
             else:
                 report = await BatchRunner(self.runtime.engine, batch_id=info.batch_id).load_report()
-        except ReplycrewError as exc:  # e.g. the worker process died: checkpoints stay, say so
+        except ReplycrewError as exc:  # e.g. the store went away: checkpoints stay, say so
             log.warning("batch %s stopped: %s", info.batch_id, exc)
             await self._say(client, info.channel, info.thread_ts, batch_msg.batch_stopped(str(exc)))
             return
@@ -386,6 +394,9 @@ class SlackBatches:
             with contextlib.suppress(ReplycrewError):  # else the lease simply expires
                 await self.store.delete(batch_key(batch_id, "lease"))  # the next process resumes at once
         self._leased.clear()
+        if self._queue is not None:
+            await self._queue.close()
+            self._queue = None
 
     async def _say(self, client: AsyncWebClient, channel: str, thread_ts: str | None, text: str,
                    blocks: list[dict[str, Any]] | None = None) -> None:
