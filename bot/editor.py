@@ -121,7 +121,7 @@ class ThrottledEditor:
     def stop(self) -> None:
         """No more edits (the message could not be opened, or the process is stopping)."""
         self._finished = True
-        if self._pending is not None:
+        if self._pending is not None and not self._writing:  # an edit in flight lands; finish() awaits it
             self._pending.cancel()
 
     async def finish(self, blocks: Blocks, text: str) -> str:
@@ -131,11 +131,10 @@ class ThrottledEditor:
         self._finished = True
         pending = self._pending
         if pending is not None:
-            if self._writing:
-                await asyncio.shield(pending)
-            else:
+            if not self._writing:
                 pending.cancel()
-                await asyncio.gather(pending, return_exceptions=True)
+            # gather, not await: a pending edit that stop() cancelled must not cancel the caller too.
+            await asyncio.gather(asyncio.shield(pending), return_exceptions=True)
         await self._opened.wait()
         deadline = self._clock() + self.final_patience_s
         while True:

@@ -50,3 +50,23 @@ async def test_draft_and_batch_progress_share_it() -> None:
         assert isinstance(draft.editor, ThrottledEditor) and isinstance(batch.editor, ThrottledEditor)
         await draft.open()
         assert draft.ts is not None and draft.calls == 1 and draft.edits == 0
+
+
+async def test_stop_during_an_edit_in_flight_never_cancels_the_final_edit() -> None:
+    """A batch stops its progress (stop) while a progress edit waits out a 429, then finishes: the
+    final state still lands, and the caller is not cancelled by the edit stop() interrupted."""
+    from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
+
+    async with FakeSlack() as fake:
+        client = AsyncWebClient(token=fake.token, base_url=fake.url,
+                                retry_handlers=[AsyncRateLimitErrorRetryHandler(max_retry_count=3)])
+        posted = await client.chat_postMessage(channel="C1", text="start")
+        editor = ThrottledEditor(client, channel="C1", interval_s=0.0,
+                                 render=lambda: (_section("100%"), "100%"))
+        editor.opened(ts=str(posted["ts"]))
+        fake.saturate("chat.update", seconds=0.5, retry_after=1)
+        editor.request()
+        await fake.wait_for(lambda f: bool(f.budgets.limited))  # the progress edit is in flight, retrying
+        editor.stop()
+        assert await editor.finish(_section("done"), "done") == str(posted["ts"])
+        assert fake.message("C1", str(posted["ts"])).all_text.startswith("done")
