@@ -4,13 +4,9 @@ One upload runs once: Slack announces a file twice (`file_shared`, and a `messag
 `file_share`, with different event ids) and may re-deliver either, so the first to arrive claims
 `rc:slack-batch-file:{team}:{file}` with Store.set_if_absent and the rest are dropped.
 
-Everything a restarted process needs is in the store, next to the runner's own checkpoints:
-
-    rc:slack-batch-active:{id}    SlackBatchInfo (channel, thread, progress message), until delivered
-    rc:slack-batch:{id}:csv         the decoded CSV text (the results file echoes its columns)
-    rc:slack-batch:{id}:lease       which process drives the batch; renewed every HEARTBEAT_S
-    rc:slack-batch:{id}:cancel      who pressed Cancel (read by whichever process runs the batch)
-    rc:slack-batch:{id}:uploaded    the results file went up (never uploaded twice)
+Everything a restarted process needs is in the store, next to the runner's own checkpoints: the
+batch's info, its CSV text, the lease, who pressed Cancel and whether the results went up
+(`rc:slack-batch-active:` and `rc:slack-batch:{id}:…`, declared in engine/keys.py).
 
 On start-up `resume_all()` picks up every active batch whose lease is free (a crashed process's
 lease expires after LEASE_TTL_S): unfinished rows run, finished ones are kept, the thread is told.
@@ -33,7 +29,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import messages as msg
 from bot.batches import messages as batch_msg
-from bot.batches.blocks import batch_progress_blocks, batch_summary_blocks
+from bot.batches.blocks import batch_progress_blocks, batch_summary_blocks, row_errors
 from bot.batches.files import (
     DownloadFailed,
     RemoteFile,
@@ -283,10 +279,7 @@ class SlackBatches:
                 # Once per batch (the upload mark guards re-delivery): the channel's digest counts it.
                 await record_batch_run(self.store, team_id=info.team_id, channel_id=info.channel,
                                        report=report)
-                errors = [(row.row, item.error) for row, item in zip(batch.rows, report.results, strict=True)
-                          if not item.ok and item.error and item.result is None
-                          and "cancelled" not in item.error]
-                blocks = batch_summary_blocks(report, file_name=info.file_name, errors=errors)
+                blocks = batch_summary_blocks(report, file_name=info.file_name, errors=row_errors(batch, report))
                 await self._say(client, info.channel, info.thread_ts, blocks[0]["text"]["text"], blocks=blocks)
         for key in (ACTIVE_PREFIX + info.batch_id, batch_key(info.batch_id, "csv"),
                     batch_key(info.batch_id, "lease"), batch_key(info.batch_id, "cancel")):

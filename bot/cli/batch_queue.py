@@ -43,7 +43,7 @@ async def _submit_and_follow(args: argparse.Namespace, settings: Settings, batch
                              data: bytes, output: Path, batch_id: str) -> int:
     from tqdm import tqdm
 
-    from bot.cli.batch import print_summary, write_atomically
+    from bot.cli.output import print_summary, write_atomically
     from engine.batch.csv_io import decode_csv_bytes, results_csv_bytes
     from engine.batch.queue import BatchQueue
     from engine.batch.queued import QueueBatchRunner
@@ -139,7 +139,7 @@ def results_command(args: argparse.Namespace, settings: Settings) -> int:
         return 2
 
     async def read() -> int:
-        from bot.cli.batch import write_atomically
+        from bot.cli.output import write_atomically
         from engine.batch.csv_io import read_batch_csv, results_csv_bytes, results_csv_for_rows
         from engine.batch.record import BatchRecord
         from engine.cache.store import open_store
