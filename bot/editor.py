@@ -121,7 +121,9 @@ class ThrottledEditor:
     def stop(self) -> None:
         """No more edits (the message could not be opened, or the process is stopping)."""
         self._finished = True
-        if self._pending is not None and not self._writing:  # an edit in flight lands; finish() awaits it
+        # An edit already on the wire lands (cancelling it mid-request would make finish()'s wait on
+        # it raise CancelledError in the caller: the batch's delivery then died silently).
+        if self._pending is not None and not self._writing:
             self._pending.cancel()
 
     async def finish(self, blocks: Blocks, text: str) -> str:

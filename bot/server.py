@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 
 from aiohttp import web
 
@@ -13,6 +14,7 @@ from bot.rest import dashboard
 from bot.rest import metrics as rest_metrics
 from bot.rest import routes as api
 from bot.rest.auth import RateLimiter, auth_middleware
+from bot.rest.batches import add_batch_routes
 from bot.rest.templates import add_template_routes
 from bot.settings import Settings
 from engine.build import build_engine
@@ -39,6 +41,7 @@ async def healthz(request: web.Request) -> web.Response:
     checks = found[0] if found else None
     return web.json_response({
         "status": "ok",
+        "pid": os.getpid(),  # which of `serve --workers N`'s processes answered
         "llm": engine.settings.llm_kind,
         "offline": engine.offline,
         "cache": cache_status(engine.store),
@@ -105,15 +108,18 @@ def build_web_app(settings: Settings, *, engine: Engine | None = None) -> web.Ap
         mount_slack(app, settings, app[api.ENGINE])
     api.add_routes(app, open_api=not settings.api_key_list)
     add_template_routes(app)
+    add_batch_routes(app, settings)
     rest_metrics.install(app, app[api.ENGINE])
     dashboard.install(app)
     return app
 
 
-def run_server(settings: Settings) -> None:
-    """`replycrew serve`: HTTP on HOST:PORT until interrupted."""
+def run_server(settings: Settings, *, reuse_port: bool = False) -> None:
+    """`replycrew serve`: HTTP on HOST:PORT until interrupted (`reuse_port`: one of several
+    processes on the port, see bot/processes.py)."""
     app = build_web_app(settings)
     mode = "offline (no LLM key set: heuristics and templates)" if settings.llm_kind == "offline" \
         else settings.llm_kind
-    log.info("replycrew serving on http://%s:%s — LLM: %s", settings.host, settings.port, mode)
-    web.run_app(app, host=settings.host, port=settings.port, print=None)
+    log.info("replycrew serving on http://%s:%s — LLM: %s (pid %d)", settings.host, settings.port, mode,
+             os.getpid())
+    web.run_app(app, host=settings.host, port=settings.port, print=None, reuse_port=reuse_port or None)

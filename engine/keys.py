@@ -45,10 +45,12 @@ FAMILIES: tuple[KeyFamily, ...] = (
     KeyFamily(f"{ROOT}slog", "append-only log of new vector keys (how other processes learn of them)",
               "engine.cache.semantic", kind="log", lifetime="forever"),
     KeyFamily(f"{ROOT}faq:", "answers to recurring questions, by scope and topic", "engine.cache.faq"),
-    # Batch checkpoints (engine/batch/): what a restart resumes from.
-    KeyFamily(f"{ROOT}batch:", "<batch id>:meta|in:<row>|out:<row>: a batch's input, results and status",
-              "engine.batch.runner"),
-    KeyFamily(f"{ROOT}batch-running:", "<batch id>: batches not finished yet", "engine.batch.runner"),
+    # Batches (engine/batch/, keys built in engine.batch.keys): the store is a batch's record, the
+    # queue (saq, its own `saq:` keys in the same Redis) only carries its jobs.
+    KeyFamily(f"{ROOT}batch:", "<batch id>:meta|in:<row>|out:<row>|source|cancel: a batch's input, each row's one "
+              "result, its CSV, its cancel mark; <batch id>:log (a log): one line per row with a result",
+              "engine.batch.record"),
+    KeyFamily(f"{ROOT}batch-running:", "<batch id>: batches not finished yet", "engine.batch.record"),
     # Slack drafts (bot/drafts.py): the message a rep approves, edits, regenerates.
     KeyFamily(f"{ROOT}draft:", "<team>:<draft id>: the draft record (JSON)", "bot.drafts", lifetime="forever"),
     KeyFamily(f"{ROOT}draft-team:", "<draft id>: its team", "bot.drafts", lifetime="forever"),

@@ -16,7 +16,7 @@ import weakref
 from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_PLAIN_0_0_4
@@ -31,6 +31,7 @@ if TYPE_CHECKING:  # engine.workflow imports the steps, which record LLM calls h
     from engine.workflow import Engine
 
 __all__ = [
+    "BATCH_ROWS_ACTIVE",
     "PROMETHEUS_CONTENT_TYPE",
     "REGISTRY",
     "add_snapshot_section",
@@ -40,6 +41,7 @@ __all__ = [
     "record_batch_rows",
     "record_cache",
     "record_llm_call",
+    "record_row_job",
     "snapshot",
 ]
 
@@ -80,6 +82,15 @@ LLM_FAILURES = Counter(
 BATCH_ROWS = Counter(
     "replycrew_batch_rows_total", "Batch rows processed, by outcome (ok or failed).", ["outcome"],
     registry=REGISTRY,
+)
+BATCH_ROW_JOBS = Counter(
+    "replycrew_batch_row_jobs_total",
+    "Batch row jobs a queue worker ended, by outcome: recorded (the row's outcome was written), "
+    "duplicate (the row already had one), cancelled, retried (an attempt failed; saq retries it).",
+    ["outcome"], registry=REGISTRY,
+)
+BATCH_ROWS_ACTIVE = Gauge(
+    "replycrew_batch_rows_active", "Batch row jobs this queue worker is drafting now.", registry=REGISTRY,
 )
 
 # Recent workflow times for the live dashboard's p50/p95 (histograms only give bucket bounds).
@@ -124,6 +135,11 @@ def record_batch_rows(*, ok: int, failed: int) -> None:
         BATCH_ROWS.labels(outcome="ok").inc(ok)
     if failed:
         BATCH_ROWS.labels(outcome="failed").inc(failed)
+
+
+def record_row_job(outcome: Literal["recorded", "duplicate", "cancelled", "retried"]) -> None:
+    """Count one batch row job a queue worker ended (engine/batch/worker.py)."""
+    BATCH_ROW_JOBS.labels(outcome=outcome).inc()
 
 
 def _observe(item: StepEvent | Result) -> None:

@@ -42,6 +42,15 @@ class EngineSettings(BaseSettings):
     # Batch (CSV) limits, stated in the error when a file exceeds them.
     max_batch_rows: int = Field(default=1000, ge=1)
     max_batch_bytes: int = Field(default=10_000_000, ge=1)
+    # The batch queue (REDIS_URL; engine/batch/queue.py). A row job may run this long (three LLM
+    # steps of up to STEP_TIMEOUT_S each, plus waiting for a slot), is swept (and retried) once
+    # its worker has not beaten its heartbeat for BATCH_ROW_HEARTBEAT_S, and gets
+    # BATCH_ROW_RETRIES retries with exponential backoff before its error is the row's outcome.
+    batch_row_timeout_s: int = Field(default=300, ge=180)
+    batch_row_heartbeat_s: int = Field(default=30, ge=2)
+    batch_row_retries: int = Field(default=3, ge=0)
+    # How often workers look for jobs of dead workers (saq's sweep; one sweep per interval overall).
+    batch_sweep_s: int = Field(default=15, ge=1)
     step_timeout_s: float = Field(default=60.0, gt=0)
     llm_max_retries: int = Field(default=3, ge=0)
     # One LLM HTTP call's limit (LLM_TIMEOUT_S); retries come on top, the step timeout caps them all.

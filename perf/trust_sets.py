@@ -6,6 +6,10 @@
 - `held`: the other half. Never trained or tuned on.
 - `new`: perf/data/held_new.jsonl, 64 threads written for this benchmark before any tuning (new
   products, tones and channels; a hard negative of every kind). Never trained or tuned on.
+- `fresh`: perf/data/held_fresh.jsonl, 64 threads written by someone who had not seen the models, their
+  training data or the other sets, and committed before the first measurement on it (non-software
+  industries, terse/formal/non-native/emoji tones, quoted mail, short replies that need the rep's
+  question). Never trained or tuned on; measured once.
 
 The split is fixed: the 25 situations sorted, shuffled with random.Random(SPLIT_SEED), the first 13
 are `tuning`.
@@ -25,8 +29,9 @@ __all__ = ["DECLINE", "GO_AHEAD", "SETS", "SPLIT_SEED", "load_set", "situation",
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT.parent / "shared" / "samples" / "threads.jsonl"
 NEW = ROOT / "perf" / "data" / "held_new.jsonl"
+FRESH = ROOT / "perf" / "data" / "held_fresh.jsonl"
 SPLIT_SEED = 12
-SETS = ("tuning", "held", "new")
+SETS = ("tuning", "held", "new", "fresh")
 
 
 def situation(group: str) -> str:
@@ -49,6 +54,8 @@ def load_set(name: str, *, samples: Path = SAMPLES) -> list[dict[str, Any]]:
     """The labelled rows of one set, in file order."""
     if name == "new":
         return _read(NEW)
+    if name == "fresh":
+        return _read(FRESH)
     rows = _read(samples)
     tuning = tuning_situations(rows)
     return [row for row in rows if (situation(row["group"]) in tuning) == (name == "tuning")]

@@ -1,4 +1,5 @@
-"""Two app processes on one store: a running batch is not taken over, and Cancel reaches its owner."""
+"""Two app processes on one store: a running batch is not taken over, Cancel reaches its owner;
+with Redis the rows run on queue workers while the app keeps the progress message."""
 
 from __future__ import annotations
 
@@ -7,13 +8,18 @@ import io
 import json
 from pathlib import Path
 
-from bot.app import SLACK_APP
 from bot.batches.blocks import CANCEL_BATCH
-from bot.handlers.files import batches_for
 from engine.batch.runner import BatchRunner
+from engine.cache.store import RedisStore
+from engine.settings import EngineSettings
+from engine.steps import Backends
+from engine.steps.offline import OfflineAnalysis, OfflineProfile, OfflineReply
+from engine.workflow import Engine
 from tests.batch_slack_helpers import GatedReply, batch_harness, results_rows, share_file, thread_messages, until
 from tests.conftest import SAMPLES
 from tests.fakes.slack_server import FakeSlack
+from tests.queue_helpers import fresh_redis_db, queue_env, workers
+from tests.slack_helpers import slack_harness
 
 BATCH = (SAMPLES / "batch.csv").read_bytes()
 
@@ -42,22 +48,34 @@ async def test_cancel_pressed_on_another_process_stops_the_owner(data_dir: Path)
         assert len(fake.calls_to("files.completeUploadExternal")) == 1
 
 
-async def test_a_batch_can_run_its_rows_in_a_worker_process(data_dir: Path) -> None:
-    # What `replycrew serve` does when an LLM is configured: rows run in engine/batch_worker.py.
+async def test_with_redis_a_slack_batch_runs_on_queue_workers_and_this_process_keeps_the_message(
+        data_dir: Path, tmp_path: Path, redis_server: str) -> None:
+    # REDIS_URL set: rows are queue jobs a `replycrew worker` drafts; the app that took the upload
+    # holds the lease and edits the one progress message, but drafts no row itself.
     threads = [json.loads(line) for line in (SAMPLES / "threads.jsonl").read_text().splitlines()[:4]]
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(["conversation_thread", "channel", "prospect_name"])
     for item in threads:
         writer.writerow([item["thread"], item["channel"], item["prospect_name"]])
-    async with batch_harness(data_dir) as slack:
-        assert slack.client.app is not None
-        batches_for(slack.client.app[SLACK_APP]).use_worker = True
-        seen: list[object] = []
-        slack.engine.subscribe(seen.append)
-        await share_file(slack, "four.csv", out.getvalue().encode())
-        await slack.settle()
-        rows = results_rows(slack)
-        assert len(rows) == 5 and all(row[3].strip() and row[6] == "ok" for row in rows[1:])
-        assert not seen  # no row ran in this process: no engine result was published here
-        assert "Done: 4 drafted, 0 failed, of 4 rows" in thread_messages(slack)[0].all_text
+    url = fresh_redis_db(redis_server)
+    engine = Engine(EngineSettings(_env_file=None, data_dir=data_dir, redis_url=url),
+                    backends=Backends(profile=OfflineProfile(), analysis=OfflineAnalysis(),
+                                      reply=OfflineReply()), store=RedisStore(url))
+    async with workers(queue_env(tmp_path / "worker", url), 1, concurrency=2) as (worker,):
+        async with slack_harness(data_dir, engine=engine, min_edit_interval_s=0.05, redis_url=url) as slack:
+            seen: list[object] = []
+            slack.engine.subscribe(seen.append)
+            await share_file(slack, "four.csv", out.getvalue().encode())
+            try:
+                await until(lambda: any("Batch summary" in m.text for m in thread_messages(slack)), within=60)
+            except TimeoutError as exc:
+                raise AssertionError("\n".join([*(m.all_text for m in thread_messages(slack)),
+                                                 *worker.lines[-40:],
+                                                 str([call.method for call in slack.fake.calls])])) from exc
+            await slack.settle()
+            rows = results_rows(slack)
+            assert len(rows) == 5 and all(row[3].strip() and row[6] == "ok" for row in rows[1:])
+            assert not seen  # no row ran in this process: no engine result was published here
+            assert "Done: 4 drafted, 0 failed, of 4 rows" in thread_messages(slack)[0].all_text
+    await engine.store.close()

@@ -6,11 +6,18 @@ from typing import Any
 
 from bot.batches import messages as msg
 from bot.mrkdwn import escape
+from engine.batch.csv_io import BatchCsv
 from engine.batch.runner import BatchProgress
 from engine.models import BatchReport
 
-__all__ = ["CANCEL_BATCH", "MAX_ERRORS_SHOWN", "batch_progress_blocks", "batch_summary_blocks",
-           "progress_bar"]
+__all__ = [
+    "CANCEL_BATCH",
+    "MAX_ERRORS_SHOWN",
+    "batch_progress_blocks",
+    "batch_summary_blocks",
+    "progress_bar",
+    "row_errors",
+]
 
 CANCEL_BATCH = "cancel_batch"
 MAX_ERRORS_SHOWN = 10
@@ -61,6 +68,12 @@ def batch_progress_blocks(*, header: str, progress: BatchProgress | None, total:
     if final is None and not (progress and progress.cancelled):
         blocks.append(_cancel_button(batch_id))
     return blocks
+
+
+def row_errors(batch: BatchCsv, report: BatchReport) -> list[tuple[int, str]]:
+    """(CSV row number, error) of every row that failed on its own (cancelled rows are not errors)."""
+    return [(row.row, item.error) for row, item in zip(batch.rows, report.results, strict=True)
+            if not item.ok and item.error and item.result is None and "cancelled" not in item.error]
 
 
 def batch_summary_blocks(report: BatchReport, *, file_name: str,

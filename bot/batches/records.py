@@ -16,7 +16,7 @@ ACTIVE_PREFIX = "slack-batches:active:"
 
 
 class RunnerLike(Protocol):
-    """What the service needs of a batch runner (in this process, or in worker processes)."""
+    """What the service needs of a batch runner (in this process, or on the queue's workers)."""
 
     def cancel(self) -> None: ...
     async def run(self, rows: list[BatchRow], *, scope: str, max_concurrent: int = 10,

@@ -4,18 +4,15 @@ One upload runs once: Slack announces a file twice (`file_shared`, and a `messag
 `file_share`, with different event ids) and may re-deliver either, so the first to arrive claims
 `rc:slack-batch-file:{team}:{file}` with Store.set_if_absent and the rest are dropped.
 
-Everything a restarted process needs is in the store, next to the runner's own checkpoints:
-
-    rc:slack-batch-active:{id}    SlackBatchInfo (channel, thread, progress message), until delivered
-    rc:slack-batch:{id}:csv         the decoded CSV text (the results file echoes its columns)
-    rc:slack-batch:{id}:lease       which process drives the batch; renewed every HEARTBEAT_S
-    rc:slack-batch:{id}:cancel      who pressed Cancel (read by whichever process runs the batch)
-    rc:slack-batch:{id}:uploaded    the results file went up (never uploaded twice)
+Everything a restarted process needs is in the store, next to the runner's own checkpoints: the
+batch's info, its CSV text, the lease, who pressed Cancel and whether the results went up
+(`rc:slack-batch-active:` and `rc:slack-batch:{id}:…`, declared in engine/keys.py).
 
 On start-up `resume_all()` picks up every active batch whose lease is free (a crashed process's
 lease expires after LEASE_TTL_S): unfinished rows run, finished ones are kept, the thread is told.
-Rows run in this process when the engine is offline (cheap CPU work), and in a worker process
-(engine/batch_worker.py) when an LLM runs the steps, so the loop stays free for Slack's acks.
+The lease holder is the one process that edits the batch's progress message, whichever process
+started it. With REDIS_URL the rows are queue jobs that `replycrew worker`s draft (the lease
+holder follows them in the store); without it they run in this process.
 """
 
 from __future__ import annotations
@@ -32,7 +29,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import messages as msg
 from bot.batches import messages as batch_msg
-from bot.batches.blocks import batch_progress_blocks, batch_summary_blocks
+from bot.batches.blocks import batch_progress_blocks, batch_summary_blocks, row_errors
 from bot.batches.files import (
     DownloadFailed,
     RemoteFile,
@@ -51,7 +48,8 @@ from bot.permissions import may_act
 from bot.runtime import SlackRuntime
 from engine import keys
 from engine.batch.csv_io import BatchCsv, decode_csv_bytes, read_batch_csv, results_csv_bytes
-from engine.batch.processes import ProcessBatchRunner
+from engine.batch.queue import BatchQueue
+from engine.batch.queued import QueueBatchRunner
 from engine.batch.runner import BATCH_TTL_S, BatchRunner, ProgressCallback
 from engine.errors import BatchRejected, ReplycrewError
 from engine.models import BatchReport
@@ -74,10 +72,11 @@ class _Running:
 class SlackBatches:
     """Every CSV batch of one Slack app: start from an upload, resume, cancel, stop."""
 
-    def __init__(self, runtime: SlackRuntime, *, use_worker: bool | None = None) -> None:
+    def __init__(self, runtime: SlackRuntime, *, use_queue: bool | None = None) -> None:
         self.runtime = runtime
-        # None: a worker process when an LLM runs the steps (see the module docstring).
-        self.use_worker = use_worker
+        # None: the queue when Redis is configured (see the module docstring).
+        self.use_queue = use_queue
+        self._queue: BatchQueue | None = None
         self.running: dict[str, _Running] = {}
         self._tasks: set[asyncio.Task[Any]] = set()
         self._leased: set[str] = set()  # batch ids whose lease this process holds
@@ -183,11 +182,16 @@ class SlackBatches:
 
     # ---- running, resuming, delivering -----------------------------------------------------
 
-    def _runner(self, batch_id: str, on_progress: ProgressCallback) -> RunnerLike:
+    async def _runner(self, batch_id: str, on_progress: ProgressCallback) -> RunnerLike:
         engine = self.runtime.engine
-        worker = self.use_worker if self.use_worker is not None else not engine.offline
-        if worker:
-            return ProcessBatchRunner(engine, batch_id=batch_id, on_progress=on_progress)
+        settings = self.runtime.settings
+        queued = self.use_queue if self.use_queue is not None else bool(settings.redis_dsn)
+        if queued:
+            if self._queue is None:
+                self._queue = BatchQueue(settings)
+                await self._queue.connect()
+            return QueueBatchRunner(engine.store, self._queue, batch_id=batch_id, on_progress=on_progress,
+                                    cancelled_by="slack")
         return BatchRunner(engine, batch_id=batch_id, on_progress=on_progress)
 
     async def _drive(self, info: SlackBatchInfo, batch: BatchCsv, *, status: str | None) -> None:
@@ -200,7 +204,7 @@ class SlackBatches:
                                         total=info.total, batch_id=info.batch_id, interval_s=interval,
                                         budget=self.runtime.budget.for_team(info.team_id),
                                         thread_ts=info.thread_ts)
-        running = _Running(info=info, runner=self._runner(info.batch_id, progress.on_progress),
+        running = _Running(info=info, runner=await self._runner(info.batch_id, progress.on_progress),
                            progress=progress)
         self.running[info.batch_id] = running
         heartbeat = asyncio.create_task(self._heartbeat(running), name=f"batch-lease-{info.batch_id}")
@@ -219,7 +223,7 @@ class SlackBatches:
                 report = await running.runner.resume()
             else:
                 report = await BatchRunner(self.runtime.engine, batch_id=info.batch_id).load_report()
-        except ReplycrewError as exc:  # e.g. the worker process died: checkpoints stay, say so
+        except ReplycrewError as exc:  # e.g. the store went away: checkpoints stay, say so
             log.warning("batch %s stopped: %s", info.batch_id, exc)
             await self._say(client, info.channel, info.thread_ts, batch_msg.batch_stopped(str(exc)))
             return
@@ -275,10 +279,7 @@ class SlackBatches:
                 # Once per batch (the upload mark guards re-delivery): the channel's digest counts it.
                 await record_batch_run(self.store, team_id=info.team_id, channel_id=info.channel,
                                        report=report)
-                errors = [(row.row, item.error) for row, item in zip(batch.rows, report.results, strict=True)
-                          if not item.ok and item.error and item.result is None
-                          and "cancelled" not in item.error]
-                blocks = batch_summary_blocks(report, file_name=info.file_name, errors=errors)
+                blocks = batch_summary_blocks(report, file_name=info.file_name, errors=row_errors(batch, report))
                 await self._say(client, info.channel, info.thread_ts, blocks[0]["text"]["text"], blocks=blocks)
         for key in (ACTIVE_PREFIX + info.batch_id, batch_key(info.batch_id, "csv"),
                     batch_key(info.batch_id, "lease"), batch_key(info.batch_id, "cancel")):
@@ -386,6 +387,9 @@ class SlackBatches:
             with contextlib.suppress(ReplycrewError):  # else the lease simply expires
                 await self.store.delete(batch_key(batch_id, "lease"))  # the next process resumes at once
         self._leased.clear()
+        if self._queue is not None:
+            await self._queue.close()
+            self._queue = None
 
     async def _say(self, client: AsyncWebClient, channel: str, thread_ts: str | None, text: str,
                    blocks: list[dict[str, Any]] | None = None) -> None:

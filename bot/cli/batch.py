@@ -1,7 +1,10 @@
 """`replycrew batch IN.csv -o OUT.csv`: a CSV of prospects in, a CSV of drafts out, with a progress bar.
 
-Re-running the same command after a crash or Ctrl-C resumes the batch from its checkpoints
-(the batch id is derived from the file and options); `--fresh` starts over.
+With REDIS_URL the rows go to the queue and `replycrew worker`s draft them (this command needs no
+LLM key; Ctrl-C detaches, `replycrew batch status ID` / `results ID -o OUT.csv` follow up: see
+bot/cli/batch_queue.py); without it, or with `--local`, they run in this process. Re-running the
+same command resumes the batch (the batch id is derived from the file and options); `--fresh`
+starts over.
 """
 
 from __future__ import annotations
@@ -10,7 +13,6 @@ import argparse
 import asyncio
 import contextlib
 import hashlib
-import os
 import signal
 import sys
 from concurrent.futures import ThreadPoolExecutor
@@ -18,25 +20,27 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from bot.cli.commands import Subcommands
+from bot.cli.output import print_summary, write_atomically
 from engine.errors import BatchRejected, ReplycrewError
 
 if TYPE_CHECKING:  # the heavy imports wait until the command runs, so `--help` stays instant
     from bot.settings import Settings
     from engine.batch.csv_io import BatchCsv
     from engine.batch.runner import BatchRunner
-    from engine.models import BatchReport
 
 __all__ = ["add_batch_command", "batch_command", "batch_id_for", "size_default_executor"]
 
 SCOPE = "cli:local"
-MAX_ERRORS_SHOWN = 10
 
 
 def add_batch_command(commands: Subcommands) -> None:
     """Register `batch` on the CLI's subcommands."""
     batch = commands.add_parser(
-        "batch", help="draft a reply for every row of a CSV (columns as in samples/batch.csv)")
-    batch.add_argument("input", metavar="IN.csv", help="the CSV of prospects and threads")
+        "batch", help="draft a reply for every row of a CSV (columns as in samples/batch.csv); "
+                      "`batch status ID` and `batch results ID -o OUT.csv` follow a queued batch")
+    batch.add_argument("input", metavar="IN.csv", help="the CSV of prospects and threads "
+                                                       "(or `status` / `results`, then a batch id)")
+    batch.add_argument("batch_id", nargs="?", metavar="ID", help=argparse.SUPPRESS)
     batch.add_argument("-o", "--output", metavar="OUT.csv",
                        help="where to write the results CSV (default: IN.drafts.csv)")
     batch.add_argument("--concurrency", type=int, default=10, metavar="N",
@@ -46,6 +50,8 @@ def add_batch_command(commands: Subcommands) -> None:
     batch.add_argument("--fresh", action="store_true",
                        help="ignore checkpoints of an earlier, unfinished run of this file")
     batch.add_argument("--no-progress", action="store_true", help="no progress bar")
+    batch.add_argument("--local", action="store_true",
+                       help="draft in this process even when REDIS_URL is set (needs the LLM settings)")
     batch.set_defaults(func=batch_command)
 
 
@@ -57,9 +63,17 @@ def batch_id_for(data: bytes, defaults: dict[str, Any]) -> str:
 
 def batch_command(args: argparse.Namespace) -> int:
     """Run the batch command; exit 0 when every row ran, 1 when cancelled, 2 for unusable input."""
+    from bot.cli.batch_queue import queued_batch, results_command, status_command
     from bot.settings import Settings
     from engine.batch.csv_io import read_batch_csv
 
+    if args.input in ("status", "results") and args.batch_id and not Path(args.input).exists():
+        follow_up = status_command if args.input == "status" else results_command
+        return follow_up(args, Settings())
+    if args.batch_id:
+        print(f"error: unexpected argument {args.batch_id!r}; the command is `replycrew batch IN.csv "
+              "-o OUT.csv`", file=sys.stderr)
+        return 2
     source = Path(args.input)
     output = Path(args.output) if args.output else source.with_suffix(".drafts.csv")
     if args.concurrency < 1:
@@ -78,8 +92,11 @@ def batch_command(args: argparse.Namespace) -> int:
     except BatchRejected as exc:
         print(f"error: {source}: {exc}", file=sys.stderr)
         return 2
+    batch_id = batch_id_for(data, defaults)
+    if settings.redis_dsn and not args.local:
+        return queued_batch(args, settings, batch, data=data, output=output, batch_id=batch_id)
     try:
-        return asyncio.run(_run(args, settings, batch, output, batch_id=batch_id_for(data, defaults)))
+        return asyncio.run(_run(args, settings, batch, output, batch_id=batch_id))
     except KeyboardInterrupt:
         print("\ninterrupted: finished rows are checkpointed; run the same command to resume.",
               file=sys.stderr)
@@ -128,8 +145,8 @@ async def _run(args: argparse.Namespace, settings: Settings, batch: BatchCsv, ou
         with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
             loop.remove_signal_handler(signal.SIGINT)
         await engine.store.close()
-    _write_atomically(output, results_csv_bytes(batch, report))
-    _print_summary(report, batch, output)
+    write_atomically(output, results_csv_bytes(batch, report))
+    print_summary(report, batch, output)
     return 1 if report.metrics.get("status") == "cancelled" else 0
 
 
@@ -148,38 +165,3 @@ def _cancel_once(loop: asyncio.AbstractEventLoop, runner: BatchRunner) -> None:
     runner.cancel()
     loop.remove_signal_handler(signal.SIGINT)
     print("\ncancelling: finishing the rows in flight (Ctrl-C again to stop now)", file=sys.stderr)
-
-
-def _write_atomically(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(path.name + ".partial")
-    partial.write_bytes(data)
-    os.replace(partial, path)  # a crash never leaves half a results file
-
-
-def _print_summary(report: BatchReport, batch: BatchCsv, output: Path) -> None:
-    metrics = report.metrics
-    lines = [
-        ("batch", report.batch_id),
-        ("total requests", str(report.total_requests)),
-        ("successful", str(report.successful_requests)),
-        ("failed", str(report.failed_requests)),
-        ("cancelled", str(metrics.get("cancelled_requests", 0))),
-        ("resumed", str(metrics.get("resumed_requests", 0))),
-        ("total processing time", report.total_processing_time),
-        ("average per request", report.average_time_per_request),
-        ("throughput", report.throughput),
-        ("results", str(output)),
-    ]
-    width = max(len(name) for name, _ in lines)
-    for name, value in lines:
-        print(f"{name:<{width}}  {value}")
-    errors = [(row.row, item.error) for row, item in zip(batch.rows, report.results, strict=True)
-              if not item.ok and item.error]
-    for number, error in errors[:MAX_ERRORS_SHOWN]:
-        print(f"row {number}: {error}")
-    if len(errors) > MAX_ERRORS_SHOWN:
-        print(f"... and {len(errors) - MAX_ERRORS_SHOWN} more; see the error column of {output}")
-    if metrics.get("status") == "cancelled":
-        print("cancelled: the rows above that ran are in the results; run the same command to "
-              "finish the rest.")

@@ -1,4 +1,4 @@
-"""The `replycrew` command: serve, draft, batch, cache replay, templates, doctor."""
+"""The `replycrew` command: serve, worker, draft, batch, cache replay, templates, doctor."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import json
 import logging
+import os
 import sys
 from collections.abc import Sequence
 
@@ -15,6 +16,7 @@ from bot.cli.batch import add_batch_command
 from bot.cli.cache import add_cache_command
 from bot.cli.doctor import add_doctor_command
 from bot.cli.templates import add_templates_command
+from bot.cli.worker import add_worker_command
 from bot.settings import Settings
 from engine.errors import ReplycrewError
 from engine.models import DraftRequest, Result, describe_validation_error
@@ -25,12 +27,29 @@ __all__ = ["main"]
 def _serve(args: argparse.Namespace) -> int:
     settings = Settings()
     if args.socket:
+        if args.workers not in (None, 1):
+            print("error: --workers needs HTTP; Socket Mode keeps one connection per app",
+                  file=sys.stderr)
+            return 2
         from bot.socket_mode import run_socket_mode
 
         return run_socket_mode(settings)
+    from bot.processes import CHILD_ENV, start_children, stop_children, watch_parent
     from bot.server import run_server
 
-    run_server(settings)
+    workers = args.workers or 1
+    if workers < 1:
+        print("error: --workers must be at least 1", file=sys.stderr)
+        return 2
+    children = []
+    if os.environ.get(CHILD_ENV):
+        watch_parent()
+    elif workers > 1:
+        children = start_children(workers - 1, ["serve", "--workers", str(workers)])
+    try:
+        run_server(settings, reuse_port=workers > 1)
+    finally:
+        stop_children(children)
     return 0
 
 
@@ -119,6 +138,9 @@ def _parser() -> argparse.ArgumentParser:
 
     serve = commands.add_parser("serve", help="run the HTTP server (Slack events + REST API)")
     serve.add_argument("--socket", action="store_true", help="use Slack Socket Mode (SLACK_APP_TOKEN)")
+    serve.add_argument("--workers", type=int, default=None, metavar="N",
+                       help="serving processes sharing the port (SO_REUSEPORT), e.g. one per core "
+                            "(`nproc`); default 1")
     serve.set_defaults(func=_serve)
 
     draft = commands.add_parser("draft", help="draft a reply to a thread (a file, or - for stdin)")
@@ -133,12 +155,14 @@ def _parser() -> argparse.ArgumentParser:
     add_templates_command(commands)
     add_cache_command(commands)
     add_doctor_command(commands)
+    add_worker_command(commands)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `replycrew` console script."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("saq").setLevel(logging.WARNING)  # saq logs every enqueue and job at INFO
     args = _parser().parse_args(argv)
     return int(args.func(args))
 

@@ -85,7 +85,7 @@ def _load(blob: bytes | str) -> dict[str, Any] | None:
 async def _redis_states(dsn: str) -> list[dict[str, Any]]:
     client = aioredis.Redis.from_url(dsn, socket_connect_timeout=1.0, socket_timeout=2.0)
     try:
-        blobs = await client.hvals(LEGACY_JOBS_KEY)
+        blobs = await client.hvals(LEGACY_JOBS_KEY)  # type: ignore[misc]  # redis-py 7 types it sync|async
     finally:
         await client.aclose()
     return [state for blob in blobs if (state := _load(blob)) is not None]

@@ -28,6 +28,7 @@ __all__ = [
     "MAX_BATCH_REQUESTS",
     "NDJSON",
     "add_routes",
+    "batch_row",
     "error_response",
     "json_errors",
     "parse_draft_request",
@@ -181,7 +182,7 @@ async def run_batch(request: web.Request) -> web.StreamResponse:
     except ValidationError as exc:
         raise _refuse(web.HTTPUnprocessableEntity, describe_validation_error(exc),
                       fields=_fields(exc)) from exc
-    rows = [_batch_row(index, item) for index, item in enumerate(batch.requests)]
+    rows = [batch_row(index, item) for index, item in enumerate(batch.requests)]
     scope = request[API_SCOPE_KEY]
     runner = BatchRunner(request.app[ENGINE], checkpoint=False)  # a REST caller cannot resume
     with tracked(request, runner.batch_id):
@@ -190,7 +191,7 @@ async def run_batch(request: web.Request) -> web.StreamResponse:
     return web.Response(text=report.model_dump_json(), content_type="application/json")
 
 
-def _batch_row(index: int, item: Any) -> BatchRow:
+def batch_row(index: int, item: Any) -> BatchRow:
     if not isinstance(item, dict):
         return RowError(f"requests[{index}]: must be a JSON object, not {type(item).__name__}",
                         column="requests")

@@ -31,6 +31,7 @@ __all__ = [
     "neutralise",
     "read_batch_csv",
     "results_csv_bytes",
+    "results_csv_for_rows",
     "write_results_csv",
 ]
 
@@ -237,6 +238,17 @@ def write_results_csv(batch: BatchCsv, report: BatchReport) -> str:
 def results_csv_bytes(batch: BatchCsv, report: BatchReport) -> bytes:
     """The results CSV as UTF-8 with a BOM, so Excel shows accents and emoji correctly."""
     return write_results_csv(batch, report).encode("utf-8-sig")
+
+
+def results_csv_for_rows(report: BatchReport) -> bytes:
+    """The results CSV of a batch sent as JSON rows (no file to echo): its row number, then the
+    result columns, in input order."""
+    out = io.StringIO(newline="")
+    writer = csv.writer(out)
+    writer.writerow(["row", *RESULT_COLUMNS])
+    for item in report.results:
+        writer.writerow([str(item.index + 1), *(neutralise(cell) for cell in _result_cells(item))])
+    return out.getvalue().encode("utf-8-sig")
 
 
 def _header_columns(batch: BatchCsv) -> list[str]:

@@ -192,11 +192,12 @@ class RedisStore:
 
     async def append(self, key: str, value: str) -> int:
         with self._reachable():
-            return int(await self._redis.rpush(key, value))
+            # redis-py 7 types list and ping commands as `Awaitable[T] | T` (sync and async share them).
+            return int(await self._redis.rpush(key, value))  # type: ignore[misc]
 
     async def read_from(self, key: str, start: int) -> list[str]:
         with self._reachable():
-            return [str(v) for v in await self._redis.lrange(key, start, -1)]
+            return [str(v) for v in await self._redis.lrange(key, start, -1)]  # type: ignore[misc]
 
     async def rename_prefix(self, old: str, new: str) -> int:
         """Move every key under `old` to `new` with RENAME, which keeps its type and TTL; how many moved."""
@@ -214,7 +215,7 @@ class RedisStore:
 
     async def ping(self) -> bool:
         try:
-            return bool(await self._redis.ping())
+            return bool(await self._redis.ping())  # type: ignore[misc]
         except aioredis.RedisError:
             return False
 
