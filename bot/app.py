@@ -26,7 +26,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import messages as msg
 from bot.drafts import DraftStore
-from bot.handlers import actions, commands, digests, events, files, install, shortcuts, views
+from bot.handlers import actions, assistant, commands, digests, events, files, install, shortcuts, views
 from bot.install.cipher import TokenCipher, TokenKeyError
 from bot.install.clients import TeamClients
 from bot.install.flow import build_oauth_flow, mount_oauth
@@ -42,8 +42,9 @@ from engine.workflow import Engine
 __all__ = ["HANDLER_MODULES", "SLACK_APP", "SLACK_RUNTIME", "build_app", "mount_slack", "runtime_for"]
 
 log = logging.getLogger(__name__)
-# Registered in this order.
-HANDLER_MODULES = (commands, shortcuts, actions, views, events, files, digests, install)
+# Registered in this order. The assistant goes last: its middleware answers agent-thread events
+# without calling the rest of the chain, so every AppScoped value must be in the context before it.
+HANDLER_MODULES = (commands, shortcuts, actions, views, events, files, digests, install, assistant)
 SLACK_APP = web.AppKey("slack_app", AsyncApp)
 SLACK_RUNTIME = web.AppKey("slack_runtime", SlackRuntime)
 _RATE_LIMIT_RETRIES = 3

@@ -1,12 +1,15 @@
-"""One draft in Slack, start to finish: progress message, the engine's stream, the final draft, the record.
+"""One draft in Slack, start to finish: progress, the engine's stream, the final draft, the record.
 
-Shared by the /draft command, the shortcuts, the modal and the Regenerate button. The engine runs
-while the progress message is being posted, so Slack's round trip does not add to the draft's time.
+Shared by the /draft command, the shortcuts, the modal, the agent thread and the Regenerate button.
+Progress is a streamed task timeline to the rep where the workspace allows it, else the edited
+progress message (bot/stream_fallback.py decides and remembers). The engine runs while the progress
+is being opened, so Slack's round trip does not add to the draft's time.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import re
 from collections.abc import Awaitable, Callable
@@ -20,8 +23,9 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot import messages as msg
 from bot.blocks import draft_blocks, draft_overflows, error_blocks, fallback_text
 from bot.drafts import DraftRecord, DraftVersion
-from bot.progress import ProgressMessage
 from bot.runtime import SlackRuntime
+from bot.stream import superseded_blocks
+from bot.stream_fallback import DraftProgress
 from bot.tenancy import Tenant
 from engine.errors import StoreUnavailable
 from engine.models import (
@@ -39,7 +43,7 @@ __all__ = ["Notify", "RequestProblem", "conversation_kind", "parse_thread_reques
 
 log = logging.getLogger(__name__)
 Notify = Callable[[str], Awaitable[None]]
-Trigger = Literal["command", "modal", "shortcut", "mention"]
+Trigger = Literal["command", "modal", "shortcut", "mention", "agent"]
 Where = Literal["channel", "im", "mpim"]
 # Slack errors that mean "the bot cannot post here", as opposed to a fault on our side.
 _CANNOT_POST = {"not_in_channel", "channel_not_found", "is_archived", "restricted_action",
@@ -98,46 +102,77 @@ async def start_draft(
     user_id: str | None, request: DraftRequest, trigger: Trigger, notify: Notify,
     thread_ts: str | None = None, where: Where = "channel",
 ) -> DraftRecord:
-    """Post progress in the channel (or thread), run the workflow and end with the draft.
+    """Show progress to the rep (stream or message), run the workflow and end with the draft.
 
     A draft Slack refused to post (the bot is not in that conversation) comes back without a
     `message_ts`; the user has been told, through `notify`, what works there."""
     record = DraftRecord(team_id=tenant.key, channel_id=channel_id, thread_ts=thread_ts, user_id=user_id,
                          trigger=trigger, request=request)
     await runtime.drafts.create(record)
-    progress = ProgressMessage(client, channel=channel_id, thread_ts=thread_ts,
-                               header=msg.progress_header(user_id),
-                               min_interval_s=runtime.min_edit_interval_s,
-                               budget=runtime.budget.for_team(tenant.key))
+    progress = DraftProgress(client, policy=runtime.streams, team_id=tenant.key, channel=channel_id,
+                             recipient_team_id=tenant.team_id or tenant.enterprise_id or tenant.key,
+                             thread_ts=thread_ts, request=request, user_id=user_id, draft_id=record.draft_id,
+                             header=msg.progress_header(user_id), stream=await _may_stream(runtime, tenant.key),
+                             min_interval_s=runtime.min_edit_interval_s,
+                             budget=runtime.budget.for_team(tenant.key))
     await _run_version(runtime, record, progress, user_id=user_id, kind="drafted", use_cache=None,
                        notify=notify, where=where)
     return record
 
 
 async def regenerate_draft(runtime: SlackRuntime, client: AsyncWebClient, record: DraftRecord, *,
-                           user_id: str, notify: Notify) -> None:
-    """Write a new version in place, bypassing cached replies; earlier versions are kept."""
+                           user_id: str, notify: Notify, request: DraftRequest | None = None) -> None:
+    """Write a new version, bypassing cached replies; earlier versions are kept.
+
+    An edited-message draft changes in place. A streamed draft streams the new version as a new
+    reply in its thread (a stream cannot restart on a finished message) and the earlier reply loses
+    its buttons. `request` revises what is asked (a follow-up such as "shorter" or "e-mail instead").
+    """
+    if request is not None:
+        record.request = request
     numbers = [v.number for v in record.versions]
-    progress = ProgressMessage(client, channel=record.channel_id, ts=record.message_ts, thread_ts=record.thread_ts,
-                               header=msg.progress_header(user_id, version=len(numbers) + 1),
-                               earlier=numbers, min_interval_s=runtime.min_edit_interval_s,
-                               budget=runtime.budget.for_team(record.team_id))
+    streamed = record.delivery == "stream" and record.thread_ts is not None
+    progress = DraftProgress(client, policy=runtime.streams, team_id=record.team_id, channel=record.channel_id,
+                             recipient_team_id=_team_of(record.team_id),
+                             request=record.request, user_id=user_id, draft_id=record.draft_id,
+                             header=msg.progress_header(user_id, version=len(numbers) + 1), earlier=numbers,
+                             stream=streamed and await _may_stream(runtime, record.team_id),
+                             thread_ts=record.thread_ts, ts=None if streamed else record.message_ts,
+                             min_interval_s=runtime.min_edit_interval_s,
+                             budget=runtime.budget.for_team(record.team_id))
     await _run_version(runtime, record, progress, user_id=user_id, kind="regenerated", use_cache=False,
                        notify=notify)
 
 
+def _team_of(key: str) -> str:
+    """The Slack team in a tenant key (`T…`, or `E…:T…` on Grid; `E…:-` for an org-level request)."""
+    enterprise, _, team = key.rpartition(":")
+    return team if team and team != "-" else enterprise
+
+
+async def _may_stream(runtime: SlackRuntime, team_id: str) -> bool:
+    if not runtime.settings.slack_streaming:
+        return False
+    try:
+        return await runtime.streams.refused(team_id) is None
+    except StoreUnavailable:
+        return True  # the store will fail the draft with its own words; streaming is not the fault
+
+
 async def _run_version(
-    runtime: SlackRuntime, record: DraftRecord, progress: ProgressMessage, *, user_id: str | None,
+    runtime: SlackRuntime, record: DraftRecord, progress: DraftProgress, *, user_id: str | None,
     kind: Literal["drafted", "regenerated"], use_cache: bool | None, notify: Notify,
     where: Where = "channel",
 ) -> None:
     async def consume() -> Result:
-        async for item in runtime.engine.stream(record.request, scope=f"team:{record.team_id}",
-                                                use_cache=use_cache):
-            if isinstance(item, StepEvent):
-                progress.on_event(item)
-            else:
-                return item
+        # Closed on cancellation (the progress could not be shown): else it would hold its slot.
+        async with contextlib.aclosing(runtime.engine.stream(record.request, scope=f"team:{record.team_id}",
+                                                             use_cache=use_cache)) as items:
+            async for item in items:
+                if isinstance(item, StepEvent):
+                    progress.on_event(item)
+                else:
+                    return item
         raise AssertionError("workflow ended without a result")  # pragma: no cover
 
     await runtime.yield_to_acks()
@@ -150,9 +185,11 @@ async def _run_version(
         await asyncio.gather(engine_task, return_exceptions=True)
         await _cannot_post(runtime, record, exc, notify, where=where)
         return
-    if record.message_ts is None:
-        record.message_ts = progress.ts
-        record.channel_id = progress.channel
+    previous = record.message_ts if record.message_ts != progress.ts else None
+    if record.message_ts is None or previous is not None:
+        record.message_ts, record.channel_id = progress.ts, progress.channel
+        record.thread_ts = progress.thread_ts or record.thread_ts
+        record.delivery = progress.delivery
         await runtime.drafts.save(record)
     try:
         result = await engine_task
@@ -168,16 +205,20 @@ async def _run_version(
             fresh.status = "ready"
             fresh.error = None
         fresh.message_ts, fresh.channel_id = record.message_ts, record.channel_id
+        fresh.thread_ts, fresh.delivery, fresh.request = record.thread_ts, record.delivery, record.request
         await runtime.drafts.save(fresh)  # before Slack shows the buttons, so a click finds it
     if approved_meanwhile:
         await notify(msg.approved_while_regenerating(fresh.approved_version or 1))
     try:
-        shown_in = await progress.finish(blocks=draft_blocks(fresh), text=fallback_text(fresh))
+        shown_in = await progress.finish(blocks=draft_blocks(fresh), text=fallback_text(fresh), result=result)
     except SlackApiError:
         log.warning("could not show draft %s in %s", fresh.draft_id, fresh.channel_id, exc_info=True)
     else:
         if shown_in != fresh.message_ts:  # posted fresh: its buttons, digests and Approve point there now
             await _moved(runtime, fresh, shown_in)
+    if previous is not None:
+        # The earlier streamed version keeps its text but loses its buttons: the new reply has them.
+        await progress.retire(previous, blocks=superseded_blocks(fresh), text=fallback_text(fresh))
     if draft_overflows(fresh):
         await _attach_full_text(progress, fresh, notify)
 
@@ -189,7 +230,7 @@ async def _moved(runtime: SlackRuntime, record: DraftRecord, ts: str) -> None:
         await runtime.drafts.save(latest)
 
 
-async def _attach_full_text(progress: ProgressMessage, record: DraftRecord, notify: Notify) -> None:
+async def _attach_full_text(progress: DraftProgress, record: DraftRecord, notify: Notify) -> None:
     """The message shows the draft's beginning; the whole text goes into the thread as a snippet file."""
     version = record.current
     assert version is not None
@@ -218,7 +259,7 @@ async def _cannot_post(runtime: SlackRuntime, record: DraftRecord, exc: SlackApi
     await notify(text)
 
 
-async def _failed(runtime: SlackRuntime, record: DraftRecord, progress: ProgressMessage,
+async def _failed(runtime: SlackRuntime, record: DraftRecord, progress: DraftProgress,
                   exc: Exception, notify: Notify) -> None:
     if isinstance(exc, StoreUnavailable):
         text = msg.STORE_DOWN

@@ -86,7 +86,7 @@ class DraftRecord(BaseModel):
     message_ts: str | None = None
     thread_ts: str | None = None
     user_id: str | None = None
-    trigger: Literal["command", "modal", "shortcut", "mention"] = "command"
+    trigger: Literal["command", "modal", "shortcut", "mention", "agent"] = "command"
     request: DraftRequest
     status: DraftStatus = "drafting"
     versions: list[DraftVersion] = Field(default_factory=list)
@@ -98,6 +98,9 @@ class DraftRecord(BaseModel):
     edited_by: str | None = None
     edited_at: float | None = None
     error: str | None = None
+    # How the draft is shown: an edited message, or a stream (task timeline) replying in thread_ts.
+    delivery: Literal["message", "stream"] = "message"
+    feedback: dict[str, Literal["good", "bad"]] = Field(default_factory=dict)  # user id -> Slack feedback
 
     @property
     def current(self) -> DraftVersion | None:

@@ -20,6 +20,7 @@ from engine import metrics
 __all__ = [
     "SLACK_CALLS",
     "SLACK_RATE_LIMITED",
+    "SLACK_STREAM_FALLBACKS",
     "SlackCallMeter",
     "record_slack_call",
     "with_slack_meter",
@@ -32,6 +33,11 @@ SLACK_CALLS = Counter(
 SLACK_RATE_LIMITED = Counter(
     "replycrew_slack_rate_limited_total", "Slack Web API calls answered with HTTP 429.", ["method"],
     registry=metrics.REGISTRY,
+)
+SLACK_STREAM_FALLBACKS = Counter(
+    "replycrew_slack_stream_fallbacks_total",
+    "Drafts shown as the edited message because chat.startStream was refused, by Slack's error and "
+    "whether the workspace is now remembered as not streaming.", ["error", "remembered"], registry=metrics.REGISTRY,
 )
 metrics.add_snapshot_section("slack", sample="replycrew_slack_api_calls_total", label="outcome")
 

@@ -89,6 +89,13 @@ class ProgressMessage:
         if event.status != "started":
             self.editor.request()
 
+    def adopt(self, ts: str) -> str:
+        """Take over a message already posted (a stream's anchor line) without editing it now: the next
+        throttled edit shows the progress, the final edit the outcome. Returns its ts."""
+        self.editor.opened(ts=ts, counted=False)
+        self.editor.request()
+        return ts
+
     def abandon(self) -> None:
         """Stop any scheduled edit: the message could not be opened."""
         self.editor.stop()

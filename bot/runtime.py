@@ -23,6 +23,7 @@ from bot.drafts import DraftStore
 from bot.install.clients import TeamClients
 from bot.ratelimit import SlackBudget
 from bot.settings import Settings
+from bot.stream_fallback import StreamPolicy
 from engine.workflow import Engine
 
 __all__ = ["RUNTIMES", "RUNTIME_KEY", "AppScoped", "SlackRuntime", "runtime_of"]
@@ -81,9 +82,21 @@ class SlackRuntime:
     # Drafts wait for Slack requests being acknowledged, but never longer than this (see yield_to_acks).
     ack_priority_s: float = 1.0
     tasks: set[asyncio.Task[Any]] = field(default_factory=set)
+    # Which workspaces refused chat.startStream (their drafts use the edited message).
+    stream_policy: StreamPolicy | None = None
     _inflight: int = 0
     _last_request: float = 0.0
     _quiet: asyncio.Event = field(default_factory=asyncio.Event)
+
+    def __post_init__(self) -> None:
+        if self.stream_policy is None:
+            self.stream_policy = StreamPolicy(self.engine.store)
+
+    @property
+    def streams(self) -> StreamPolicy:
+        """The workspace streaming memory (always set after construction)."""
+        assert self.stream_policy is not None
+        return self.stream_policy
 
     def request_started(self) -> None:
         """An HTTP request from Slack is being handled (it must be acked within 3 s)."""

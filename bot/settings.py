@@ -20,6 +20,8 @@ class Settings(EngineSettings):
     slack_signing_secret: str | None = None
     slack_app_token: str | None = None
     slack_api_url: str = "https://slack.com/api/"
+    # Draw draft progress as a streamed task timeline (chat.startStream); false = edited messages only.
+    slack_streaming: bool = True
     # Many workspaces (OAuth v2 install): set these and leave SLACK_BOT_TOKEN unset.
     slack_client_id: str | None = None
     slack_client_secret: str | None = None

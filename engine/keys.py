@@ -16,7 +16,8 @@ __all__ = [
     "ANALYSIS", "BATCH", "BATCH_RUNNING", "DIGEST_BATCHES", "DIGEST_INTENT", "DIGEST_SCHEDULE", "DIGEST_SENT",
     "DRAFT", "DRAFT_BUSY", "DRAFT_CHANNEL", "DRAFT_TEAM", "FAMILIES", "FAQ", "LEGACY", "MIGRATED", "PROFILE",
     "RESULT", "ROOT", "SEMANTIC_ENTRY", "SEMANTIC_LOG", "SEMANTIC_VECTOR", "SLACK_BATCH", "SLACK_BATCH_ACTIVE",
-    "SLACK_BATCH_FILE", "SLACK_INSTALL", "SLACK_OAUTH_STATE", "SLACK_ONCE", "SLACK_RATE", "KeyFamily",
+    "SLACK_BATCH_FILE", "SLACK_INSTALL", "SLACK_OAUTH_STATE", "SLACK_ONCE", "SLACK_RATE", "SLACK_STREAM_OFF",
+    "SLACK_THREAD_CONTEXT", "KeyFamily",
 ]
 
 ROOT = "rc:"
@@ -78,6 +79,11 @@ FAMILIES: tuple[KeyFamily, ...] = (
     KeyFamily(f"{ROOT}digest-intent:", "<request id>: a draft's intent, for the digest", "bot.digests.activity"),
     KeyFamily(f"{ROOT}digest-batches:", "<team>:<channel>: batch runs, for the digest", "bot.digests.activity",
               kind="log", lifetime="forever"),
+    # The agent surface (bot/stream_fallback.py, bot/handlers/assistant.py).
+    KeyFamily(f"{ROOT}slack-stream-off:", "<team>: why this workspace refused chat.startStream",
+              "bot.stream_fallback"),
+    KeyFamily(f"{ROOT}slack-thread-context:", "<channel>:<thread ts>: the channel a rep's agent thread "
+              "was opened from (Bolt's thread context)", "bot.handlers.assistant"),
     # The store itself.
     KeyFamily(f"{ROOT}meta:", "migrated:<version>: which key migration has run", "engine.migrate",
               lifetime="forever"),
@@ -86,6 +92,7 @@ FAMILIES: tuple[KeyFamily, ...] = (
 (RESULT, PROFILE, ANALYSIS, SEMANTIC_VECTOR, SEMANTIC_ENTRY, SEMANTIC_LOG, FAQ, BATCH, BATCH_RUNNING, DRAFT,
  DRAFT_TEAM, DRAFT_CHANNEL, DRAFT_BUSY, SLACK_ONCE, SLACK_BATCH_ACTIVE, SLACK_BATCH, SLACK_BATCH_FILE,
  SLACK_INSTALL, SLACK_OAUTH_STATE, SLACK_RATE, DIGEST_SCHEDULE, DIGEST_SENT, DIGEST_INTENT, DIGEST_BATCHES,
+ SLACK_STREAM_OFF, SLACK_THREAD_CONTEXT,
  _META) = (f.prefix for f in FAMILIES)
 
 MIGRATED = f"{_META}migrated:1"  # set once every LEGACY prefix below has been renamed

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import re
 import uuid
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, field_validator
 
 __all__ = [
     "CHANNELS",
@@ -61,6 +61,8 @@ INTENTS: tuple[str, ...] = Intent.__args__  # type: ignore[attr-defined]
 # Threads longer than this are rejected, never sent whole to an LLM. 15,000 characters is
 # about 40 e-mails; the sample threads are all under 1,200. Overridable via MAX_THREAD_CHARS.
 MAX_THREAD_CHARS = 15_000
+MAX_INSTRUCTIONS = 5
+MAX_INSTRUCTION_CHARS = 300
 
 
 def describe_validation_error(error: ValidationError) -> str:
@@ -114,6 +116,9 @@ class DraftRequest(BaseModel):
     prospect_company_url: str | None = None
     prospect_company_website: str | None = None
     prospect_name: str | None = Field(default=None, max_length=200)
+    # What the rep asked of this version ("shorter", "in German"): the reply step follows them.
+    instructions: list[Annotated[str, StringConstraints(min_length=1, max_length=MAX_INSTRUCTION_CHARS)]] = Field(
+        default_factory=list, max_length=MAX_INSTRUCTIONS)
     use_templates: bool = False
     use_cache: bool = True
     ai_polish: bool = False

@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TypeVar
 
@@ -115,8 +115,11 @@ class Engine:
     async def stream(
         self, request: DraftRequest, *, scope: str, use_cache: bool | None = None,
         request_id: str | None = None,
-    ) -> AsyncIterator[StepEvent | Result]:
-        """Yield a StepEvent as each step starts and finishes, then the Result."""
+    ) -> AsyncGenerator[StepEvent | Result, None]:
+        """Yield a StepEvent as each step starts and finishes, then the Result.
+
+        A caller that may stop early closes it (`contextlib.aclosing`): a generator left suspended
+        keeps its concurrency slot until garbage collection."""
         async for item in self._stream(request, scope=scope, use_cache=use_cache,
                                        request_id=request_id):
             self.publish(item)

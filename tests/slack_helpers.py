@@ -75,9 +75,14 @@ def sign(body: str, *, secret: str = SIGNING_SECRET, timestamp: int | None = Non
 
 
 def slack_settings(fake: FakeSlack, data_dir: Path, **overrides: Any) -> Settings:
-    """Settings for the app under test: the fake's URL and token, no .env, the given DATA_DIR."""
+    """Settings for the app under test: the fake's URL and token, no .env, the given DATA_DIR.
+
+    Drafts show progress as the edited message unless `slack_streaming=True` is passed: most tests
+    are about that path (what a workspace without streaming gets); tests/test_agent_*.py stream.
+    """
     values: dict[str, Any] = {"slack_bot_token": fake.token, "slack_signing_secret": SIGNING_SECRET,
-                              "slack_api_url": fake.url, "data_dir": data_dir, **overrides}
+                              "slack_api_url": fake.url, "data_dir": data_dir, "slack_streaming": False,
+                              **overrides}
     return Settings(_env_file=None, **values)
 
 

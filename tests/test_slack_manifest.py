@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 import yaml
 
+from bot.agent_messages import SUGGESTED_PROMPTS
 from bot.handlers.commands import COMMAND
 from bot.handlers.shortcuts import GLOBAL_SHORTCUT, MESSAGE_SHORTCUT
 from bot.install.flow import BOT_SCOPES, REDIRECT_PATH
@@ -25,14 +26,15 @@ def test_manifest_matches_the_handlers(name: str) -> None:
     assert shortcuts == {("message", MESSAGE_SHORTCUT), ("global", GLOBAL_SHORTCUT)}
     assert manifest["settings"]["interactivity"]["is_enabled"] is True
     assert manifest["settings"]["event_subscriptions"]["bot_events"] == [
-        "app_mention", "file_shared", "message.im", "app_uninstalled", "tokens_revoked"]
+        "app_mention", "file_shared", "message.im", "app_uninstalled", "tokens_revoked",
+        "assistant_thread_started", "assistant_thread_context_changed"]
     assert manifest["settings"]["org_deploy_enabled"] is True  # Enterprise Grid org-wide installs
     assert tuple(manifest["oauth_config"]["scopes"]["bot"]) == BOT_SCOPES  # what /slack/install asks for
-    assert "files:read" in manifest["oauth_config"]["scopes"]["bot"]  # file_shared needs it
     scopes = manifest["oauth_config"]["scopes"]["bot"]
-    assert {"commands", "chat:write"} <= set(scopes)
-    # Least scopes: of the history scopes only im:history, which message.im requires.
-    assert [s for s in scopes if s.endswith(":history") or s.startswith("users:")] == ["im:history"]
+    # Least scopes: each one is what an event or method above needs (file_shared: files:read;
+    # message.im: im:history; assistant_thread_*: assistant:write), and no other history is read.
+    assert scopes == ["commands", "chat:write", "chat:write.public", "app_mentions:read", "files:read",
+                      "files:write", "im:history", "assistant:write"]
     socket = manifest["settings"]["socket_mode_enabled"]
     assert socket is (name == "slack-app.socket.yaml")
     if not socket:
@@ -63,3 +65,14 @@ async def test_slack_delivers_only_subscribed_events(data_dir: Path) -> None:
         assert response.status == 200  # a plain DM message is acknowledged and left alone
         await slack.settle()
         assert slack.fake.calls_to("chat.postMessage") == []
+
+
+@pytest.mark.parametrize("name", ["slack-app.yaml", "slack-app.socket.yaml"])
+def test_manifest_offers_the_agent_thread(name: str) -> None:
+    manifest: dict[str, Any] = yaml.safe_load((MANIFESTS / name).read_text())
+    features = manifest["features"]
+    home = features["app_home"]
+    assert home["messages_tab_enabled"] is True and home["messages_tab_read_only_enabled"] is False
+    prompts = [(p["title"], p["message"]) for p in features["assistant_view"]["suggested_prompts"]]
+    # What the manifest offers is what the handler recognises (bot/handlers/assistant.py strips it).
+    assert prompts == [(title, message.strip()) for title, message in SUGGESTED_PROMPTS]

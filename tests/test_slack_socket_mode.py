@@ -33,9 +33,10 @@ async def test_slash_command_over_socket_mode_drafts(data_dir: Path) -> None:
                 "api_app_id": "A0TEST",
             })
             assert ack.get("envelope_id")
-            await fake.wait_for(lambda f: any(len(m.history) >= 2 for m in f.messages.values()))
-            [message] = fake.messages_in("C0SALES")
-            assert "Hi Ana," in message.all_text
+            # Streaming is on by default: an anchor line, and the draft streamed to the rep in its thread.
+            await fake.wait_for(lambda f: any(s.stopped for s in f.streaming.streams.values()))
+            anchor, message = fake.messages_in("C0SALES")
+            assert message.thread_ts == anchor.ts and "Hi Ana," in message.all_text
         finally:
             stop.set()
             await server

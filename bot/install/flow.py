@@ -26,7 +26,7 @@ INSTALL_PATH = "/slack/install"
 REDIRECT_PATH = "/slack/oauth_redirect"
 # The manifest's bot scopes, in its order (tests/test_slack_manifest.py keeps the two equal).
 BOT_SCOPES = ("commands", "chat:write", "chat:write.public", "app_mentions:read", "files:read",
-              "files:write", "im:history")
+              "files:write", "im:history", "assistant:write")
 
 
 def authorize_url(api_url: str) -> str:

@@ -21,6 +21,8 @@ from slack_sdk.oauth.installation_store.models.bot import Bot
 from slack_sdk.oauth.installation_store.models.installation import Installation
 
 from bot.install.cipher import TokenCipher
+from bot.stream_fallback import StreamPolicy
+from bot.tenancy import Tenant
 from engine import keys
 from engine.cache.store import Store
 
@@ -64,6 +66,8 @@ class StoreInstallationStore(AsyncInstallationStore):
         team = self._team(installation.team_id, installation.is_enterprise_install)
         await self._put(install_key(installation.enterprise_id, team, "installation"), installation.__dict__)
         await self.async_save_bot(installation.to_bot())
+        # A (re)install may grant what streaming lacked (assistant:write): try streams again at once.
+        await StreamPolicy(self.store).forget(Tenant(team_id=team, enterprise_id=installation.enterprise_id).key)
 
     async def async_save_bot(self, bot: Bot) -> None:
         if bot.bot_token is None:

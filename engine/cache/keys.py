@@ -73,6 +73,8 @@ def result_key(request: DraftRequest, scope: str) -> str:
         "polish": request.ai_polish,
         "mode": request.mode,
     }
+    if request.instructions:  # only then: keys of requests without instructions stay as they were
+        shape["instructions"] = [" ".join(i.split()).casefold() for i in request.instructions]
     return RESULT + digest(json.dumps(shape, sort_keys=True))
 
 

@@ -6,8 +6,12 @@ and a special tier for chat.postMessage, "one message per second per channel ...
 allowed". Each method's tier is on its reference page (docs.slack.dev/reference/methods/<method>):
 chat.update Tier 3, chat.postEphemeral Tier 4, views.* Tier 4, files.info Tier 4,
 files.getUploadURLExternal and files.completeUploadExternal Tier 4, users.info Tier 4,
-conversations.info Tier 3, auth.test special (generous). Over the limit Slack answers HTTP 429 with
-`Retry-After` in whole seconds and `{"ok": false, "error": "ratelimited"}`.
+conversations.info Tier 3, auth.test special (generous); chat.appendStream Tier 4 (its reference
+page's facts, mirrored as "rate_limits": "t4" in slack-ruby/slack-api-ref), and
+assistant.threads.setSuggestedPrompts Tier 4 ("Tier 4: 100+ per minute"). chat.startStream,
+chat.stopStream and assistant.threads.setStatus state no tier we could find: not limited here.
+Over the limit Slack answers HTTP 429 with `Retry-After` in whole seconds and
+`{"ok": false, "error": "ratelimited"}`.
 
 Each budget is a token bucket: `per_minute` requests refill evenly over a minute and up to `burst`
 may be spent at once ("sporadic bursts are welcome" on Tier 3). `scale` shortens the minute for
@@ -46,6 +50,8 @@ LIMITS: dict[str, RateRule] = {
     "files.completeUploadExternal": RateRule(per_minute=100, burst=100),
     "users.info": RateRule(per_minute=100, burst=100),
     "conversations.info": RateRule(per_minute=50, burst=50),
+    "chat.appendStream": RateRule(per_minute=100, burst=100),
+    "assistant.threads.setSuggestedPrompts": RateRule(per_minute=100, burst=100),
 }
 
 

@@ -1,8 +1,8 @@
 """A fake Slack Web API on 127.0.0.1 that the real slack_sdk client talks to over HTTP.
 
-It answers the methods replycrew uses (auth.test, chat.postMessage/update/postEphemeral,
-views.open/update/push, users.info, conversations.info, files.* for uploads and downloads,
-apps.connections.open for Socket Mode), records every call in `calls`, keeps the messages it was
+It answers the methods replycrew uses (auth.test, chat.postMessage/update/postEphemeral, the
+chat.*Stream and assistant.threads.* of slack_streams.py, views.*, users.info, conversations.info,
+files.* and apps.connections.open for Socket Mode), records every call in `calls`, keeps the messages it was
 sent (so a chat.update of an unknown ts fails as on Slack), and validates every `blocks` and `view`
 with slack_sdk's own models — an invalid payload gets `invalid_blocks`, as Slack would answer, and
 is listed in `invalid`. It can answer 429 with Retry-After, or a chosen error, for the next calls.
@@ -14,8 +14,7 @@ POSTs to `response_url(...)` (Bolt's `respond`) are kept in `responses`.
     await fake.wait_for(lambda f: len(f.calls_to("chat.update")) >= 2)
     await fake.close()
 
-A Socket Mode client that connects gets `hello`; `socket_send(payload)` delivers an envelope and
-returns the client's ack.
+Socket Mode (`socket_send`), files and streams are mixed in from slack_socket/_files/_streams.py.
 """
 
 from __future__ import annotations
@@ -35,6 +34,7 @@ from tests.fakes.slack_files import SlackFiles
 from tests.fakes.slack_limits import RateBudgets
 from tests.fakes.slack_records import SlackCall, SlackMessage, as_list, block_texts, read_args
 from tests.fakes.slack_socket import SlackSocket
+from tests.fakes.slack_streams import SlackStreams
 from tests.fakes.slack_workspaces import Install, Workspaces
 
 __all__ = ["MAX_BLOCKS_TEXT", "FakeSlack", "SlackCall", "SlackMessage", "block_texts"]
@@ -48,7 +48,7 @@ MAX_BLOCKS_TEXT = 12_000
 _TOKENLESS = {"oauth.v2.access", "apps.connections.open"}
 
 
-class FakeSlack(SlackFiles, SlackSocket):
+class FakeSlack(SlackFiles, SlackSocket, SlackStreams):
     """The fake Web API server; see the module docstring."""
 
     def __init__(self, *, token: str = "xoxb-test-token", team_id: str = "T0TEST",

@@ -132,6 +132,7 @@ class CrewReply:
             "profile": _as_json(profile, drop=("website_description",)),
             "analysis": _as_json(analysis),
             "snippets": "\n".join(f"- {snippet}" for snippet in snippets) or "(none)",
+            "instructions": "; ".join(request.instructions) or "(none)",
             "thread": _latest(thread),
         })
         subject = reply.subject if request.channel == "email" else None
