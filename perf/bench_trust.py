@@ -12,9 +12,12 @@ here), `held` (the other half) and `new` (our own 64 threads in perf/data/held_n
 - offline reading: the offline analysis step's intent against the label (accuracy), `general` counted
   as wrong but never as a flip; a *flip* reads a decline (not interested, unsubscribe, budget) as a
   go-ahead (meeting, trial, pricing) or the reverse;
-- lookup latency p50/p95 (ms) over every lookup of every shuffle.
+- lookup latency p50/p95 (ms) over every lookup of every shuffle;
+- which check decided each lookup whose group was already stored (the lookups reuse is counted on):
+  no candidate above the cosine threshold, facts (by kind), intent readings differ, verifier score
+  below its threshold, hit (right or wrong). Summed over shuffles: it says where reuse is lost.
 
-Prints one table, writes perf/results/bench_trust_<label>.json.
+Prints the tables, writes perf/results/bench_trust_<label>.json.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ import json
 import random
 import sys
 import time
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -48,11 +52,14 @@ async def replay_once(rows: list[dict[str, Any]], *, seed: int, options: dict[st
     eligible = reused = wrong = 0
     wrong_pairs: list[str] = []
     lookups: list[float] = []
+    checks: Counter[str] = Counter()
     async for line in replay(order, **options):
         group = group_of[line["id"]]
         lookups.append(line["lookup_ms"])
         had_group = group in seen
         eligible += had_group
+        if had_group:
+            checks[_check_of(line, group_of, group)] += 1
         if line["decision"] == "hit" and line["matched_id"] is not None:
             if group_of[line["matched_id"]] == group:
                 reused += 1
@@ -61,7 +68,14 @@ async def replay_once(rows: list[dict[str, Any]], *, seed: int, options: dict[st
                 wrong_pairs.append(f"{line['id']}<-{line['matched_id']}")
         seen.add(group)
     return {"seed": seed, "eligible": eligible, "reused": reused, "wrong": wrong, "wrong_pairs": wrong_pairs,
-            "lookup_ms": lookups}
+            "lookup_ms": lookups, "checks": dict(checks)}
+
+
+def _check_of(line: dict[str, Any], group_of: dict[str, str], group: str) -> str:
+    """The check that decided an eligible lookup; a hit is split into right and wrong."""
+    if line["decision"] == "hit":
+        return "hit" if group_of.get(line["matched_id"] or "") == group else "hit (wrong)"
+    return str(line.get("check") or "miss")
 
 
 async def intents(rows: list[dict[str, Any]]) -> dict[str, Any]:
@@ -99,7 +113,20 @@ async def bench_set(name: str, *, shuffles: int, options: dict[str, Any]) -> dic
         "intent_accuracy": reading["accuracy"], "flips": reading["flips"], "read_as_general": reading["general"],
         "intent_misses": reading["misses"],
         "lookup_p50_ms": pct(lookups, 0.5), "lookup_p95_ms": pct(lookups, 0.95),
+        "checks": dict(sum((Counter(run["checks"]) for run in runs), Counter())), "eligible": eligible,
     }
+
+
+def print_checks(results: list[dict[str, Any]]) -> None:
+    """Which check decided the eligible lookups, per set (share of eligible lookups, over all shuffles)."""
+    names = sorted({name for r in results for name in r["checks"]},
+                   key=lambda name: (name.startswith("hit"), name.startswith("facts"), name))
+    print(f"\nwhat decided the lookups whose group was already stored (share of them, {results[0]['shuffles']} "
+          "shuffles):")
+    print(f"{'check':22} " + " ".join(f"{r['set']:>8}" for r in results))
+    print(f"{'(eligible lookups)':22} " + " ".join(f"{r['eligible']:>8}" for r in results))
+    for name in names:
+        print(f"{name:22} " + " ".join(f"{r['checks'].get(name, 0) / max(r['eligible'], 1):>8.2f}" for r in results))
 
 
 def main() -> None:
@@ -130,6 +157,7 @@ def main() -> None:
         print(f"{r['set']:8} {r['threads']:>7} {r['reuse']:>6.2f} {r['wrong_hits']:>6} "
               f"{r['intent_accuracy']:>7.2f} {r['flips']:>6} {r['read_as_general']:>8} "
               f"{r['lookup_p50_ms']:>9.1f}ms {r['lookup_p95_ms']:>5.1f}ms")
+    print_checks(results)
     for r in results:
         if r["wrong_pairs"]:
             print(f"  {r['set']} wrong hits: {', '.join(r['wrong_pairs'])}")

@@ -1,4 +1,5 @@
-"""Train the offline intent model and the semantic cache's pair verifier (engine/meaning/weights/).
+"""Train the offline intent model (engine/meaning/weights/intent.npz); the semantic cache's pair
+verifier is trained by scripts/train_verifier.py (run it after this: it reads the intent weights).
 
     .venv/bin/python scripts/train_models.py
 
@@ -7,8 +8,8 @@ Reproducible: fixed seeds, full-batch training, no sampling beyond a seeded RNG.
   - the tuning half of the shared samples (perf/trust_sets.py): intent model, and choosing thresholds.
 Never from the held half or perf/data/held_new.jsonl.
 
-Intent thresholds (when to say `general`) and the verifier threshold are chosen on the tuning half
-with out-of-fold intent probabilities (the intent model never saw the fold it reads).
+Intent thresholds (when to say `general`) are chosen on the tuning half with out-of-fold intent
+probabilities (the intent model never saw the fold it reads).
 """
 
 from __future__ import annotations
@@ -25,15 +26,12 @@ sys.path.insert(0, str(ROOT))
 import engine  # noqa: E402,F401  (offline model environment)
 from engine.cache.embedder import get_embedder  # noqa: E402
 from engine.meaning.encoding import View, encode_views, view_of  # noqa: E402
-from engine.meaning.facts import facts_agree, facts_of  # noqa: E402
 from engine.meaning.intent import DECLINE, GO_AHEAD, IntentModel, intent_features  # noqa: E402
-from engine.meaning.verifier import PairVerifier, Side  # noqa: E402
 from perf.trust_sets import load_set, situation  # noqa: E402
 
 DATA = ROOT / "scripts" / "data"
 SEED = 12
 FLOOR = 0.5
-SIMILARITY = 0.75  # SEMANTIC_SIMILARITY_THRESHOLD's default: the candidates the verifier will see
 
 
 def read_table(path: Path, columns: int) -> list[list[str]]:
@@ -149,31 +147,6 @@ def main() -> None:
     w, b = w / temperature, b / temperature
     intent = IntentModel(weights=w, bias=b, labels=labels, min_confidence=min_conf, flip_mass=mass)
     intent.save()
-
-    # 2. Verifier threshold on the tuning half, as the cache would see it: candidates above the cosine
-    # threshold whose facts agree, scored with out-of-fold intent probabilities.
-    tu_sides = [Side(short=e.short, probabilities=p, intent=intent.decide(p)[0]) for e, p in zip(tu_enc, oof)]
-    tu_facts = [facts_of(row["thread"], context=v.context if e.short else None)
-                for row, v, e in zip(tuning, tu_views, tu_enc)]
-    same_scores, wrong_scores = [], []
-    for i, j in itertools.permutations(range(len(tuning)), 2):
-        cosine = float(tu_enc[i].message @ tu_enc[j].message)
-        if cosine < SIMILARITY or not facts_agree(tu_facts[i], tu_facts[j]).ok:
-            continue
-        score = PairVerifier.score(tu_sides[i], tu_sides[j])
-        (same_scores if tuning[i]["group"] == tuning[j]["group"] else wrong_scores).append(score)
-        if tuning[i]["group"] != tuning[j]["group"] and score > 0:
-            print("  look-alike", tuning[i]["id"], tuning[j]["id"], round(cosine, 3), round(score, 3))
-    print("same-group scores:", sorted(round(x, 3) for x in same_scores if x > 0))
-    top_wrong = max(wrong_scores, default=0.0)
-    # The floor: both threads must be read as the same intent with better than even odds; above every
-    # look-alike of the tuning half, with half the remaining room as a margin.
-    threshold = round(max(FLOOR, top_wrong + 0.5 * (1 - top_wrong)), 3)
-    reused = sum(s >= threshold for s in same_scores)
-    print(f"verifier threshold {threshold}: tuning-half pairs above the cosine threshold with equal facts: "
-          f"{reused}/{len(same_scores)} same-group pairs pass; highest look-alike scored {top_wrong:.3f} "
-          f"({len(wrong_scores)} look-alikes)")
-    PairVerifier(threshold=threshold, chosen_on="tuning half of the samples, out-of-fold intent").save()
 
 
 if __name__ == "__main__":

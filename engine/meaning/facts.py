@@ -12,17 +12,22 @@ from dataclasses import dataclass
 
 from engine.cache.signature import Signature, signature
 
-__all__ = ["FactCheck", "Facts", "facts_agree", "facts_of"]
+__all__ = ["FACT_KINDS", "FactCheck", "Facts", "facts_agree", "facts_of"]
 
 _SLOTS = ("numbers", "times", "standards", "roles")
 
 
+# The kinds of fact a check can find different (the `kind` of a failed FactCheck), in checking order.
+FACT_KINDS = (*_SLOTS, "entities", "short_reply")
+
+
 @dataclass(frozen=True)
 class FactCheck:
-    """Whether the hard facts agree, and if not, which slot did not."""
+    """Whether the hard facts agree, and if not, which kind of fact did not (and in whose words)."""
 
     ok: bool
     reason: str = ""
+    kind: str = ""  # one of FACT_KINDS; prefixed "question:" when the rep's questions differ
 
 
 @dataclass(frozen=True)
@@ -57,15 +62,16 @@ def facts_agree(query: Facts, candidate: Facts) -> FactCheck:
     if not found.ok or (query.context is None and candidate.context is None):
         return found
     if query.context is None or candidate.context is None:
-        return FactCheck(False, "only one reply needs the rep's question")
+        return FactCheck(False, "only one reply needs the rep's question", kind="short_reply")
     found = _agree(query.context, candidate.context)
-    return found if found.ok else FactCheck(False, f"the rep's questions differ: {found.reason}")
+    return found if found.ok else FactCheck(False, f"the rep's questions differ: {found.reason}",
+                                            kind=f"question:{found.kind}")
 
 
 def _agree(query: Signature, candidate: Signature) -> FactCheck:
     for slot in _SLOTS:
         if getattr(query, slot) != getattr(candidate, slot):
-            return FactCheck(False, f"{slot} differ")
+            return FactCheck(False, f"{slot} differ", kind=slot)
     if not query.entities <= candidate.words or not candidate.entities <= query.words:
-        return FactCheck(False, "named vendors, products or regions differ")
+        return FactCheck(False, "named vendors, products or regions differ", kind="entities")
     return FactCheck(True)
