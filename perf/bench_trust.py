@@ -98,9 +98,38 @@ async def intents(rows: list[dict[str, Any]]) -> dict[str, Any]:
     return {"accuracy": right / len(rows), "flips": flips, "general": general, "misses": misses}
 
 
+async def verifier_ms(rows: list[dict[str, Any]], *, limit: int = 24) -> list[float]:
+    """Milliseconds per pair for the verifier as a lookup runs it on a candidate that reaches it: decode
+    the stored entry (JSON, base64 float16 vectors), compute the features, score (every pair is
+    scored, whatever the facts and intents say). Labels are not read."""
+    from engine.meaning.encoding import view_of
+    from engine.meaning.facts import facts_of
+    from engine.meaning.models import get_models
+
+    models = get_models()
+    models.load()
+    seen = []
+    for row in rows[:limit]:
+        view = view_of(row["thread"])
+        read = await models.read(view)
+        facts = facts_of(row["thread"], context=view.context if view.short else None)
+        seen.append((models.side(read, tokens=facts.message.words), read.reading.intent, facts))
+    stored = [json.dumps({"side": s.to_json(), "facts": f.to_json(), "intent": i}) for s, i, f in seen]
+    times = []
+    from engine.meaning.pairs import Side
+
+    for side, _, _ in seen:
+        for raw in stored:
+            started = time.perf_counter()
+            models.verifier.logit(side, Side.from_json(json.loads(raw)["side"]))
+            times.append((time.perf_counter() - started) * 1000)
+    return times
+
+
 async def bench_set(name: str, *, shuffles: int, options: dict[str, Any]) -> dict[str, Any]:
     rows = load_set(name)
     runs = [await replay_once(rows, seed=seed, options=options) for seed in range(shuffles)]
+    pair_ms = await verifier_ms(rows)
     eligible = sum(run["eligible"] for run in runs)
     lookups = [ms for run in runs for ms in run["lookup_ms"]]
     reading = await intents(rows)
@@ -113,6 +142,7 @@ async def bench_set(name: str, *, shuffles: int, options: dict[str, Any]) -> dic
         "intent_accuracy": reading["accuracy"], "flips": reading["flips"], "read_as_general": reading["general"],
         "intent_misses": reading["misses"],
         "lookup_p50_ms": pct(lookups, 0.5), "lookup_p95_ms": pct(lookups, 0.95),
+        "verifier_pair_p50_ms": pct(pair_ms, 0.5), "verifier_pair_p95_ms": pct(pair_ms, 0.95),
         "checks": dict(sum((Counter(run["checks"]) for run in runs), Counter())), "eligible": eligible,
     }
 
@@ -152,11 +182,12 @@ def main() -> None:
                for name in args.sets.split(",")]
     print(f"\ntrust benchmark ({args.label}): {args.shuffles} shuffles, options {options}")
     print(f"{'set':8} {'threads':>7} {'reuse':>6} {'wrong':>6} {'intent':>7} {'flips':>6} {'general':>8} "
-          f"{'lookup p50':>11} {'p95':>7}")
+          f"{'lookup p50':>11} {'p95':>7} {'verifier/pair p50':>18} {'p95':>6}")
     for r in results:
         print(f"{r['set']:8} {r['threads']:>7} {r['reuse']:>6.2f} {r['wrong_hits']:>6} "
               f"{r['intent_accuracy']:>7.2f} {r['flips']:>6} {r['read_as_general']:>8} "
-              f"{r['lookup_p50_ms']:>9.1f}ms {r['lookup_p95_ms']:>5.1f}ms")
+              f"{r['lookup_p50_ms']:>9.1f}ms {r['lookup_p95_ms']:>5.1f}ms "
+              f"{r['verifier_pair_p50_ms']:>16.2f}ms {r['verifier_pair_p95_ms']:>4.2f}ms")
     print_checks(results)
     for r in results:
         if r["wrong_pairs"]:

@@ -167,7 +167,7 @@ def fit(features: np.ndarray, pairs: Pairs, rows: np.ndarray) -> tuple[np.ndarra
     negatives = max(len(y) - y.sum(), 1)
     weight = np.where(y == 1, 1 / positives, 1 / negatives) * len(y) / 2
     weight = weight * np.where(pairs.hard[rows], HARD_WEIGHT, 1.0)
-    coef, bias = logistic((x - mean) / std, y, weight)
+    coef, bias = logistic((x - mean) / std, y, weight, l2=L2)
     return mean, std, coef, bias
 
 

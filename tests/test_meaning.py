@@ -13,9 +13,8 @@ import numpy as np
 
 from engine.cache.embedder import Embedder
 from engine.cache.health import CacheHealth
-from engine.cache.semantic import SemanticAnalyses
+from engine.cache.semantic import SemanticAnalyses, judge
 from engine.cache.store import SQLiteStore
-from engine.cache.semantic import judge
 from engine.meaning.encoding import view_of
 from engine.meaning.facts import Facts, facts_of
 from engine.meaning.intent import IntentModel

@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from engine.meaning.intent import INTENT_WEIGHTS, Floats
-from engine.meaning.pairs import Side, pair_features
+from engine.meaning.pairs import BASE_FEATURES, Side, pair_features
 
 __all__ = ["VERIFIER_WEIGHTS", "PairVerifier", "Verdict"]
 
@@ -58,10 +58,15 @@ class PairVerifier:
         """Read the shipped weights (numpy .npz, no pickles); the version hashes both weight files."""
         digest = hashlib.blake2b(path.read_bytes() + intent_path.read_bytes(), digest_size=6).hexdigest()
         with np.load(path, allow_pickle=False) as data:
-            return cls(projection=data["projection"].astype(np.float32), mean=data["mean"].astype(np.float32),
-                       std=data["std"].astype(np.float32), coef=data["coef"].astype(np.float32),
-                       bias=float(data["bias"]), threshold=float(data["threshold"]),
-                       similarity=float(data["similarity"]), version=digest, chosen_on=str(data["chosen_on"]))
+            verifier = cls(projection=data["projection"].astype(np.float32), mean=data["mean"].astype(np.float32),
+                           std=data["std"].astype(np.float32), coef=data["coef"].astype(np.float32),
+                           bias=float(data["bias"]), threshold=float(data["threshold"]),
+                           similarity=float(data["similarity"]), version=digest, chosen_on=str(data["chosen_on"]))
+        expected = len(BASE_FEATURES) + 2 * len(verifier.projection)
+        if not len(verifier.coef) == len(verifier.mean) == len(verifier.std) == expected:
+            raise ValueError(f"{path.name} has {len(verifier.coef)} weights for {expected} features: it was trained "
+                             "for other code; run scripts/train_verifier.py")
+        return verifier
 
     def save(self, path: Path = VERIFIER_WEIGHTS) -> None:
         """Write the weights (float16 projection; the scores move by < 1e-3)."""
