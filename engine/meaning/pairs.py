@@ -13,7 +13,8 @@ similarities, so a few hundred written pairs are enough to weigh them:
   - cosine of the rep's questions when both replies are short, and whether one is short and one not;
   - agreement of the intent distributions (sum p*q, total variation, decline / go-ahead mass gaps);
   - length ratio;
-  - |u-v| and u*v of the message views projected on a few directions learned by the trainer.
+  - |u-v| and u*v of the message views, every dimension (the trainer weighs each, under a strong L2
+    penalty: which directions of change matter is learned from the hard negatives).
 """
 
 from __future__ import annotations
@@ -28,11 +29,11 @@ import numpy.typing as npt
 from engine.cache.embedder import DIMENSIONS
 from engine.meaning.encoding import Encoded
 
-__all__ = ["BASE_FEATURES", "Side", "pair_features"]
+__all__ = ["BASE_FEATURES", "FEATURES", "Side", "pair_features"]
 
 Floats = npt.NDArray[np.float32]
 
-# Names of the scalar features, in order; the projected |u-v| and u*v follow them.
+# Names of the scalar features, in order; |u-v| and u*v (DIMENSIONS each) follow them.
 BASE_FEATURES = ("cosine", "align_mean", "align_min", "worst_sentence", "context_cosine", "both_short",
                  "one_short", "intent_dot", "intent_tv", "decline_gap", "go_ahead_gap", "length_gap",
                  "word_overlap", "words_changed")
@@ -99,8 +100,11 @@ def _alignment(a: Floats, b: Floats) -> tuple[float, float, float]:
     return (sum(means) / 2, min(means), float(min(forward.min(), backward.min())))
 
 
-def pair_features(a: Side, b: Side, projection: Floats) -> Floats:
-    """The features of a pair (symmetric in a and b); `projection` is k x DIMENSIONS."""
+FEATURES = len(BASE_FEATURES) + 2 * DIMENSIONS
+
+
+def pair_features(a: Side, b: Side) -> Floats:
+    """The features of a pair (symmetric in a and b): FEATURES floats."""
     cosine = float(a.message @ b.message)
     align_mean, align_min, worst = _alignment(a.sentences, b.sentences)
     both_short = a.short and b.short
@@ -113,9 +117,8 @@ def pair_features(a: Side, b: Side, projection: Floats) -> Floats:
     # from a rewording by someone else.
     shared, changed = len(a.tokens & b.tokens), len(a.tokens ^ b.tokens)
     overlap = shared / max(len(a.tokens | b.tokens), 1)
-    pa, pb = projection @ a.message, projection @ b.message
     scalars = np.array([cosine, align_mean, align_min, worst, context, float(both_short),
                         float(a.short != b.short), intent_dot, intent_tv, abs(a.decline - b.decline),
                         abs(a.go_ahead - b.go_ahead), length_gap, overlap, float(np.log1p(changed))],
                        dtype=np.float32)
-    return np.concatenate([scalars, np.abs(pa - pb), pa * pb]).astype(np.float32)
+    return np.concatenate([scalars, np.abs(a.message - b.message), a.message * b.message]).astype(np.float32)

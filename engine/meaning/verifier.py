@@ -2,13 +2,13 @@
 
 A trained pair classifier (logistic regression over engine/meaning/pairs.py's features: cosines of
 the message views, sentence alignment, the rep's questions, the intent model's distributions, word
-overlap, length, and projected |u-v| / u*v) scores the probability that two threads are the same
+overlap, length, and |u-v| / u*v of the message embeddings) scores the probability that two threads are the same
 situation with the same meaning. It only scores pairs whose intent readings commit to the same
 intent (never `general`): a decline is never served for a go-ahead because they embed alike. Hard
 facts are checked exactly before it (engine/meaning/facts.py).
 
 The weights, the threshold and the candidate cosine threshold it was cross-validated with are
-trained by scripts/train_verifier.py and ship in weights/verifier.npz (a few KB);
+trained by scripts/train_verifier.py and ship in weights/verifier.npz (about 10 KB);
 SEMANTIC_VERIFIER_THRESHOLD overrides the threshold. `version` names the verifier and intent
 weights together: an entry stored by other weights is never trusted.
 """
@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from engine.meaning.intent import INTENT_WEIGHTS, Floats
-from engine.meaning.pairs import BASE_FEATURES, Side, pair_features
+from engine.meaning.pairs import FEATURES, Side, pair_features
 
 __all__ = ["VERIFIER_WEIGHTS", "PairVerifier", "Verdict"]
 
@@ -43,7 +43,6 @@ class PairVerifier:
     """Standardised features -> logistic regression; `similarity` is the candidate cosine it was
     validated with (the default of SEMANTIC_SIMILARITY_THRESHOLD follows it)."""
 
-    projection: Floats
     mean: Floats
     std: Floats
     coef: Floats
@@ -58,25 +57,23 @@ class PairVerifier:
         """Read the shipped weights (numpy .npz, no pickles); the version hashes both weight files."""
         digest = hashlib.blake2b(path.read_bytes() + intent_path.read_bytes(), digest_size=6).hexdigest()
         with np.load(path, allow_pickle=False) as data:
-            verifier = cls(projection=data["projection"].astype(np.float32), mean=data["mean"].astype(np.float32),
+            verifier = cls(mean=data["mean"].astype(np.float32),
                            std=data["std"].astype(np.float32), coef=data["coef"].astype(np.float32),
                            bias=float(data["bias"]), threshold=float(data["threshold"]),
                            similarity=float(data["similarity"]), version=digest, chosen_on=str(data["chosen_on"]))
-        expected = len(BASE_FEATURES) + 2 * len(verifier.projection)
-        if not len(verifier.coef) == len(verifier.mean) == len(verifier.std) == expected:
-            raise ValueError(f"{path.name} has {len(verifier.coef)} weights for {expected} features: it was trained "
+        if not len(verifier.coef) == len(verifier.mean) == len(verifier.std) == FEATURES:
+            raise ValueError(f"{path.name} has {len(verifier.coef)} weights for {FEATURES} features: it was trained "
                              "for other code; run scripts/train_verifier.py")
         return verifier
 
     def save(self, path: Path = VERIFIER_WEIGHTS) -> None:
-        """Write the weights (float16 projection; the scores move by < 1e-3)."""
-        np.savez_compressed(path, projection=self.projection.astype(np.float16), mean=self.mean, std=self.std,
-                            coef=self.coef, bias=self.bias, threshold=self.threshold,
-                            similarity=self.similarity, chosen_on=self.chosen_on)
+        """Write the weights (numpy .npz)."""
+        np.savez_compressed(path, mean=self.mean, std=self.std, coef=self.coef, bias=self.bias,
+                            threshold=self.threshold, similarity=self.similarity, chosen_on=self.chosen_on)
 
     def logit(self, a: Side, b: Side) -> float:
         """The classifier's log-odds that the pair is the same situation and meaning (no rules)."""
-        features = pair_features(a, b, self.projection)
+        features = pair_features(a, b)
         return float(((features - self.mean) / self.std) @ self.coef + self.bias)
 
     def judge(self, query: Side, candidate: Side, *, committed: tuple[str, str]) -> Verdict:
