@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pytest
 
 from engine.cache.embedder import Embedder
 from engine.cache.health import CacheHealth
@@ -78,6 +79,16 @@ async def test_entries_of_other_model_weights_are_never_trusted(embedder: Embedd
     assert models.verifier.judge(paraphrase[0], old, committed=(anchor[1], anchor[1])).check == "version"
     # The version names both weight files: retraining either one retires every stored entry.
     assert models.verifier.version == PairVerifier.load().version != ""
+
+
+def test_weights_trained_for_other_features_are_refused_with_a_clear_error(tmp_path: Path) -> None:
+    shipped = PairVerifier.load()
+    stale = dataclasses.replace(shipped, coef=shipped.coef[:-1], mean=shipped.mean[:-1], std=shipped.std[:-1])
+    stale.save(tmp_path / "verifier.npz")
+    with pytest.raises(ValueError, match=r"run scripts/train_verifier\.py"):
+        PairVerifier.load(tmp_path / "verifier.npz")
+    shipped.save(tmp_path / "same.npz")
+    assert PairVerifier.load(tmp_path / "same.npz").version == shipped.version  # the bytes name the weights
 
 
 def test_a_side_survives_the_store_and_the_default_threshold_is_the_trained_one() -> None:
