@@ -10,11 +10,12 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
 from engine.cache.embedder import Embedder, get_embedder
-from engine.meaning.encoding import Encoded, View, encode_view
+from engine.meaning.encoding import Encoded, View, encode_many
 from engine.meaning.intent import IntentModel, IntentReading
 from engine.meaning.verifier import PairVerifier
 
@@ -89,8 +90,13 @@ class MeaningModels:
 
     async def read(self, view: View) -> Read:
         """Embed a view (one embedder call) and read its intent; the models must be ready."""
-        encoded = await encode_view(self.embedder, view)
-        return Read(view=view, encoded=encoded, reading=self.intent.read(encoded))
+        return (await self.read_many([view]))[0]
+
+    async def read_many(self, views: Sequence[View]) -> list[Read]:
+        """Embed several views of one lookup in one forward pass, off the event loop, and read each."""
+        encoded = await encode_many(self.embedder, views)
+        return [Read(view=view, encoded=one, reading=self.intent.read(one))
+                for view, one in zip(views, encoded, strict=True)]
 
     def status(self) -> dict[str, Any]:
         """What /healthz says about the models."""
