@@ -168,7 +168,7 @@ class Engine:
         if not result.degraded:
             run.writes.insert(0, partial(self.caches.results.put, request, scope=scope, result=result))
         if run.writes:
-            self._track(self._writes, self._write(run))  # starts once the result is handed over
+            self._track(self._writes, partial(self._write, run))  # starts once the result is handed over
         yield result
 
     async def _execute(self, run: _Run) -> Result:
@@ -248,12 +248,12 @@ class Engine:
             await self.caches.analyses.put(thread, scope=scope, analysis=analysis)
 
         # The LLM answered before the lookup did; the next run's reads need not wait for this one.
-        self._track(self._inserts, when_looked_up())
+        self._track(self._inserts, when_looked_up)
 
-    def _track(self, tasks: set[asyncio.Task[None]], work: Awaitable[None]) -> None:
+    def _track(self, tasks: set[asyncio.Task[None]], work: Callable[[], Awaitable[None]]) -> None:
         async def logged() -> None:
-            try:
-                await work
+            try:  # the coroutine is made here: a task cancelled before it starts leaves none unawaited
+                await work()
             except Exception:  # a failed cache write must not surface anywhere but the log
                 log.exception("a cache write after a draft failed")
 
