@@ -1,11 +1,11 @@
 """End to end against a real local server: llama-cpp-python's OpenAI-compatible server with the packaged
 Gemma 3 270M (`make e2e`; never part of `make test`).
 
-The server refuses `json_schema` structured output (HTTP 500), so the client must fall back to
-`json_object` with the schema; a 270M model writes poor drafts, but every step must come back from
-the LLM or fail with its real cause (issue 11). Measured here: the server's 500 for json_schema,
-then answers to json_object; Gemma 3 270M often runs on inside its JSON to the step's output cap,
-which the step reports as a cut-off answer naming LLM_MAX_OUTPUT_TOKENS.
+The server refuses `json_schema` structured output (HTTP 500), so the client falls back to
+`json_object` with the schema, which the server turns into a grammar. Unbounded, Gemma 3 270M ran on
+inside its JSON (repeated list items, a reply that never ended) to every step's output cap; with the
+bounded local schema (engine/steps/crew/bounds.py) the grammar closes each answer. A 270M model
+writes poor drafts, but every step must come back from the LLM (issue 11).
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from pathlib import Path
 
 import pytest
 
+from engine.llm_events import LLMCallEvent, add_listener, remove_listener
 from engine.models import DraftRequest
 from engine.settings import EngineSettings
 from engine.workflow import Engine
@@ -70,16 +71,25 @@ async def test_every_step_comes_back_from_the_local_llm(llama_server: str, data_
     settings = EngineSettings(openai_base_url=llama_server, llm_model="gemma-3-270m", data_dir=data_dir,
                               step_timeout_s=400, llm_timeout_s=300, llm_max_retries=0, _env_file=None)  # type: ignore[call-arg]
     assert settings.llm_kind == "local"
-    engine = Engine(settings)
-    result = await asyncio.wait_for(engine.run(DraftRequest(conversation_thread=THREAD, channel="email",
-                                                            mode="sequential"), scope="e2e", use_cache=False),
-                                    timeout=850)
-    outcomes = {step.name: step.source if step.status == "ok" else step.error for step in result.steps}
-    print(outcomes)  # what the 270M model managed, for the run's log
-    # Every step came back from the LLM, or failed with its real cause named: an answer cut at the
-    # output cap (the 270M model often runs on inside its JSON) or one that does not fit the model.
-    # Never the server's json_schema refusal (HTTP 500), a garbled answer or a lost connection.
-    named = ("cut off at", "does not fit")
-    for name, outcome in outcomes.items():
-        assert outcome == "llm" or any(words in str(outcome) for words in named), (name, outcome)
+    calls: list[LLMCallEvent] = []
+    add_listener(calls.append)
+    try:
+        engine = Engine(settings)
+        result = await asyncio.wait_for(engine.run(DraftRequest(conversation_thread=THREAD, channel="email",
+                                                                mode="sequential"), scope="e2e", use_cache=False),
+                                        timeout=850)
+    finally:
+        remove_listener(calls.append)
+    # What the 270M model managed, for the run's log: each step's source and time, each call's tokens.
+    for step in result.steps:
+        print(f"{step.name}: {step.status} source={step.source} {step.elapsed_ms / 1000:.1f} s {step.error or ''}")
+    for call in calls:
+        print(f"call: ok={call.ok} cause={call.cause} completion_tokens={call.completion_tokens} "
+              f"{call.seconds:.1f} s")
+    print(result.draft.text)
+    assert {step.name: (step.status, step.source, step.error) for step in result.steps} == {
+        name: ("ok", "llm", None) for name in ("profile", "analysis", "reply")}
+    assert not result.degraded
+    assert len(calls) == 3 and all(call.ok for call in calls)
     assert result.draft.text.strip()
+    assert result.analysis is not None and result.profile is not None

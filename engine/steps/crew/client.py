@@ -154,6 +154,8 @@ class OpenAICompatibleLLM(BaseLLM):
         import httpx
         from openai import DefaultAioHttpClient
 
+        _finish_httpx2_import()
+
         # The SDK's aiohttp transport (openai[aiohttp]): httpx's own pool costs ~5 ms of CPU per
         # call with 50 in flight against ~1 ms here (perf/bench_llm_cpu.py).
         http = DefaultAioHttpClient(
@@ -286,6 +288,21 @@ class OpenAICompatibleLLM(BaseLLM):
             return _parse(content.strip(), response_model, lenient=lenient)
         except ValidationError:
             return None
+
+
+def _finish_httpx2_import() -> None:
+    """Wait for httpx2 to be whole before the SDK looks at it.
+
+    openai>=2.5x checks `sys.modules.get("httpx2")` on every request (openai/_httpx2.py) and reads
+    its attributes; huggingface_hub imports httpx2 too, and when the meaning models load on a
+    worker thread while the first LLM call is made, the SDK finds the module half-imported
+    ("partially initialized module 'httpx2' has no attribute 'AsyncClient'"). An import statement
+    waits for the other thread's import to finish.
+    """
+    try:
+        import httpx2  # noqa: F401
+    except ImportError:
+        pass
 
 
 def _bounded(endpoint: Endpoint, *, json_object: bool) -> bool:
