@@ -37,8 +37,8 @@ from aiohttp import web
 from tests.fakes.openai_rules import (
     ServerDies,
     ServiceError,
-    check_llama_cpp_grammar,
     check_json_mode_prompt,
+    check_llama_cpp_grammar,
     check_reasoning_params,
     check_response_format,
     errors,

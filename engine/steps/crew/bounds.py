@@ -19,8 +19,9 @@ llama-cpp-python 0.3.36 then adds a null sampler and its server process dies (me
 The bounds only narrow the strict schema (schemas.py): whatever fits them fits the pydantic model,
 which still validates every answer. OpenAI and Azure get the strict schema unchanged: their strict
 mode takes a documented subset of JSON Schema that has not always held these keywords, and their
-models need no grammar to stop (client.py decides who gets which). Per-field bounds are sized from what each step's prompt asks (prompts.py: "one or
-two sentences", "at most three short facts") with room to spare; fields not listed get `DEFAULT`.
+models need no grammar to stop (client.py decides who gets which). Per-field bounds are sized from
+what each step's prompt asks (prompts.py: "one or two sentences", "at most three short facts") with
+room to spare; fields not listed get `DEFAULT`.
 """
 
 from __future__ import annotations

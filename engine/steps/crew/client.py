@@ -17,8 +17,9 @@ flight when the first refusal came each learn it too: parallel steps are not hel
 the answer is validated against the model either way. Local servers and json_object requests get
 the schema with every string and array bounded (bounds.py), so a grammar-constrained server ends the
 answer itself; their answers may hold raw newlines inside strings, which are read as such (`_parse`).
-Every call carries the model family's parameters (families.py): temperature or none, and an output cap. Each finished call is reported as an
-event (engine/llm_events.py); failures are raised as `LLMCallFailed` naming their cause (failures.py).
+Every call carries the model family's parameters (families.py): temperature or none, and an output
+cap. Each finished call is reported as an event (engine/llm_events.py); failures are raised as
+`LLMCallFailed` naming their cause (failures.py).
 """
 
 from __future__ import annotations
@@ -38,11 +39,11 @@ from pydantic import BaseModel, Field, PrivateAttr, ValidationError
 
 from engine.llm_events import LLMCallEvent, report
 from engine.steps.crew import compat
+from engine.steps.crew.bounds import bounded_schema
 from engine.steps.crew.failures import LLMCallFailed, describe_sdk_error, is_schema_refusal, no_retry_hook
 from engine.steps.crew.families import request_params
 from engine.steps.crew.prompts import LLM_WORDS
 from engine.steps.crew.providers import Endpoint
-from engine.steps.crew.bounds import bounded_schema
 from engine.steps.crew.schemas import json_object_instructions, response_format_for, strict_schema
 
 __all__ = ["OpenAICompatibleLLM", "json_object_endpoints"]
