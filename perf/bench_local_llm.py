@@ -92,8 +92,8 @@ def table(runs: list[dict[str, Any]]) -> dict[str, Any]:
         tokens = [float(r[name]["tokens"]) for r in runs]
         seconds = [r[name]["seconds"] for r in runs]
         ok = sum(r[name]["llm"] for r in runs)
-        row = {"from_llm": ok, "runs": len(runs), "tokens_p50": pct(tokens, 50), "tokens_p95": pct(tokens, 95),
-               "cap": STEP_CAPS[name], "seconds_p50": pct(seconds, 50), "seconds_p95": pct(seconds, 95)}
+        row = {"from_llm": ok, "runs": len(runs), "tokens_p50": pct(tokens, 0.5), "tokens_p95": pct(tokens, 0.95),
+               "cap": STEP_CAPS[name], "seconds_p50": pct(seconds, 0.5), "seconds_p95": pct(seconds, 0.95)}
         summary[name] = row
         print(f"{name:<9} {ok:>4}/{len(runs):<3} {row['tokens_p50']:>10.0f} {row['tokens_p95']:>5.0f} "
               f"{row['cap']:>5} {row['tokens_p50'] / row['cap']:>7.2f} {row['seconds_p50']:>11.1f} "
@@ -112,8 +112,9 @@ def main() -> None:
         return
     with llama_cpp_server(python) as base_url:
         runs = asyncio.run(run(base_url, args.n))
-    summary = table(runs)
     out = ROOT / "perf" / "results" / f"bench_local_llm{'-' + args.label if args.label else ''}.json"
+    out.write_text(json.dumps({"model": MODEL_ALIAS, "server": "llama-cpp-python 0.3.36", "runs": runs}, indent=2))
+    summary = table(runs)
     out.write_text(json.dumps({"model": MODEL_ALIAS, "server": "llama-cpp-python 0.3.36", "runs": runs,
                                "steps": summary}, indent=2))
     print(f"\nwrote {out.relative_to(ROOT)}")
