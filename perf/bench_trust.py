@@ -70,7 +70,10 @@ async def intents(rows: list[dict[str, Any]]) -> dict[str, Any]:
     from engine.settings import EngineSettings
     from engine.steps.offline import offline_backends
 
+    from engine.meaning.models import get_models
+
     analysis = offline_backends(EngineSettings()).analysis
+    await get_models().warm()  # reading latency is measured with the models loaded, as on a warm server
     right = flips = general = 0
     misses: list[str] = []
     reading_ms: list[float] = []
