@@ -67,10 +67,9 @@ async def replay_once(rows: list[dict[str, Any]], *, seed: int, options: dict[st
 
 
 async def intents(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    from engine.meaning.models import get_models
     from engine.settings import EngineSettings
     from engine.steps.offline import offline_backends
-
-    from engine.meaning.models import get_models
 
     analysis = offline_backends(EngineSettings()).analysis
     await get_models().warm()  # reading latency is measured with the models loaded, as on a warm server
