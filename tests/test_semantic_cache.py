@@ -130,7 +130,8 @@ class NamingAnalysis:
 
 
 async def test_a_semantic_hit_never_carries_the_other_prospects_name(tmp_path: Path, embedder: Embedder) -> None:
-    settings = EngineSettings(data_dir=tmp_path, semantic_similarity_threshold=0.55)
+    # The lookup is always awaited here: this backend answers faster than any lookup would.
+    settings = EngineSettings(data_dir=tmp_path, semantic_similarity_threshold=0.55, semantic_lookup_wait_ms=60_000)
     store = SQLiteStore(tmp_path / "s.sqlite3")
     caches = build_caches(settings, store, embedder=embedder, semantic=True)
     await start_caches(store)  # a server's start-up: models and index loaded before the first draft
@@ -140,6 +141,7 @@ async def test_a_semantic_hit_never_carries_the_other_prospects_name(tmp_path: P
 
     first = await engine.run(DraftRequest(conversation_thread=ROWS["d01-a"]["thread"]), scope="team:T1")
     assert "Mateus" in (first.analysis.summary if first.analysis else "")  # the first run is live
+    await engine.flush()  # cache writes land after the result is handed over
     # The analysis caches (not the exact result cache, which only the same request can read).
     stored = [value for prefix in ("rc:an:", "rc:se:") async for _, value in store.scan(prefix)]
     assert stored and not any(word in value for value in stored for word in ("Mateus", "Oliveira", "Lumenfield"))
