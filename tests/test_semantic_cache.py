@@ -67,13 +67,13 @@ async def test_hard_negative_is_refused_by_the_guard(tmp_path: Path, embedder: E
 async def test_index_is_rebuilt_from_the_store_by_a_new_process(tmp_path: Path, embedder: Embedder) -> None:
     path = tmp_path / "s.sqlite3"
     first = await cache_on(SQLiteStore(path), embedder)
-    anchor = ROWS["d05-a"]["thread"]
+    anchor = ROWS["d02-a"]["thread"]
     await first.put(anchor, scope="team:T1", analysis=analyse_thread(anchor))
     await first.flush()  # put returns before the insert lands (off the draft's path)
     second = await cache_on(SQLiteStore(path), embedder)  # as a restarted process would
     await second.start()
     assert second.entries == 1
-    hit = await second.lookup(ROWS["d05-p1"]["thread"], scope="team:T1")
+    hit = await second.lookup(ROWS["d02-p1"]["thread"], scope="team:T1")
     assert hit is not None and hit.semantic
 
 
