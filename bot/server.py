@@ -84,6 +84,11 @@ async def _start_caches(app: web.Application) -> None:
     app[_MODELS_START] = asyncio.get_running_loop().create_task(get_models().warm())
 
 
+async def _flush_writes(app: web.Application) -> None:
+    # Drafts hand their results over before their cache writes land: let the last ones land.
+    await app[api.ENGINE].flush()
+
+
 def build_web_app(settings: Settings, *, engine: Engine | None = None) -> web.Application:
     """The server's application, wired to one engine."""
     if not settings.host_is_loopback and not settings.api_key_list:
@@ -99,6 +104,7 @@ def build_web_app(settings: Settings, *, engine: Engine | None = None) -> web.Ap
     app.router.add_get("/healthz", healthz)
     app.on_startup.append(_migrate)
     app.on_startup.append(_start_caches)
+    app.on_shutdown.append(_flush_writes)
     if settings.startup_checks:
         app.on_startup.append(_start_checks)
         app.on_cleanup.append(_stop_checks)

@@ -66,6 +66,11 @@ class EngineSettings(BaseSettings):
     # intent. Unset = the value scripts/train_models.py chose on the tuning half of the samples
     # (engine/meaning/weights/verifier.json). 1.0 turns semantic reuse off (exact reuse stays).
     semantic_verifier_threshold: float | None = Field(default=None, ge=0.0, le=1.0)
+    # How long the analysis step waits for the cache lookup before it starts the LLM call anyway
+    # (engine/speculation.py): enough for an exact hit (one store read), less than MiniLM's encode.
+    # A semantic hit that comes later cancels the call, at the price of that call's tokens; larger
+    # values trade draft latency for fewer such calls (perf/bench_first_draft.py measures both).
+    semantic_lookup_wait_ms: float = Field(default=5.0, ge=0.0)
     # SEMANTIC_CACHE: auto = on when an LLM runs the analysis (offline analysis costs ~1 ms).
     semantic_cache: Literal["auto", "on", "off"] = "auto"
 

@@ -6,6 +6,10 @@
 
 A step that fails or times out does not sink the draft: the reply is drafted from what is there
 (offline, if the reply step itself failed) and the result says `degraded: true`.
+
+Nothing but the steps sits on a draft's path: the analysis LLM call waits for the cache lookup at
+most SEMANTIC_LOOKUP_WAIT_MS (engine/speculation.py), and every cache write (result, profile,
+analysis insert) runs after the result is handed over; the next run's cache reads wait for them.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ import logging
 import time
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from typing import TypeVar
 
 from engine.cache.layers import CacheLayers
@@ -32,8 +37,9 @@ from engine.models import (
     ThreadAnalysis,
     new_request_id,
 )
-from engine.protocols import Backends, ReplyBackend, TemplateDrafter
+from engine.protocols import AnalysisHit, Backends, ReplyBackend, TemplateDrafter
 from engine.settings import EngineSettings
+from engine.speculation import lookup_or_call
 from engine.steps import build_backends
 
 __all__ = ["Engine"]
@@ -54,6 +60,8 @@ class _Run:
     events: asyncio.Queue[StepEvent | None] = field(default_factory=asyncio.Queue)
     steps: dict[str, StepResult] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    # Cache writes, run after the result is handed over (in this order).
+    writes: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
 
     def ms(self) -> int:
         return int((time.perf_counter() - self.started) * 1000)
@@ -84,6 +92,8 @@ class Engine:
             fallback_reply = OfflineReply()
         self._fallback_reply = fallback_reply
         self._slots = asyncio.Semaphore(settings.max_concurrent_requests)
+        self._writes: set[asyncio.Task[None]] = set()  # cache writes of finished runs
+        self._inserts: set[asyncio.Task[None]] = set()  # analysis inserts waiting for their lookup
 
     def subscribe(self, listener: Callable[[StepEvent | Result], None]) -> Callable[[], None]:
         """Call `listener` with every StepEvent and Result of every run; returns an unsubscribe."""
@@ -97,6 +107,11 @@ class Engine:
                 listener(item)
             except Exception:  # a broken listener (a closed socket) must not break a draft
                 log.exception("event listener failed")
+
+    async def flush(self) -> None:
+        """Wait until every cache write of the runs so far is done (tests, benchmarks, shutdown)."""
+        while self._writes or self._inserts:
+            await asyncio.gather(*self._writes, *self._inserts, return_exceptions=True)
 
     @property
     def offline(self) -> bool:
@@ -133,6 +148,8 @@ class Engine:
                    read_cache=request.use_cache if use_cache is None else use_cache)
         async with self._slots:
             run.started = time.perf_counter()
+            if self._writes:  # a run just finished writes what this one may read: usually none left
+                await asyncio.gather(*self._writes, return_exceptions=True)
             if run.read_cache:
                 cached = await self.caches.results.get(request, scope=scope)
                 if cached is not None:
@@ -149,7 +166,9 @@ class Engine:
                 task.cancel()  # a no-op when done; stops the steps if the caller went away
             result = task.result()
         if not result.degraded:
-            await self.caches.results.put(request, scope=scope, result=result)
+            run.writes.insert(0, partial(self.caches.results.put, request, scope=scope, result=result))
+        if run.writes:
+            self._track(self._writes, partial(self._write, run))  # starts once the result is handed over
         yield result
 
     async def _execute(self, run: _Run) -> Result:
@@ -182,7 +201,7 @@ class Engine:
                 if cached is not None:
                     return cached, "profile_cache"
             profile = await self.backends.profile.enrich(run.request)
-            await self.caches.profiles.put(run.request, profile)
+            run.writes.append(partial(self.caches.profiles.put, run.request, profile))
             return profile, self.backends.profile.source
 
         return await self._step(run, "profile", enrich)
@@ -192,17 +211,62 @@ class Engine:
 
         async def analyse() -> tuple[ThreadAnalysis, Source]:
             nonlocal similarity
-            thread = run.request.conversation_thread
-            if run.read_cache:
-                hit = await self.caches.analyses.lookup(thread, scope=run.scope)
-                if hit is not None:
-                    similarity = hit.similarity
-                    return hit.analysis, hit.source
-            analysis = await self.backends.analysis.analyse(thread)
-            await self.caches.analyses.put(thread, scope=run.scope, analysis=analysis)
-            return analysis, self.backends.analysis.source
+            thread, backend = run.request.conversation_thread, self.backends.analysis
+            if not run.read_cache:
+                analysis = await backend.analyse(thread)
+                run.writes.append(partial(self.caches.analyses.put, thread, scope=run.scope, analysis=analysis))
+                return analysis, backend.source
+            lookup = asyncio.ensure_future(self.caches.analyses.lookup(thread, scope=run.scope))
+            lookup.add_done_callback(_retrieved)
+            try:
+                raced = await lookup_or_call(lookup, partial(backend.analyse, thread),
+                                             wait_s=self.settings.semantic_lookup_wait_ms / 1000)
+            except BaseException:
+                lookup.cancel()  # the step failed or timed out: nothing will be inserted
+                raise
+            if raced.cancelled:
+                log.info("analysis call for %s cancelled: the cache hit after the call had started "
+                         "(one analysis call's tokens spent)", run.request_id)
+            if raced.hit is not None:
+                similarity = raced.hit.similarity
+                return raced.hit.analysis, raced.hit.source
+            assert raced.value is not None
+            run.writes.append(partial(self._insert, lookup, thread, scope=run.scope, analysis=raced.value))
+            return raced.value, backend.source
 
         return await self._step(run, "analysis", analyse, similarity=lambda: similarity)
+
+    async def _insert(self, lookup: asyncio.Future[AnalysisHit | None], thread: str, *, scope: str,
+                      analysis: ThreadAnalysis) -> None:
+        """Insert the LLM's analysis once its lookup is done: the insert reuses the lookup's embedding."""
+        if lookup.done():
+            await self.caches.analyses.put(thread, scope=scope, analysis=analysis)
+            return
+
+        async def when_looked_up() -> None:
+            await asyncio.wait({lookup})
+            await self.caches.analyses.put(thread, scope=scope, analysis=analysis)
+
+        # The LLM answered before the lookup did; the next run's reads need not wait for this one.
+        self._track(self._inserts, when_looked_up)
+
+    def _track(self, tasks: set[asyncio.Task[None]], work: Callable[[], Awaitable[None]]) -> None:
+        async def logged() -> None:
+            try:  # the coroutine is made here: a task cancelled before it starts leaves none unawaited
+                await work()
+            except Exception:  # a failed cache write must not surface anywhere but the log
+                log.exception("a cache write after a draft failed")
+
+        task = asyncio.get_running_loop().create_task(logged())
+        tasks.add(task)
+        task.add_done_callback(tasks.discard)
+
+    async def _write(self, run: _Run) -> None:
+        for write in run.writes:
+            try:
+                await write()
+            except Exception:  # one failed write must not stop the others
+                log.exception("a cache write after draft %s failed", run.request_id)
 
     async def _reply(self, run: _Run, profile: ProspectProfile | None,
                      analysis: ThreadAnalysis | None) -> Draft:
@@ -272,6 +336,12 @@ class Engine:
         ]
         return cached.model_copy(update={"request_id": run.request_id, "total_ms": run.ms(),
                                          "steps": steps})
+
+
+def _retrieved(future: asyncio.Future[AnalysisHit | None]) -> None:
+    """Take a lookup's failure off the task, where asyncio would report it as never retrieved."""
+    if not future.cancelled() and future.exception() is not None:
+        log.warning("the analysis cache lookup failed: %s", future.exception())
 
 
 def _describe(exc: BaseException, timeout_s: float) -> str:

@@ -121,6 +121,7 @@ async def run(latency: float, n: int, code: Path | None) -> dict[str, Any]:
     return {"latency_ms": latency * 1000, "n": n, "code": str(code or ROOT), "serve_up_s": round(up_s, 2),
             "models_ready_after_first_s": round(ready_s, 2), "first_draft_ms": round(first_ms, 1),
             "first_analysis_source": next(s for s in first["steps"] if s["name"] == "analysis").get("source"),
+            "first_steps": {s["name"]: [s.get("started_ms"), s.get("elapsed_ms")] for s in first["steps"]},
             "steady_p50_ms": round(steady, 1), "steady_p95_ms": round(percentile(walls, 0.95), 1),
             "first_over_steady": round(first_ms / steady, 2),
             "overhead_p50_ms": round(percentile(over, 0.5), 1), "overhead_p95_ms": round(percentile(over, 0.95), 1),

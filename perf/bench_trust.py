@@ -12,7 +12,9 @@ here), `held` (the other half) and `new` (our own 64 threads in perf/data/held_n
 - offline reading: the offline analysis step's intent against the label (accuracy), `general` counted
   as wrong but never as a flip; a *flip* reads a decline (not interested, unsubscribe, budget) as a
   go-ahead (meeting, trial, pricing) or the reverse;
-- lookup latency p50/p95 (ms) over every lookup of every shuffle.
+- lookup latency p50/p95 (ms) over every lookup of every shuffle;
+- offline reading latency p50/p95 (ms): the analysis step per thread (one embedder call, the intent
+  model, the rules' facts), models already loaded.
 
 Prints one table, writes perf/results/bench_trust_<label>.json.
 """
@@ -65,14 +67,19 @@ async def replay_once(rows: list[dict[str, Any]], *, seed: int, options: dict[st
 
 
 async def intents(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    from engine.meaning.models import get_models
     from engine.settings import EngineSettings
     from engine.steps.offline import offline_backends
 
     analysis = offline_backends(EngineSettings()).analysis
+    await get_models().warm()  # reading latency is measured with the models loaded, as on a warm server
     right = flips = general = 0
     misses: list[str] = []
+    reading_ms: list[float] = []
     for row in rows:
+        started = time.perf_counter()
         got = (await analysis.analyse(row["thread"])).intent
+        reading_ms.append((time.perf_counter() - started) * 1000)
         want = row["intent"]
         right += got == want
         general += got == "general"
@@ -81,7 +88,8 @@ async def intents(rows: list[dict[str, Any]]) -> dict[str, Any]:
             misses.append(f"FLIP {row['id']}: {want} -> {got}")
         elif got != want:
             misses.append(f"{row['id']}: {want} -> {got}")
-    return {"accuracy": right / len(rows), "flips": flips, "general": general, "misses": misses}
+    return {"accuracy": right / len(rows), "flips": flips, "general": general, "misses": misses,
+            "reading_ms": reading_ms}
 
 
 async def bench_set(name: str, *, shuffles: int, options: dict[str, Any]) -> dict[str, Any]:
@@ -98,6 +106,7 @@ async def bench_set(name: str, *, shuffles: int, options: dict[str, Any]) -> dic
         "wrong_pairs": sorted({pair for run in runs for pair in run["wrong_pairs"]}),
         "intent_accuracy": reading["accuracy"], "flips": reading["flips"], "read_as_general": reading["general"],
         "intent_misses": reading["misses"],
+        "reading_p50_ms": pct(reading["reading_ms"], 0.5), "reading_p95_ms": pct(reading["reading_ms"], 0.95),
         "lookup_p50_ms": pct(lookups, 0.5), "lookup_p95_ms": pct(lookups, 0.95),
     }
 
@@ -125,11 +134,12 @@ def main() -> None:
                for name in args.sets.split(",")]
     print(f"\ntrust benchmark ({args.label}): {args.shuffles} shuffles, options {options}")
     print(f"{'set':8} {'threads':>7} {'reuse':>6} {'wrong':>6} {'intent':>7} {'flips':>6} {'general':>8} "
-          f"{'lookup p50':>11} {'p95':>7}")
+          f"{'lookup p50':>11} {'p95':>7} {'reading p50':>12} {'p95':>7}")
     for r in results:
         print(f"{r['set']:8} {r['threads']:>7} {r['reuse']:>6.2f} {r['wrong_hits']:>6} "
               f"{r['intent_accuracy']:>7.2f} {r['flips']:>6} {r['read_as_general']:>8} "
-              f"{r['lookup_p50_ms']:>9.1f}ms {r['lookup_p95_ms']:>5.1f}ms")
+              f"{r['lookup_p50_ms']:>9.1f}ms {r['lookup_p95_ms']:>5.1f}ms "
+              f"{r['reading_p50_ms']:>10.1f}ms {r['reading_p95_ms']:>5.1f}ms")
     for r in results:
         if r["wrong_pairs"]:
             print(f"  {r['set']} wrong hits: {', '.join(r['wrong_pairs'])}")

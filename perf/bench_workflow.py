@@ -1,6 +1,7 @@
 """Workflow wall time per mode against a fake LLM with a fixed latency, vs the ideal critical path.
 
     python perf/bench_workflow.py [--latency 0.3] [-n 20] [--batch 50] [--only tuned|stock]
+    python perf/bench_workflow.py --cache [-n 40]      # parallel mode with the caches on, alone
 
 The fake OpenAI server runs in its own process (as a real LLM would be elsewhere), so the engine's
 event loop carries only the engine's own work. Every run goes through Engine.run with the crew
@@ -16,6 +17,14 @@ Also measured per configuration: the CPU a pooled crew's kickoff costs vs a bare
 same structured output, crewai's file-store bridge (four per kickoff), and for the batch the CPU it
 burnt: on one GIL a batch cannot finish faster than its CPU time. Writes
 perf/results/bench_workflow.json (the tuned numbers at the top level, the stock ones under "stock").
+
+`--cache`: parallel drafts of distinct threads (the samples, then perf/data/held_new.jsonl) with the
+exact, profile and semantic caches on and the models loaded, as a server runs them, twice over,
+alternating draft by draft: with the default SEMANTIC_LOOKUP_WAIT_MS (the analysis call starts
+while MiniLM encodes; a late semantic hit cancels it) and with the lookup always awaited first (the
+old path). Overhead is wall - 2L over drafts whose analysis came from the LLM; "cancelled" counts the
+speculative analysis calls a late hit cancelled (each costs one analysis call's tokens). Writes
+perf/results/bench_workflow_cache.json.
 """
 
 from __future__ import annotations
@@ -23,6 +32,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import logging
 import os
 import subprocess
 import sys
@@ -199,13 +209,94 @@ def print_table(result: dict[str, Any]) -> None:
                   f" (CPU-bound best {row['cpu_bound_ratio']}; {row['ok']} ok)")
 
 
+class _Cancelled(logging.Handler):
+    """Counts the workflow's "analysis call ... cancelled" log lines, by request id."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.INFO)
+        self.ids: set[str] = set()
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if "cancelled" in record.getMessage():
+            self.ids.add(str(record.args[0]) if isinstance(record.args, tuple) else "")
+
+
+async def bench_cache(base_url: str, data_dir: Path, *, n: int, latency: float) -> dict[str, Any]:
+    from engine.cache.setup import build_caches, start_caches
+    from engine.cache.store import SQLiteStore
+    from perf.bench_first_draft import threads
+
+    waits = {"default wait": EngineSettings().semantic_lookup_wait_ms, "lookup awaited": 60_000.0}
+    engines: dict[str, Engine] = {}
+    for label, wait in waits.items():
+        settings = EngineSettings(openai_api_key="bench", openai_base_url=base_url, data_dir=data_dir,
+                                  semantic_lookup_wait_ms=wait)
+        store = SQLiteStore(data_dir / f"{len(engines)}.sqlite3")
+        engines[label] = Engine(settings, caches=build_caches(settings, store, semantic=True), store=store)
+        await start_caches(store)  # models loaded (once, shared) and index read, as at a server's start-up
+    cancelled = _Cancelled()
+    logging.getLogger("engine.workflow").addHandler(cancelled)
+    logging.getLogger("engine.workflow").setLevel(logging.INFO)
+    texts = threads()
+    rows: dict[str, dict[str, list[Any]]] = {label: {"over": [], "hits": [], "ids": []} for label in engines}
+    for eng in engines.values():  # warm-up: first calls, pools, connections
+        await eng.run(DraftRequest(conversation_thread=texts[0], mode="parallel"), scope="bench")
+    for i, thread in enumerate(texts[1:n + 1]):
+        order = list(engines) if i % 2 == 0 else list(reversed(engines))
+        for label in order:
+            started = time.perf_counter()
+            result = await engines[label].run(DraftRequest(conversation_thread=thread, mode="parallel"),
+                                              scope="bench")
+            wall = (time.perf_counter() - started) * 1000
+            await engines[label].flush()  # the inserts land before the next thread, as between requests
+            source = next(step.source for step in result.steps if step.name == "analysis")
+            rows[label]["ids"].append(result.request_id)
+            if source == "llm":
+                rows[label]["over"].append(wall - 2 * latency * 1000)
+            else:
+                rows[label]["hits"].append(source)
+    out: dict[str, Any] = {}
+    for label, row in rows.items():
+        over = row["over"]
+        out[label] = {"wait_ms": waits[label], "drafts": n, "llm_analyses": len(over),
+                      "overhead_p50_ms": round(pct(over, 0.5), 1), "overhead_p95_ms": round(pct(over, 0.95), 1),
+                      "cache_hits": len(row["hits"]),
+                      "cancelled_calls": len(cancelled.ids & set(row["ids"]))}
+    return out
+
+
+async def main_cache(options: argparse.Namespace) -> None:
+    proc, base_url = start_fake(options.latency)
+    try:
+        with tempfile.TemporaryDirectory() as data_dir:
+            rows = await bench_cache(base_url, Path(data_dir), n=options.n, latency=options.latency)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+    print(f"\nparallel mode with the caches on, fake LLM at {options.latency * 1000:g} ms, ideal 2L, "
+          f"{options.n} distinct threads, alternating")
+    print(f"{'lookup':<16}{'wait ms':>9}{'LLM analyses':>14}{'over p50':>10}{'over p95':>10}{'hits':>6}"
+          f"{'cancelled calls':>17}")
+    for label, row in rows.items():
+        print(f"{label:<16}{row['wait_ms']:>9g}{row['llm_analyses']:>14}{row['overhead_p50_ms']:>10}"
+              f"{row['overhead_p95_ms']:>10}{row['cache_hits']:>6}{row['cancelled_calls']:>17}")
+    out = ROOT / "perf" / "results" / "bench_workflow_cache.json"
+    out.write_text(json.dumps({"latency_ms": options.latency * 1000, "cpus": os.cpu_count(), **rows}, indent=2)
+                   + "\n")
+    print(f"wrote {out.relative_to(ROOT)}")
+
+
 async def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--latency", type=float, default=0.3)
     parser.add_argument("-n", type=int, default=20)
     parser.add_argument("--batch", type=int, default=50)
     parser.add_argument("--only", choices=CONFIGS, default=None, help="run one configuration only")
+    parser.add_argument("--cache", action="store_true", help="parallel mode with the caches on, alone")
     options = parser.parse_args()
+    if options.cache:
+        await main_cache(options)
+        return
     configs = [options.only] if options.only else list(CONFIGS)
     proc, base_url = start_fake(options.latency)
     try:

@@ -67,13 +67,13 @@ async def test_hard_negative_is_refused_by_the_guard(tmp_path: Path, embedder: E
 async def test_index_is_rebuilt_from_the_store_by_a_new_process(tmp_path: Path, embedder: Embedder) -> None:
     path = tmp_path / "s.sqlite3"
     first = await cache_on(SQLiteStore(path), embedder)
-    anchor = ROWS["d05-a"]["thread"]
+    anchor = ROWS["d02-a"]["thread"]
     await first.put(anchor, scope="team:T1", analysis=analyse_thread(anchor))
     await first.flush()  # put returns before the insert lands (off the draft's path)
     second = await cache_on(SQLiteStore(path), embedder)  # as a restarted process would
     await second.start()
     assert second.entries == 1
-    hit = await second.lookup(ROWS["d05-p1"]["thread"], scope="team:T1")
+    hit = await second.lookup(ROWS["d02-p1"]["thread"], scope="team:T1")
     assert hit is not None and hit.semantic
 
 
@@ -130,7 +130,8 @@ class NamingAnalysis:
 
 
 async def test_a_semantic_hit_never_carries_the_other_prospects_name(tmp_path: Path, embedder: Embedder) -> None:
-    settings = EngineSettings(data_dir=tmp_path, semantic_similarity_threshold=0.55)
+    # The lookup is always awaited here: this backend answers faster than any lookup would.
+    settings = EngineSettings(data_dir=tmp_path, semantic_similarity_threshold=0.55, semantic_lookup_wait_ms=60_000)
     store = SQLiteStore(tmp_path / "s.sqlite3")
     caches = build_caches(settings, store, embedder=embedder, semantic=True)
     await start_caches(store)  # a server's start-up: models and index loaded before the first draft
@@ -140,6 +141,7 @@ async def test_a_semantic_hit_never_carries_the_other_prospects_name(tmp_path: P
 
     first = await engine.run(DraftRequest(conversation_thread=ROWS["d01-a"]["thread"]), scope="team:T1")
     assert "Mateus" in (first.analysis.summary if first.analysis else "")  # the first run is live
+    await engine.flush()  # cache writes land after the result is handed over
     # The analysis caches (not the exact result cache, which only the same request can read).
     stored = [value for prefix in ("rc:an:", "rc:se:") async for _, value in store.scan(prefix)]
     assert stored and not any(word in value for value in stored for word in ("Mateus", "Oliveira", "Lumenfield"))

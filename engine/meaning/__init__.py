@@ -6,6 +6,6 @@
     facts.py      exact checks of hard facts (numbers, money, dates, timeframes, standards, vendors, regions)
     models.py     loading both models (in the background at start-up) and saying when they are ready
 
-The weights are trained by scripts/train_models.py from hand-written examples in scripts/data/ and
-ship in weights/ (a few hundred KB).
+The weights are trained by scripts/train_models.py from labelled examples and threads in scripts/data/
+and the tuning half of the samples, and ship in weights/ (about 100 KB).
 """

@@ -7,7 +7,9 @@ let the context speak; a long message stands on its own.
 
 from __future__ import annotations
 
+import asyncio
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -15,7 +17,8 @@ import numpy as np
 from engine.cache.embedder import DIMENSIONS, Embedder, Vectors
 from engine.cache.signature import clean_message
 
-__all__ = ["CONTEXT_CHARS", "SHORT_WORDS", "Encoded", "View", "encode_view", "encode_views", "view_of"]
+__all__ = ["CONTEXT_CHARS", "SHORT_WORDS", "Encoded", "View", "encode_many", "encode_view", "encode_views",
+           "view_of"]
 
 SHORT_WORDS = 8      # fewer words than this and the reply needs the rep's question to mean anything
 CONTEXT_CHARS = 300  # the rep's question is at the end of their message: keep its tail
@@ -41,9 +44,14 @@ class View:
 
     @property
     def sentences(self) -> list[str]:
-        """The message's sentences when it has more than one (at most MAX_SENTENCES), else none."""
+        """The message's sentences when it has more than one (at most MAX_SENTENCES); for a short reply read
+        with the rep's question, the reply on its own; else none."""
         parts = [part.strip() for part in _SENTENCE.split(self.text) if len(part.strip()) > 2]
-        return parts[:MAX_SENTENCES] if len(parts) > 1 else []
+        if len(parts) > 1:
+            return parts[:MAX_SENTENCES]
+        # A short reply is embedded behind the rep's question, which outweighs it: "No thanks." and "Sure,
+        # why not." to the same question would look alike if the reply's own words had no row.
+        return [self.text] if self.short and self.context else []
 
     @property
     def short(self) -> bool:
@@ -93,8 +101,8 @@ def _encoded(view: View, vectors: Vectors) -> Encoded:
                    words=view.words)
 
 
-def encode_views(embedder: Embedder, views: list[View]) -> list[Encoded]:
-    """Encode many views in the calling thread (one batch): training and benchmarks."""
+def encode_views(embedder: Embedder, views: Sequence[View]) -> list[Encoded]:
+    """Encode many views in the calling thread: every text of every view in one forward pass."""
     texts = [_texts(view) for view in views]
     vectors = embedder.encode_sync([text for group in texts for text in group])
     out, at = [], 0
@@ -104,6 +112,12 @@ def encode_views(embedder: Embedder, views: list[View]) -> list[Encoded]:
     return out
 
 
+async def encode_many(embedder: Embedder, views: Sequence[View]) -> list[Encoded]:
+    """`encode_views` off the event loop: one thread hop and one forward pass for all the views of a
+    lookup (a lookup that needs another view adds it to the list, not another call)."""
+    return await asyncio.to_thread(encode_views, embedder, views)
+
+
 async def encode_view(embedder: Embedder, view: View) -> Encoded:
-    """Encode one view off the event loop: one embedder call (one batch) for all of its texts."""
-    return _encoded(view, await embedder.encode(_texts(view)))
+    """Encode one view off the event loop (`encode_many` with one view)."""
+    return (await encode_many(embedder, [view]))[0]

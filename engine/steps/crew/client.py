@@ -34,6 +34,9 @@ import weakref
 from collections.abc import AsyncIterator, Coroutine
 from typing import Any, TypeVar
 
+# The SDK imports all of its resources on a client's first `.chat` (0.4 s idle, 1.3 s on a busy
+# box, holding the GIL): here, at start-up, instead of inside the first draft (perf/bench_first_draft.py).
+import openai.resources  # noqa: F401
 from crewai.llms.base_llm import BaseLLM
 from pydantic import BaseModel, Field, PrivateAttr, ValidationError
 
