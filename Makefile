@@ -22,7 +22,7 @@ test: $(STAMP)
 	$(VENV)/bin/pytest
 
 lint: $(STAMP)
-	$(VENV)/bin/ruff check bot engine tests perf
+	$(VENV)/bin/ruff check bot engine tests perf scripts
 	$(VENV)/bin/mypy
 
 # A real local LLM: llama-cpp-python's server (built from source, ~10 min on 2 cores) with the

@@ -10,6 +10,8 @@ from __future__ import annotations
 import time
 
 from engine.guard import guard_reply
+from engine.meaning.models import get_models
+from engine.meaning.reading import read_thread
 from engine.models import (
     DraftRequest,
     ProspectProfile,
@@ -21,7 +23,6 @@ from engine.models import (
     ThreadAnalysis,
     new_request_id,
 )
-from engine.steps.heuristics import analyse_thread
 from engine.steps.prospect import profile_from_request
 from engine.templates import messages
 from engine.workflow import Engine
@@ -47,12 +48,14 @@ async def _profile(engine: Engine, request: DraftRequest) -> tuple[ProspectProfi
 
 async def _analysis(engine: Engine, request: DraftRequest, *,
                     scope: str) -> tuple[ThreadAnalysis, Source, float | None]:
-    # Offline, the cache could only hold what the heuristics compute in a fraction of a millisecond.
+    # Offline, the cache could only hold what the offline reading computes anyway.
     if request.use_cache and not engine.offline:
         hit = await engine.caches.analyses.lookup(request.conversation_thread, scope=scope)
         if hit is not None:
             return hit.analysis, hit.source, hit.similarity
-    return analyse_thread(request.conversation_thread), "offline", None
+    # The same reading as the offline analysis step (the intent model; the rules until it has loaded),
+    # so a templated reply and a plain offline reply answer the same intent.
+    return await read_thread(request.conversation_thread, models=get_models()), "offline", None
 
 
 async def run_template(engine: Engine, request: DraftRequest, *, scope: str,

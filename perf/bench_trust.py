@@ -15,7 +15,9 @@ here), `held` (the other half) and `new` (our own 64 threads in perf/data/held_n
 - lookup latency p50/p95 (ms) over every lookup of every shuffle;
 - which check decided each lookup whose group was already stored (the lookups reuse is counted on):
   no candidate above the cosine threshold, facts (by kind), intent readings differ, verifier score
-  below its threshold, hit (right or wrong). Summed over shuffles: it says where reuse is lost.
+  below its threshold, hit (right or wrong). Summed over shuffles: it says where reuse is lost;
+- offline reading latency p50/p95 (ms): the analysis step per thread (one embedder call, the intent
+  model, the rules' facts), models already loaded.
 
 Prints the tables, writes perf/results/bench_trust_<label>.json.
 """
@@ -79,14 +81,19 @@ def _check_of(line: dict[str, Any], group_of: dict[str, str], group: str) -> str
 
 
 async def intents(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    from engine.meaning.models import get_models
     from engine.settings import EngineSettings
     from engine.steps.offline import offline_backends
 
     analysis = offline_backends(EngineSettings()).analysis
+    await get_models().warm()  # reading latency is measured with the models loaded, as on a warm server
     right = flips = general = 0
     misses: list[str] = []
+    reading_ms: list[float] = []
     for row in rows:
+        started = time.perf_counter()
         got = (await analysis.analyse(row["thread"])).intent
+        reading_ms.append((time.perf_counter() - started) * 1000)
         want = row["intent"]
         right += got == want
         general += got == "general"
@@ -95,7 +102,8 @@ async def intents(rows: list[dict[str, Any]]) -> dict[str, Any]:
             misses.append(f"FLIP {row['id']}: {want} -> {got}")
         elif got != want:
             misses.append(f"{row['id']}: {want} -> {got}")
-    return {"accuracy": right / len(rows), "flips": flips, "general": general, "misses": misses}
+    return {"accuracy": right / len(rows), "flips": flips, "general": general, "misses": misses,
+            "reading_ms": reading_ms}
 
 
 async def verifier_ms(rows: list[dict[str, Any]], *, limit: int = 24) -> list[float]:
@@ -141,6 +149,7 @@ async def bench_set(name: str, *, shuffles: int, options: dict[str, Any]) -> dic
         "wrong_pairs": sorted({pair for run in runs for pair in run["wrong_pairs"]}),
         "intent_accuracy": reading["accuracy"], "flips": reading["flips"], "read_as_general": reading["general"],
         "intent_misses": reading["misses"],
+        "reading_p50_ms": pct(reading["reading_ms"], 0.5), "reading_p95_ms": pct(reading["reading_ms"], 0.95),
         "lookup_p50_ms": pct(lookups, 0.5), "lookup_p95_ms": pct(lookups, 0.95),
         "verifier_pair_p50_ms": pct(pair_ms, 0.5), "verifier_pair_p95_ms": pct(pair_ms, 0.95),
         "checks": dict(sum((Counter(run["checks"]) for run in runs), Counter())), "eligible": eligible,
@@ -182,11 +191,12 @@ def main() -> None:
                for name in args.sets.split(",")]
     print(f"\ntrust benchmark ({args.label}): {args.shuffles} shuffles, options {options}")
     print(f"{'set':8} {'threads':>7} {'reuse':>6} {'wrong':>6} {'intent':>7} {'flips':>6} {'general':>8} "
-          f"{'lookup p50':>11} {'p95':>7} {'verifier/pair p50':>18} {'p95':>6}")
+          f"{'lookup p50':>11} {'p95':>7} {'reading p50':>12} {'p95':>7} {'verifier/pair p50':>18} {'p95':>6}")
     for r in results:
         print(f"{r['set']:8} {r['threads']:>7} {r['reuse']:>6.2f} {r['wrong_hits']:>6} "
               f"{r['intent_accuracy']:>7.2f} {r['flips']:>6} {r['read_as_general']:>8} "
               f"{r['lookup_p50_ms']:>9.1f}ms {r['lookup_p95_ms']:>5.1f}ms "
+              f"{r['reading_p50_ms']:>10.1f}ms {r['reading_p95_ms']:>5.1f}ms "
               f"{r['verifier_pair_p50_ms']:>16.2f}ms {r['verifier_pair_p95_ms']:>4.2f}ms")
     print_checks(results)
     for r in results:

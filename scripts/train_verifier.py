@@ -199,7 +199,7 @@ def main() -> None:
     pairs = candidate_pairs(items, sides, facts)
     positives = int(pairs.label.sum())
     # The verifier scores only pairs whose intent readings commit to the same intent: train on those.
-    keep = np.array([committed[i] == committed[j] != "general" for i, j in zip(pairs.i, pairs.j)])
+    keep = np.array([committed[i] == committed[j] != "general" for i, j in zip(pairs.i, pairs.j, strict=True)])
     print(f"pairs above cosine {FLOOR} with equal facts: {positives} positive, {int((1 - pairs.label).sum())} "
           f"negative ({int(pairs.hard.sum())} hard: same situation); the same committed intent: "
           f"{int(pairs.label[keep].sum())} positive, {int((1 - pairs.label[keep]).sum())} negative")
@@ -235,7 +235,8 @@ def main() -> None:
             best = (share, float(cosine), float(1 / (1 + np.exp(-bar))))
         if report:
             for k in [k for k in np.argsort(-np.nan_to_num(oof, nan=-99)) if pairs.label[k] == 0 and shown[k]][:3]:
-                print(f"     neg {oof[k]:6.2f} cos {pairs.cosine[k]:.2f} {items[pairs.i[k]].key} ~ {items[pairs.j[k]].key}")
+                print(f"     neg {oof[k]:6.2f} cos {pairs.cosine[k]:.2f} "
+                      f"{items[pairs.i[k]].key} ~ {items[pairs.j[k]].key}")
     assert best is not None
     share, similarity, threshold = best
     if report:
@@ -244,7 +245,8 @@ def main() -> None:
         print("  positive logit quantiles (10..90%):",
               np.round(np.quantile(oof[shown & (pairs.label == 1)], np.linspace(0.1, 0.9, 9)), 2))
     print(f"chosen: candidate cosine {similarity:.2f}, verifier threshold {threshold:.4f} "
-          f"(highest out-of-fold negative + {MARGIN} logit): {share:.2f} of positive pairs pass out of fold, 0 negatives")
+          f"(highest out-of-fold negative + {MARGIN} logit): {share:.2f} of positive pairs pass out of fold, "
+          "0 negatives")
     mean, std, coef, bias = fit(features, pairs, np.arange(len(pairs.label)))
     verifier = PairVerifier(mean=mean.astype(np.float32), std=std.astype(np.float32),
                             coef=coef.astype(np.float32), bias=bias, threshold=round(threshold, 4),

@@ -12,7 +12,7 @@ from bot.cli.main import main
 from engine.cache.embedder import Embedder
 from tests.conftest import SAMPLES
 
-IDS = ["d19-a", "d19-p2", "d19-n1", "d11-a", "d11-p2", "d11-n1"]
+IDS = ["d19-a", "d19-p1", "d19-n1", "d11-a", "d11-p2", "d11-n1"]
 
 
 def write(path: Path, rows: list[dict[str, Any]]) -> Path:

@@ -50,7 +50,7 @@ async def test_the_trained_verifier_accepts_a_paraphrase_and_refuses_a_changed_m
     assert models.load()
     verifier = models.verifier
     anchor = await read_side(models, ROWS["d19-a"]["thread"])  # no capex budget left: leasing?
-    paraphrase = await read_side(models, ROWS["d19-p2"]["thread"])  # the same, in other words
+    paraphrase = await read_side(models, ROWS["d19-p1"]["thread"])  # the same, in other words
     assert judge(*paraphrase, entry_of(*anchor), verifier=verifier, bar=verifier.threshold)[0] == ""
     assert verifier.judge(paraphrase[0], anchor[0], committed=(paraphrase[1], anchor[1])).score >= verifier.threshold
     # A meaning change the embedding barely sees: "not interested, keep me on the newsletter" vs
@@ -71,7 +71,7 @@ async def test_entries_of_other_model_weights_are_never_trusted(embedder: Embedd
     models = MeaningModels(embedder)
     assert models.load()
     anchor = await read_side(models, ROWS["d19-a"]["thread"])
-    paraphrase = await read_side(models, ROWS["d19-p2"]["thread"])
+    paraphrase = await read_side(models, ROWS["d19-p1"]["thread"])
     old = dataclasses.replace(anchor[0], version="0123456789ab")
     assert judge(*paraphrase, entry_of(old, *anchor[1:]), verifier=models.verifier, bar=0.0)[0] == "version"
     older_format = {"facts": anchor[2].to_json(), "side": {"short": False, "intent": "asks_pricing"}}

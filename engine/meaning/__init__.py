@@ -7,7 +7,7 @@
     facts.py      exact checks of hard facts (numbers, money, dates, timeframes, standards, vendors, regions)
     models.py     loading both models (in the background at start-up) and saying when they are ready
 
-The weights are trained by scripts/train_models.py (intent) and scripts/train_verifier.py (verifier,
-after the intent model: it reads its distributions) from hand-written data in scripts/data/ and the
-tuning half of the samples, and ship in weights/ (a few hundred KB).
+The weights are trained by scripts/train_models.py (intent: labelled examples and threads in
+scripts/data/ and the tuning half of the samples), then scripts/train_verifier.py (the verifier reads
+the intent distributions, so it is retrained after the intent model), and ship in weights/.
 """

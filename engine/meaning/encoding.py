@@ -44,9 +44,14 @@ class View:
 
     @property
     def sentences(self) -> list[str]:
-        """The message's sentences when it has more than one (at most MAX_SENTENCES), else none."""
+        """The message's sentences when it has more than one (at most MAX_SENTENCES); for a short reply read
+        with the rep's question, the reply on its own; else none."""
         parts = [part.strip() for part in _SENTENCE.split(self.text) if len(part.strip()) > 2]
-        return parts[:MAX_SENTENCES] if len(parts) > 1 else []
+        if len(parts) > 1:
+            return parts[:MAX_SENTENCES]
+        # A short reply is embedded behind the rep's question, which outweighs it: "No thanks." and "Sure,
+        # why not." to the same question would look alike if the reply's own words had no row.
+        return [self.text] if self.short and self.context else []
 
     @property
     def short(self) -> bool:

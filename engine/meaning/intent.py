@@ -1,9 +1,13 @@
-"""The offline intent model: softmax regression over a message's MiniLM embedding.
+"""The offline intent model: softmax regression over a message's MiniLM embeddings.
 
-Features: the message embedding, the rep's question embedding (only when the message is short, so a
-bare "yes please" reads as whatever was asked), and a short-message flag. The weights are trained by
-scripts/train_models.py on hand-written examples (scripts/data/intent_examples.txt) and the tuning half
-of the samples; thresholds come from the tuning half.
+Features, all from the one embedder call the lookup makes anyway: the whole message (with the rep's
+question in front when the message is short), the mean and the element-wise max of its sentences (so
+the one sentence that says "no budget" is not averaged away by three polite ones), its first sentence
+(where the answer to the rep's question usually is) and its last (where the ask usually is), the rep's
+question on its own weights (only for a short reply, so a bare "yes please" reads as whatever was
+asked), and a short-message flag. The weights are trained by scripts/train_models.py on labelled
+examples in scripts/data/ and the tuning half of the samples; the temperature and the thresholds
+below are chosen by cross-validation grouped by situation on the same data.
 
 When the model is unsure it says `general` rather than guess: the reply then asks instead of
 assuming, and a decline is never read as a go-ahead (or the reverse) on a coin toss.
@@ -31,11 +35,14 @@ Floats = npt.NDArray[np.float32]
 
 
 def intent_features(encoded: Encoded) -> Floats:
-    """Model input for an encoded message: one row for the whole message, then one per sentence."""
+    """Model input for an encoded message (one vector): message; sentence mean, max, first and last; rep's
+    question (short replies only); short flag."""
     short = 1.0 if encoded.short else 0.0
-    tail = np.concatenate([encoded.context * short, np.array([short], dtype=np.float32)])
-    rows = [encoded.message, *encoded.sentences]
-    return np.stack([np.concatenate([row, tail]) for row in rows]).astype(np.float32)
+    # A one-sentence message has no sentence rows: the message stands for its only sentence.
+    sentences = encoded.sentences if len(encoded.sentences) else encoded.message[None, :]
+    parts = [encoded.message, sentences.mean(axis=0), sentences.max(axis=0), sentences[0], sentences[-1],
+             encoded.context * short, np.array([short], dtype=np.float32)]
+    return np.concatenate(parts).astype(np.float32)
 
 
 @dataclass(frozen=True)
@@ -74,13 +81,12 @@ class IntentModel:
                             flip_mass=self.flip_mass)
 
     def probabilities(self, rows: Floats) -> Floats:
-        """Softmax over labels, one row per input row."""
+        """Softmax over labels, one row per feature row (the temperature is folded into the weights)."""
         return _softmax(rows @ self.weights + self.bias)
 
     def message_probabilities(self, encoded: Encoded) -> Floats:
-        """One message's probabilities: the mean of its whole-message and per-sentence logits."""
-        logits = intent_features(encoded) @ self.weights + self.bias
-        probabilities: Floats = _softmax(logits.mean(axis=0, keepdims=True))[0]
+        """One message's probabilities over the labels."""
+        probabilities: Floats = self.probabilities(intent_features(encoded)[None, :])[0]
         return probabilities
 
     def decide(self, probabilities: Floats) -> tuple[str, float]:

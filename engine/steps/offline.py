@@ -73,14 +73,19 @@ class OfflineAnalysis:
 
 
 class OfflineReply:
-    """A plain reply that answers the prospect's intent."""
+    """A plain reply that answers the prospect's intent, as the offline analysis reads it."""
 
     source: Source = "offline"
+
+    def __init__(self, models: MeaningModels | None = None) -> None:
+        self._models = models
 
     async def draft(
         self, request: DraftRequest, *, profile: ProspectProfile | None,
         analysis: ThreadAnalysis | None, snippets: Sequence[str] = (),
     ) -> Draft:
+        if analysis is None:  # fast mode or a failed analysis step: read the thread the same way
+            analysis = await read_thread(request.conversation_thread, models=self._models or get_models())
         return plain_reply(request, profile=profile, analysis=analysis, snippets=snippets)
 
 

@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 import jinja2
 
 from engine.guard import GuardContext, find_leaks
+from engine.meaning.models import get_models
+from engine.meaning.reading import read_thread
 from engine.models import Channel, Draft, DraftRequest, Intent, ProspectProfile, ThreadAnalysis
 from engine.protocols import ReplyBackend, TemplateOutcome
 from engine.settings import EngineSettings
@@ -64,7 +66,7 @@ class Templates:
     def select(self, request: DraftRequest, *, profile: ProspectProfile | None,
                analysis: ThreadAnalysis | None) -> Selection:
         """The first candidate (or a fallback of it) whose variables fill and whose render is clean."""
-        if analysis is None:  # fast mode or a failed analysis step: classify here, it takes ~0.1 ms
+        if analysis is None:  # a caller without an analysis (`draft` reads the thread first): the rules
             from engine.steps.heuristics import analyse_thread
 
             analysis = analyse_thread(request.conversation_thread)
@@ -104,6 +106,8 @@ class Templates:
     async def draft(self, request: DraftRequest, *, profile: ProspectProfile | None,
                     analysis: ThreadAnalysis | None) -> TemplateOutcome:
         """A templated draft, or None with a note saying why none could be used."""
+        if analysis is None:  # fast mode or a failed analysis step: the offline reading, as everywhere else
+            analysis = await read_thread(request.conversation_thread, models=get_models())
         selection = self.select(request, profile=profile, analysis=analysis)
         path = "offline" if self._polisher is None else "LLM"
         if selection.draft is None or selection.template is None:

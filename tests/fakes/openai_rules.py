@@ -26,6 +26,13 @@ Sources (cited per rule below):
           (abetlen/llama-cpp-python PR #1122 "Add json schema mode"; llama_cpp/llama_types.py
           ChatCompletionRequestResponseFormat); anything else fails request validation, which its
           RouteErrorHandler (llama_cpp/server/errors.py) answers as HTTP 500 `internal_server_error`.
+  [LCPPG] llama-cpp-python 0.3.36 turns a json_object `schema` into a llama.cpp grammar
+          (llama_cpp/llama_grammar.py `json_schema_to_gbnf`): a bound of N (maxLength, maxItems, ...)
+          becomes N nested optional groups, ~2N grammar rules, and llama.cpp refuses a repetition
+          past 2,000 rules (`MAX_REPETITION_THRESHOLD`, ggml-org/llama.cpp src/llama-grammar.cpp);
+          the grammar sampler is then null and the server process dies (llama_cpp/_internals.py
+          `add_grammar` adds it unchecked). Measured: 1,000 parses, 1,001 kills the server. Its `char`
+          rule is `[^"\\] | "\\" ...` (PRIMITIVE_RULES), so strings may hold raw control characters.
 """
 
 from __future__ import annotations
@@ -34,8 +41,11 @@ import re
 from typing import Any
 
 __all__ = [
+    "GRAMMAR_BOUND_LIMIT",
+    "ServerDies",
     "ServiceError",
     "check_json_mode_prompt",
+    "check_llama_cpp_grammar",
     "check_reasoning_params",
     "check_response_format",
     "check_strict_schema",
@@ -225,6 +235,33 @@ def check_response_format(fmt: Any, *, flavor: str) -> None:
     elif kind not in ("text", "json_object"):
         raise _openai_error(400, f"Invalid value: '{kind}'. Supported values are: 'json_object', "
                             "'json_schema', and 'text'.", param="response_format.type", code="invalid_value")
+
+
+GRAMMAR_BOUND_LIMIT = 1000  # [LCPPG] the largest bound whose grammar llama.cpp still parses
+_BOUND_KEYWORDS = ("maxLength", "minLength", "maxItems", "minItems")
+
+
+class ServerDies(Exception):
+    """The request kills the server: the connection closes with no answer, and so do later ones."""
+
+
+def check_llama_cpp_grammar(fmt: Any) -> None:
+    """[LCPPG] a json_object schema whose grammar llama.cpp cannot parse takes the server down."""
+    if not isinstance(fmt, dict) or fmt.get("type") != "json_object" or not isinstance(fmt.get("schema"), dict):
+        return
+
+    def walk(node: Any) -> None:
+        if isinstance(node, list):
+            for item in node:
+                walk(item)
+        elif isinstance(node, dict):
+            for key, value in node.items():
+                if key in _BOUND_KEYWORDS and isinstance(value, int) and value > GRAMMAR_BOUND_LIMIT:
+                    raise ServerDies(f"{key} {value}: number of rules that are going to be repeated "
+                                     "multiplied by the new repetition exceeds sane defaults")
+                walk(value)
+
+    walk(fmt["schema"])
 
 
 def check_json_mode_prompt(body: dict[str, Any]) -> None:

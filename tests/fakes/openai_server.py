@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import time
 import uuid
 from collections.abc import AsyncIterator
@@ -34,14 +35,17 @@ import pytest
 from aiohttp import web
 
 from tests.fakes.openai_rules import (
+    ServerDies,
     ServiceError,
     check_json_mode_prompt,
+    check_llama_cpp_grammar,
     check_reasoning_params,
     check_response_format,
     errors,
 )
 
-__all__ = ["FakeOpenAI", "Flavor", "RecordedRequest", "Scripted", "errors", "fake_openai", "sample_for_schema"]
+__all__ = ["FakeOpenAI", "Flavor", "RecordedRequest", "Scripted", "errors", "fake_openai", "raw_control_characters",
+           "sample_for_schema"]
 
 Flavor = Literal["openai", "azure", "llama_cpp"]
 
@@ -143,6 +147,16 @@ def sample_for_schema(schema: dict[str, Any], root: dict[str, Any] | None = None
     return None
 
 
+def raw_control_characters(text: str) -> str:
+    """JSON text with the `\\n`, `\\r` and `\\t` escapes inside strings written as the raw characters,
+    as a model writes them under llama-cpp-python's schema grammar ([LCPPG])."""
+    raw = {"n": "\n", "r": "\r", "t": "\t"}
+    return _ESCAPE.sub(lambda m: m.group(1) + raw[m.group(2)], text)
+
+
+_ESCAPE = re.compile(r"(?<!\\)((?:\\\\)*)\\([nrt])")  # an escape not itself escaped
+
+
 class FakeOpenAI:
     """The fake server; `base_url` is OPENAI_BASE_URL, `endpoint` is AZURE_OPENAI_ENDPOINT."""
 
@@ -158,6 +172,7 @@ class FakeOpenAI:
         self.deployments = deployments or {}
         self.bearer_token = bearer_token  # an Entra ID token Azure accepts in `Authorization: Bearer`
         self.history: list[RecordedRequest] = []
+        self.dead = False  # llama_cpp: a grammar it cannot parse killed the server ([LCPPG])
         self._script: list[Scripted] = []
         self._runner: web.AppRunner | None = None
         self._closing = asyncio.Event()
@@ -251,6 +266,13 @@ class FakeOpenAI:
                                   headers={k.lower(): v for k, v in http.headers.items()},
                                   peer=(str(peer[0]), int(peer[1])) if peer else None)
         self.history.append(request)
+        if self.flavor == "llama_cpp":
+            try:
+                if self.dead:
+                    raise ServerDies("the server died on an earlier request")
+                check_llama_cpp_grammar(body.get("response_format"))
+            except ServerDies as death:
+                return self._die(http, request, death)
         try:
             self._check_auth(http)
             model = self._model(http, body)
@@ -276,6 +298,14 @@ class FakeOpenAI:
         request.responded = time.perf_counter()
         return web.json_response(self._completion(request, script))
 
+    def _die(self, http: web.Request, request: RecordedRequest, death: ServerDies) -> web.Response:
+        """[LCPPG] the server process is gone: this connection closes unanswered, as will later ones."""
+        self.dead = True
+        request.error = {"died": str(death)}
+        if http.transport is not None:
+            http.transport.abort()
+        return web.Response(status=500)  # never reaches the client: the connection is gone
+
     def _refuse(self, request: RecordedRequest, error: ServiceError, script: Scripted | None = None) -> web.Response:
         headers = dict(error.headers)
         if script is not None:
@@ -293,6 +323,8 @@ class FakeOpenAI:
         elif isinstance(content, dict) and schema:
             content = {**sample_for_schema(schema), **content}  # a partial script fills the rest
         text: str | None = content if isinstance(content, str) else json.dumps(content)
+        if self.flavor == "llama_cpp" and not isinstance(content, str):
+            text = raw_control_characters(text or "")  # [LCPPG] its grammar's `char` admits them
         if script.finish_reason == "length" and script.cut:
             text = (text or "")[: max(1, len(text or "") // 2)]  # cut mid-answer, as a cap does
         elif script.finish_reason == "content_filter":

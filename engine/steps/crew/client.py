@@ -14,14 +14,18 @@ Structured output: the response model goes out as a strict `json_schema` (schema
 that refuses `json_schema` (llama-cpp-python answers 500) is asked once more with `json_object`
 plus the schema, and that endpoint is remembered for the life of the process (calls already in
 flight when the first refusal came each learn it too: parallel steps are not held back to probe);
-the answer is validated against the model either way. Every call carries the model family's parameters
-(families.py): temperature or none, and an output cap. Each finished call is reported as an
-event (engine/llm_events.py); failures are raised as `LLMCallFailed` naming their cause (failures.py).
+the answer is validated against the model either way. Local servers and json_object requests get
+the schema with every string and array bounded (bounds.py), so a grammar-constrained server ends the
+answer itself; their answers may hold raw newlines inside strings, which are read as such (`_parse`).
+Every call carries the model family's parameters (families.py): temperature or none, and an output
+cap. Each finished call is reported as an event (engine/llm_events.py); failures are raised as
+`LLMCallFailed` naming their cause (failures.py).
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import re
 import threading
@@ -38,6 +42,7 @@ from pydantic import BaseModel, Field, PrivateAttr, ValidationError
 
 from engine.llm_events import LLMCallEvent, report
 from engine.steps.crew import compat
+from engine.steps.crew.bounds import bounded_schema
 from engine.steps.crew.failures import LLMCallFailed, describe_sdk_error, is_schema_refusal, no_retry_hook
 from engine.steps.crew.families import request_params
 from engine.steps.crew.prompts import LLM_WORDS
@@ -47,6 +52,7 @@ from engine.steps.crew.schemas import json_object_instructions, response_format_
 __all__ = ["OpenAICompatibleLLM", "json_object_endpoints"]
 
 T = TypeVar("T")
+M = TypeVar("M", bound=BaseModel)
 log = logging.getLogger(__name__)
 # Endpoints (base URL + model) that refused json_schema: asked with json_object from then on.
 _json_object_only: set[str] = set()
@@ -152,6 +158,8 @@ class OpenAICompatibleLLM(BaseLLM):
         import httpx
         from openai import DefaultAioHttpClient
 
+        _finish_httpx2_import()
+
         # The SDK's aiohttp transport (openai[aiohttp]): httpx's own pool costs ~5 ms of CPU per
         # call with 50 in flight against ~1 ms here (perf/bench_llm_cpu.py).
         http = DefaultAioHttpClient(
@@ -179,12 +187,15 @@ class OpenAICompatibleLLM(BaseLLM):
         body.update(request_params(endpoint.family, step=self.step, temperature=self.temperature,
                                    max_output_tokens=self.max_output_tokens))
         if response_model is not None:
+            # Grammar-constrained servers get every string and array bounded, so the grammar ends
+            # the answer (bounds.py); OpenAI and Azure get the strict schema unchanged.
+            schema = (bounded_schema(response_model) if _bounded(endpoint, json_object=json_object)
+                      else strict_schema(response_model))
             if json_object:
-                body["extra_body"]["response_format"] = {"type": "json_object",
-                                                         "schema": strict_schema(response_model)}
-                sent.append({"role": "system", "content": json_object_instructions(response_model)})
+                body["extra_body"]["response_format"] = {"type": "json_object", "schema": schema}
+                sent.append({"role": "system", "content": json_object_instructions(response_model, schema=schema)})
             else:
-                body["extra_body"]["response_format"] = response_format_for(response_model)
+                body["extra_body"]["response_format"] = response_format_for(response_model, schema=schema)
         headers = endpoint.request_headers()
         if headers:
             body["extra_headers"] = headers
@@ -249,8 +260,9 @@ class OpenAICompatibleLLM(BaseLLM):
             raise LLMCallFailed(LLM_WORDS.garbled(where, "it has no choices"), cause="garbled")
         choice = completion.choices[0]
         message = choice.message
+        lenient = _bounded(self.endpoint, json_object=_asked_json_object(request))
         if choice.finish_reason == "length":
-            whole = self._whole_answer(message.content or "", response_model)
+            whole = self._whole_answer(message.content or "", response_model, lenient=lenient)
             if whole is None:
                 cap = request.get("max_completion_tokens") or request.get("max_tokens")
                 raise LLMCallFailed(LLM_WORDS.truncated(cap), cause="truncated")
@@ -266,20 +278,62 @@ class OpenAICompatibleLLM(BaseLLM):
             return content, usage
         fenced = _FENCE.match(content)  # small local models wrap JSON in a code fence
         try:
-            return response_model.model_validate_json(fenced.group(1) if fenced else content), usage
+            return _parse(fenced.group(1) if fenced else content, response_model, lenient=lenient), usage
         except ValidationError as exc:
             raise LLMCallFailed(LLM_WORDS.misfit(response_model.__name__, exc.error_count(),
                                                  exc.errors()[0]["msg"]), cause="misfit") from exc
 
     @staticmethod
-    def _whole_answer(content: str, response_model: type[BaseModel] | None) -> Any:
+    def _whole_answer(content: str, response_model: type[BaseModel] | None, *, lenient: bool) -> Any:
         """A cut-off answer that still holds one whole, valid JSON answer (None when it does not)."""
         if response_model is None:
             return None
         try:
-            return response_model.model_validate_json(content.strip())
+            return _parse(content.strip(), response_model, lenient=lenient)
         except ValidationError:
             return None
+
+
+def _finish_httpx2_import() -> None:
+    """Wait for httpx2 to be whole before the SDK looks at it.
+
+    openai>=2.5x checks `sys.modules.get("httpx2")` on every request (openai/_httpx2.py) and reads
+    its attributes; huggingface_hub imports httpx2 too, and when the meaning models load on a
+    worker thread while the first LLM call is made, the SDK finds the module half-imported
+    ("partially initialized module 'httpx2' has no attribute 'AsyncClient'"). An import statement
+    waits for the other thread's import to finish.
+    """
+    try:
+        import httpx2  # noqa: F401
+    except ImportError:
+        pass
+
+
+def _bounded(endpoint: Endpoint, *, json_object: bool) -> bool:
+    """Whether this endpoint is sent the bounded schema: a local server, or one taking json_object."""
+    return json_object or endpoint.kind == "local"
+
+
+def _asked_json_object(request: dict[str, Any]) -> bool:
+    return bool(request.get("extra_body", {}).get("response_format", {}).get("type") == "json_object")
+
+
+def _parse(text: str, model: type[M], *, lenient: bool) -> M:
+    """The answer as the model; ValidationError when it is not JSON or does not fit.
+
+    `lenient` (grammar-constrained servers) reads control characters inside strings as themselves:
+    llama-cpp-python's schema grammar lets a raw newline into a string (its `char` rule is
+    `[^"\\] | "\\" ...`, llama_cpp/llama_grammar.py PRIMITIVE_RULES, where llama.cpp's own excludes
+    \x00-\x1F), and Gemma 3 270M writes multi-line replies that way; strict JSON refuses them.
+    """
+    if lenient:
+        try:
+            data = json.loads(text, strict=False)
+        except ValueError:
+            pass  # not JSON even leniently: pydantic's JSON error below names the problem
+        else:
+            return model.model_validate(data)
+    return model.model_validate_json(text)
 
 
 def _message(exc: Any) -> str:

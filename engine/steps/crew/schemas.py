@@ -76,16 +76,16 @@ def _strict(node: Any, defs: dict[str, Any]) -> Any:
     return out
 
 
-def response_format_for(model: type[BaseModel]) -> dict[str, Any]:
-    """The strict `json_schema` response format for a model."""
-    return {"type": "json_schema",
-            "json_schema": {"name": model.__name__, "schema": strict_schema(model), "strict": True}}
+def response_format_for(model: type[BaseModel], *, schema: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The strict `json_schema` response format for a model (`schema`: another one, e.g. bounded)."""
+    return {"type": "json_schema", "json_schema": {
+        "name": model.__name__, "schema": strict_schema(model) if schema is None else schema, "strict": True}}
 
 
-def json_object_instructions(model: type[BaseModel]) -> str:
+def json_object_instructions(model: type[BaseModel], *, schema: dict[str, Any] | None = None) -> str:
     """What to add to the prompt when a server takes only `json_object`: the word JSON (OpenAI's
     JSON mode refuses a request whose messages never say it) and the schema to fill."""
     import json
 
     return ("Answer with one JSON object only, no other text, valid for this JSON schema:\n"
-            + json.dumps(strict_schema(model), separators=(",", ":")))
+            + json.dumps(strict_schema(model) if schema is None else schema, separators=(",", ":")))

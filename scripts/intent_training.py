@@ -1,0 +1,136 @@
+"""Fitting the intent model and choosing when it says `general`, by cross-validation grouped by situation.
+
+    fit            softmax regression (cross-entropy + L2, balanced classes) by L-BFGS: deterministic
+    out_of_fold    logits of every row from a model that never saw the row's group
+    temperature    one scale fitted to the out-of-fold log-likelihood, so probabilities mean what they say
+    choose         min_confidence and flip_mass: the most right readings, a flip costing FLIP_COST of them,
+                   flips counted with a margin (at looser thresholds than the ones shipped)
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+from scipy.optimize import minimize
+
+from engine.meaning.intent import DECLINE, GO_AHEAD
+
+__all__ = ["FLIP_COST", "FOLDS", "L2", "Choice", "choose", "fit", "out_of_fold", "score", "softmax", "temperature"]
+
+FOLDS = 5
+L2 = 3e-5  # chosen by grouped cross-validation (3e-5 .. 1e-2 tried): the fewest out-of-fold flips
+# A reply that assumes the wrong side of decline / go-ahead costs as much as this many replies that
+# ask instead of assuming (`general`, counted as wrong). Zero out-of-fold flips with accuracy >= 0.8 is
+# out of reach on this (hard-negative heavy) data: 10 keeps ~0.81 (0.87 on the tuning half) at ~6 flips
+# in 1,000 rows; 15 and above buy zero flips (also at the looser margin) at ~0.72 (0.71 on the tuning
+# half). The issue says never flip, and a `general` reading still gets a reply that asks, so the smallest
+# cost with zero flips: 15. Chosen by the lead before the blind set was measured.
+FLIP_COST = 15
+# The margin: flips are also counted at a looser setting than the one shipped, so that the chosen
+# thresholds are not sitting right on the edge of a flip.
+MARGIN_CONFIDENCE = 0.05
+MARGIN_MASS = 1.5
+
+Array = npt.NDArray[np.float64]
+
+
+def softmax(logits: Array) -> Array:
+    shifted = logits - logits.max(axis=-1, keepdims=True)
+    exp = np.exp(shifted)
+    out: Array = exp / exp.sum(axis=-1, keepdims=True)
+    return out
+
+
+def fit(x: Array, y: npt.NDArray[np.int64], classes: int, *, l2: float = L2) -> tuple[Array, Array]:
+    """Weights and bias of an L2-regularised softmax regression with balanced class weights."""
+    x = x.astype(np.float64)
+    n, d = x.shape
+    counts = np.bincount(y, minlength=classes).astype(np.float64)
+    weight = (n / (classes * np.maximum(counts, 1)))[y]
+    onehot = np.eye(classes)[y]
+
+    def loss(theta: Array) -> tuple[float, Array]:
+        w, b = theta[: d * classes].reshape(d, classes), theta[d * classes:]
+        z = x @ w + b
+        z -= z.max(axis=1, keepdims=True)
+        logp = z - np.log(np.exp(z).sum(axis=1, keepdims=True))
+        value = -(weight * (logp * onehot).sum(axis=1)).sum() / n + 0.5 * l2 * float((w * w).sum())
+        grad = (np.exp(logp) - onehot) * weight[:, None] / n
+        return value, np.concatenate([(x.T @ grad + l2 * w).ravel(), grad.sum(axis=0)])
+
+    result = minimize(loss, np.zeros(d * classes + classes), jac=True, method="L-BFGS-B",
+                      options={"maxiter": 1000})
+    theta = result.x
+    return theta[: d * classes].reshape(d, classes), theta[d * classes:]
+
+
+def out_of_fold(x: Array, y: npt.NDArray[np.int64], folds: list[int], classes: int) -> Array:
+    """Each row's logits from the model fitted on the other folds."""
+    fold = np.asarray(folds)
+    logits = np.zeros((len(y), classes))
+    for k in sorted(set(folds)):
+        w, b = fit(x[fold != k], y[fold != k], classes)
+        logits[fold == k] = x[fold == k] @ w + b
+    return logits
+
+
+def temperature(logits: Array, y: npt.NDArray[np.int64]) -> float:
+    """The scale of the logits that minimises the out-of-fold negative log-likelihood."""
+    def nll(t: float) -> float:
+        logp = np.log(softmax(logits / t))
+        return float(-logp[np.arange(len(y)), y].mean())
+    return float(min(np.round(np.arange(0.2, 3.001, 0.01), 2), key=nll))
+
+
+def _side(labels: list[str]) -> npt.NDArray[np.int64]:
+    return np.array([1 if label in DECLINE else -1 if label in GO_AHEAD else 0 for label in labels])
+
+
+def decide(p: Array, labels: list[str], *, min_confidence: float, flip_mass: float) -> npt.NDArray[np.int64]:
+    """IntentModel.decide over many rows (label indices)."""
+    side = _side(labels)
+    top = p.argmax(axis=1)
+    other = np.where(side[top] == 1, p[:, side == -1].sum(axis=1),
+                     np.where(side[top] == -1, p[:, side == 1].sum(axis=1), 0.0))
+    out = top.copy()
+    out[(p.max(axis=1) < min_confidence) | (other >= flip_mass)] = labels.index("general")
+    return out
+
+
+def score(said: npt.NDArray[np.int64], y: npt.NDArray[np.int64], labels: list[str]) -> tuple[float, int]:
+    """Accuracy and decline <-> go-ahead flips."""
+    side = _side(labels)
+    return float((said == y).mean()), int((side[y] * side[said] == -1).sum())
+
+
+@dataclass(frozen=True)
+class Choice:
+    """The chosen thresholds and what they give out of fold."""
+
+    min_confidence: float
+    flip_mass: float
+    accuracy: float
+    flips: int
+    flips_with_margin: int
+
+
+def choose(p: Array, y: npt.NDArray[np.int64], labels: list[str]) -> Choice:
+    """The thresholds with the most right readings, each flip (counted with the margin) costing FLIP_COST."""
+    best: tuple[tuple[float, ...], Choice] | None = None
+    confidences = np.round(np.arange(0.0, 0.951, 0.01), 2)
+    masses = np.round(np.concatenate([np.arange(0.005, 0.05, 0.005), np.arange(0.05, 0.61, 0.01)]), 3)
+    for c, m in itertools.product(confidences, masses):
+        accuracy, flips = score(decide(p, labels, min_confidence=c, flip_mass=m), y, labels)
+        loose = decide(p, labels, min_confidence=max(c - MARGIN_CONFIDENCE, 0.0), flip_mass=m * MARGIN_MASS)
+        margin_flips = max(flips, score(loose, y, labels)[1])
+        # Ties: the lower confidence bar and the smaller room for the other side (say `general` rarely,
+        # yet commit across the divide only when the other side is nearly ruled out).
+        key = (accuracy * len(y) - FLIP_COST * margin_flips, -c, -m)
+        if best is None or key > best[0]:
+            best = (key, Choice(min_confidence=float(c), flip_mass=float(m), accuracy=accuracy, flips=flips,
+                                flips_with_margin=margin_flips))
+    assert best is not None
+    return best[1]

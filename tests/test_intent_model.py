@@ -1,0 +1,120 @@
+"""The shipped intent model, for real: contrast messages read on their side of decline / go-ahead, unsure
+readings say `general`, training is deterministic and the shipped weights fit the training data, and
+every offline path (analysis step, template fast path, plain reply) follows the same reading.
+
+The messages below were written for this test; none is in scripts/data/.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from engine.cache.embedder import Embedder
+from engine.meaning.encoding import View, encode_views
+from engine.meaning.intent import DECLINE, GO_AHEAD, IntentModel, intent_features
+from engine.meaning.models import MeaningModels, get_models
+from engine.meaning.reading import RULES_NOTE, read_thread
+from engine.models import DraftRequest
+from engine.steps.heuristics import analyse_thread
+from engine.steps.offline import OfflineReply
+from engine.steps.replies import plain_reply
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "scripts"))
+
+from intent_data import fold_of, read_table  # noqa: E402
+from intent_training import choose, fit, out_of_fold, softmax  # noqa: E402
+
+# (the rep's message, the prospect's reply, the side it is on): go-ahead in negative or budget words,
+# declines in warm words, one thing declined and another asked for, bare replies to the rep's question.
+CONTRASTS = [
+    ("", "Great news, the board approved the budget. Send me a few times for a kickoff call next week.", GO_AHEAD),
+    ("", "Sorry, the board turned the budget down, so we can't buy this now.", DECLINE),
+    ("", "We love the product but there is simply no money for it this year.", DECLINE),
+    ("", "I'm not interested in a long sales process, but a two-week trial would be great.", GO_AHEAD),
+    ("", "Thanks, but we won't be going ahead. Please close this out.", DECLINE),
+    ("", "Price isn't a concern for us. What we need is a demo for the whole team, Tuesday?", GO_AHEAD),
+    ("", "Please take my address off your list, I don't want these emails.", DECLINE),
+    ("Shall I take you off our mailing list?", "Yes, please do.", DECLINE),
+    ("Shall I send you a calendar invite for Thursday at 2?", "Yes, please do.", GO_AHEAD),
+    ("Would you like to try it free for 30 days?", "No thanks, not for us.", DECLINE),
+]
+THREAD = ("Rep (Jordan Lee): Hi Mateus, would a call next week be useful?\n"
+          "Mateus Oliveira: I'm not interested in a long sales process, but a two-week trial would be great.")
+
+
+@pytest.fixture(scope="module")
+def model() -> IntentModel:
+    return IntentModel.load()
+
+
+def read(model: IntentModel, embedder: Embedder, pairs: list[tuple[str, str]]) -> list[str]:
+    encoded = encode_views(embedder, [View(text=text, context=context) for context, text in pairs])
+    return [model.read(e).intent for e in encoded]
+
+
+def test_contrast_messages_are_read_on_their_side(model: IntentModel, embedder: Embedder) -> None:
+    said = read(model, embedder, [(context, text) for context, text, _ in CONTRASTS])
+    opposite = [(text, got) for (_, text, side), got in zip(CONTRASTS, said, strict=True)
+                if got in (GO_AHEAD if side is DECLINE else DECLINE)]
+    assert not opposite, opposite
+    # Not by saying `general` to everything: most of them commit, and to the right side.
+    right = sum(got in side for (_, _, side), got in zip(CONTRASTS, said, strict=True))
+    assert right >= 8, said
+
+
+def test_a_bare_reply_means_what_the_rep_asked(model: IntentModel, embedder: Embedder) -> None:
+    said = read(model, embedder, [("Shall I take you off our mailing list?", "Yes, please do."),
+                                  ("Shall I send you a calendar invite for Thursday at 2?", "Yes, please do.")])
+    assert said == ["unsubscribe_request", "interested_book_meeting"]
+
+
+def test_messages_that_say_nothing_read_as_general(model: IntentModel, embedder: Embedder) -> None:
+    assert read(model, embedder, [("", "ok"), ("", "Noted, thanks."), ("", "Hmm, let me think.")]) == ["general"] * 3
+
+
+def test_the_shipped_weights_fit_the_training_data(model: IntentModel, embedder: Embedder) -> None:
+    rows = read_table(ROOT / "scripts" / "data" / "intent_contrasts.txt", 4)[:40]
+    encoded = encode_views(embedder, [View(text=text, context=context) for _, _, context, text in rows])
+    assert model.weights.shape == (len(intent_features(encoded[0])), len(model.labels))
+    top = [model.labels[int(np.argmax(model.message_probabilities(e)))] for e in encoded]
+    # In-sample: weights trained on other data or other features would miss many of these.
+    assert sum(got == row[1] for got, row in zip(top, rows, strict=True)) >= 36, top
+
+
+def test_training_is_deterministic_and_folds_keep_groups_together() -> None:
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=(90, 6))
+    y = np.where(x[:, 1] > 0.8, 2, (x[:, 0] > 0).astype(np.int64))
+    labels = ["asks_pricing", "not_interested", "general"]
+    first, second = fit(x, y, 3), fit(x, y, 3)
+    assert np.array_equal(first[0], second[0]) and np.array_equal(first[1], second[1])
+    groups = [f"g{i // 3}" for i in range(90)]
+    folds = fold_of(groups, folds=5, seed=12)
+    assert fold_of(groups, folds=5, seed=12) == folds and len(set(folds)) == 5
+    assert all(len({f for g, f in zip(groups, folds, strict=True) if g == group}) == 1 for group in set(groups))
+    p = softmax(out_of_fold(x, y, folds, 3))
+    assert choose(p, y, labels) == choose(softmax(out_of_fold(x, y, folds, 3)), y, labels)
+
+
+async def test_every_offline_path_follows_the_model_reading(embedder: Embedder) -> None:
+    from engine.build import build_engine
+    from engine.fastpath import run_template
+    from engine.settings import EngineSettings
+
+    models = get_models()
+    assert await models.warm()
+    reading = await read_thread(THREAD, models=models)
+    assert reading.intent == "wants_trial" and RULES_NOTE not in reading.summary
+    assert analyse_thread(THREAD).intent == "not_interested"  # the rules read this one the other way
+    request = DraftRequest(conversation_thread=THREAD, channel="email")
+    engine = build_engine(EngineSettings())
+    result = await run_template(engine, request, scope="team:T1")
+    assert result.analysis is not None and result.analysis.intent == "wants_trial"
+    assert result.draft.template_id is not None and "trial" in result.draft.template_id
+    drafted = await OfflineReply(MeaningModels(embedder)).draft(request, profile=None, analysis=None)
+    assert drafted == plain_reply(request, profile=None, analysis=reading)
