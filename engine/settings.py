@@ -61,10 +61,12 @@ class EngineSettings(BaseSettings):
     cache_ttl_faq: int = 86400
     # Cosine over MiniLM that makes a cached thread a candidate; what may be reused is decided by the
     # exact fact checks and the verifier (engine/meaning/). perf/bench_trust.py measures both settings.
-    semantic_similarity_threshold: float = Field(default=0.75, ge=0.0, le=1.0)
-    # The verifier's bar (engine/meaning/verifier.py): the probability that both threads carry the same
-    # intent. Unset = the value scripts/train_models.py chose on the tuning half of the samples
-    # (engine/meaning/weights/verifier.json). 1.0 turns semantic reuse off (exact reuse stays).
+    # The default is the candidate threshold scripts/train_verifier.py cross-validated the verifier
+    # with (engine/meaning/weights/verifier.npz `similarity`; a test keeps the two equal).
+    semantic_similarity_threshold: float = Field(default=0.60, ge=0.0, le=1.0)
+    # The verifier's bar (engine/meaning/verifier.py): the probability that both threads are the same
+    # situation and meaning. Unset = the value scripts/train_verifier.py chose by cross-validation
+    # (engine/meaning/weights/verifier.npz). 1.0 turns semantic reuse off (exact reuse stays).
     semantic_verifier_threshold: float | None = Field(default=None, ge=0.0, le=1.0)
     # How long the analysis step waits for the cache lookup before it starts the LLM call anyway
     # (engine/speculation.py): enough for an exact hit (one store read), less than MiniLM's encode.

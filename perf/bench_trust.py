@@ -13,10 +13,13 @@ here), `held` (the other half) and `new` (our own 64 threads in perf/data/held_n
   as wrong but never as a flip; a *flip* reads a decline (not interested, unsubscribe, budget) as a
   go-ahead (meeting, trial, pricing) or the reverse;
 - lookup latency p50/p95 (ms) over every lookup of every shuffle;
+- which check decided each lookup whose group was already stored (the lookups reuse is counted on):
+  no candidate above the cosine threshold, facts (by kind), intent readings differ, verifier score
+  below its threshold, hit (right or wrong). Summed over shuffles: it says where reuse is lost;
 - offline reading latency p50/p95 (ms): the analysis step per thread (one embedder call, the intent
   model, the rules' facts), models already loaded.
 
-Prints one table, writes perf/results/bench_trust_<label>.json.
+Prints the tables, writes perf/results/bench_trust_<label>.json.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ import json
 import random
 import sys
 import time
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -50,11 +54,14 @@ async def replay_once(rows: list[dict[str, Any]], *, seed: int, options: dict[st
     eligible = reused = wrong = 0
     wrong_pairs: list[str] = []
     lookups: list[float] = []
+    checks: Counter[str] = Counter()
     async for line in replay(order, **options):
         group = group_of[line["id"]]
         lookups.append(line["lookup_ms"])
         had_group = group in seen
         eligible += had_group
+        if had_group:
+            checks[_check_of(line, group_of, group)] += 1
         if line["decision"] == "hit" and line["matched_id"] is not None:
             if group_of[line["matched_id"]] == group:
                 reused += 1
@@ -63,7 +70,14 @@ async def replay_once(rows: list[dict[str, Any]], *, seed: int, options: dict[st
                 wrong_pairs.append(f"{line['id']}<-{line['matched_id']}")
         seen.add(group)
     return {"seed": seed, "eligible": eligible, "reused": reused, "wrong": wrong, "wrong_pairs": wrong_pairs,
-            "lookup_ms": lookups}
+            "lookup_ms": lookups, "checks": dict(checks)}
+
+
+def _check_of(line: dict[str, Any], group_of: dict[str, str], group: str) -> str:
+    """The check that decided an eligible lookup; a hit is split into right and wrong."""
+    if line["decision"] == "hit":
+        return "hit" if group_of.get(line["matched_id"] or "") == group else "hit (wrong)"
+    return str(line.get("check") or "miss")
 
 
 async def intents(rows: list[dict[str, Any]]) -> dict[str, Any]:
@@ -92,9 +106,38 @@ async def intents(rows: list[dict[str, Any]]) -> dict[str, Any]:
             "reading_ms": reading_ms}
 
 
+async def verifier_ms(rows: list[dict[str, Any]], *, limit: int = 24) -> list[float]:
+    """Milliseconds per pair for the verifier as a lookup runs it on a candidate that reaches it: decode
+    the stored entry (JSON, base64 float16 vectors), compute the features, score (every pair is
+    scored, whatever the facts and intents say). Labels are not read."""
+    from engine.meaning.encoding import view_of
+    from engine.meaning.facts import facts_of
+    from engine.meaning.models import get_models
+
+    models = get_models()
+    models.load()
+    seen = []
+    for row in rows[:limit]:
+        view = view_of(row["thread"])
+        read = await models.read(view)
+        facts = facts_of(row["thread"], context=view.context if view.short else None)
+        seen.append((models.side(read, tokens=facts.message.words), read.reading.intent, facts))
+    stored = [json.dumps({"side": s.to_json(), "facts": f.to_json(), "intent": i}) for s, i, f in seen]
+    times = []
+    from engine.meaning.pairs import Side
+
+    for side, _, _ in seen:
+        for raw in stored:
+            started = time.perf_counter()
+            models.verifier.logit(side, Side.from_json(json.loads(raw)["side"]))
+            times.append((time.perf_counter() - started) * 1000)
+    return times
+
+
 async def bench_set(name: str, *, shuffles: int, options: dict[str, Any]) -> dict[str, Any]:
     rows = load_set(name)
     runs = [await replay_once(rows, seed=seed, options=options) for seed in range(shuffles)]
+    pair_ms = await verifier_ms(rows)
     eligible = sum(run["eligible"] for run in runs)
     lookups = [ms for run in runs for ms in run["lookup_ms"]]
     reading = await intents(rows)
@@ -108,7 +151,21 @@ async def bench_set(name: str, *, shuffles: int, options: dict[str, Any]) -> dic
         "intent_misses": reading["misses"],
         "reading_p50_ms": pct(reading["reading_ms"], 0.5), "reading_p95_ms": pct(reading["reading_ms"], 0.95),
         "lookup_p50_ms": pct(lookups, 0.5), "lookup_p95_ms": pct(lookups, 0.95),
+        "verifier_pair_p50_ms": pct(pair_ms, 0.5), "verifier_pair_p95_ms": pct(pair_ms, 0.95),
+        "checks": dict(sum((Counter(run["checks"]) for run in runs), Counter())), "eligible": eligible,
     }
+
+
+def print_checks(results: list[dict[str, Any]]) -> None:
+    """Which check decided the eligible lookups, per set (share of eligible lookups, over all shuffles)."""
+    names = sorted({name for r in results for name in r["checks"]},
+                   key=lambda name: (name.startswith("hit"), name.startswith("facts"), name))
+    print(f"\nwhat decided the lookups whose group was already stored (share of them, {results[0]['shuffles']} "
+          "shuffles):")
+    print(f"{'check':22} " + " ".join(f"{r['set']:>8}" for r in results))
+    print(f"{'(eligible lookups)':22} " + " ".join(f"{r['eligible']:>8}" for r in results))
+    for name in names:
+        print(f"{name:22} " + " ".join(f"{r['checks'].get(name, 0) / max(r['eligible'], 1):>8.2f}" for r in results))
 
 
 def main() -> None:
@@ -134,12 +191,14 @@ def main() -> None:
                for name in args.sets.split(",")]
     print(f"\ntrust benchmark ({args.label}): {args.shuffles} shuffles, options {options}")
     print(f"{'set':8} {'threads':>7} {'reuse':>6} {'wrong':>6} {'intent':>7} {'flips':>6} {'general':>8} "
-          f"{'lookup p50':>11} {'p95':>7} {'reading p50':>12} {'p95':>7}")
+          f"{'lookup p50':>11} {'p95':>7} {'reading p50':>12} {'p95':>7} {'verifier/pair p50':>18} {'p95':>6}")
     for r in results:
         print(f"{r['set']:8} {r['threads']:>7} {r['reuse']:>6.2f} {r['wrong_hits']:>6} "
               f"{r['intent_accuracy']:>7.2f} {r['flips']:>6} {r['read_as_general']:>8} "
               f"{r['lookup_p50_ms']:>9.1f}ms {r['lookup_p95_ms']:>5.1f}ms "
-              f"{r['reading_p50_ms']:>10.1f}ms {r['reading_p95_ms']:>5.1f}ms")
+              f"{r['reading_p50_ms']:>10.1f}ms {r['reading_p95_ms']:>5.1f}ms "
+              f"{r['verifier_pair_p50_ms']:>16.2f}ms {r['verifier_pair_p95_ms']:>4.2f}ms")
+    print_checks(results)
     for r in results:
         if r["wrong_pairs"]:
             print(f"  {r['set']} wrong hits: {', '.join(r['wrong_pairs'])}")

@@ -1,4 +1,5 @@
-"""Train the offline intent model and the semantic cache's pair verifier (engine/meaning/weights/).
+"""Train the offline intent model (engine/meaning/weights/intent.npz); the semantic cache's pair
+verifier is trained by scripts/train_verifier.py (run it after this: it reads the intent weights).
 
     .venv/bin/python scripts/train_models.py [--memo FILE]
 
@@ -8,13 +9,11 @@ pairs_written.jsonl and the tuning half of the shared samples (perf/trust_sets.p
 held half, perf/data/* or any blind set.
 
 The intent model's temperature and its `general` thresholds are chosen on out-of-fold logits,
-cross-validated with folds grouped by situation (a hard negative is held out with its anchor); the
-verifier threshold on the tuning half, with the same out-of-fold intent probabilities.
+cross-validated with folds grouped by situation (a hard negative is held out with its anchor).
 """
 
 from __future__ import annotations
 
-import itertools
 import sys
 from pathlib import Path
 
@@ -30,14 +29,9 @@ from intent_training import FOLDS, choose, decide, fit, out_of_fold, score, soft
 import engine  # noqa: E402,F401  (offline model environment)
 from engine.cache.embedder import get_embedder  # noqa: E402
 from engine.meaning.encoding import encode_views  # noqa: E402
-from engine.meaning.facts import facts_agree, facts_of  # noqa: E402
 from engine.meaning.intent import IntentModel, intent_features  # noqa: E402
-from engine.meaning.verifier import PairVerifier, Side  # noqa: E402
-from perf.trust_sets import load_set  # noqa: E402
 
 SEED = 12
-FLOOR = 0.5
-SIMILARITY = 0.75  # SEMANTIC_SIMILARITY_THRESHOLD's default: the candidates the verifier will see
 
 
 class MemoEmbedder:
@@ -94,39 +88,6 @@ def main() -> None:
     intent = IntentModel(weights=(w / scale).astype(np.float32), bias=(b / scale).astype(np.float32),
                          labels=labels, min_confidence=choice.min_confidence, flip_mass=choice.flip_mass)
     intent.save()
-
-    tuned = [i for i, row in enumerate(rows) if row.source == "tuning"]
-    tuning = load_set("tuning")  # the same threads, in the same order, with their paraphrase groups
-    assert len(tuning) == len(tuned)
-    tu_enc = [encoded[i] for i in tuned]
-    tu_views = [rows[i].view for i in tuned]
-    oof = oof[tuned].astype(np.float32)
-
-    # 2. Verifier threshold on the tuning half, as the cache would see it: candidates above the cosine
-    # threshold whose facts agree, scored with out-of-fold intent probabilities.
-    tu_sides = [Side(short=e.short, probabilities=p, intent=intent.decide(p)[0])
-                for e, p in zip(tu_enc, oof, strict=True)]
-    tu_facts = [facts_of(row["thread"], context=v.context if e.short else None)
-                for row, v, e in zip(tuning, tu_views, tu_enc, strict=True)]
-    same_scores, wrong_scores = [], []
-    for i, j in itertools.permutations(range(len(tuning)), 2):
-        cosine = float(tu_enc[i].message @ tu_enc[j].message)
-        if cosine < SIMILARITY or not facts_agree(tu_facts[i], tu_facts[j]).ok:
-            continue
-        pair = PairVerifier.score(tu_sides[i], tu_sides[j])
-        (same_scores if tuning[i]["group"] == tuning[j]["group"] else wrong_scores).append(pair)
-        if tuning[i]["group"] != tuning[j]["group"] and pair > 0:
-            print("  look-alike", tuning[i]["id"], tuning[j]["id"], round(cosine, 3), round(pair, 3))
-    print("same-group scores:", sorted(round(x, 3) for x in same_scores if x > 0))
-    top_wrong = max(wrong_scores, default=0.0)
-    # The floor: both threads must be read as the same intent with better than even odds; above every
-    # look-alike of the tuning half, with half the remaining room as a margin.
-    threshold = round(max(FLOOR, top_wrong + 0.5 * (1 - top_wrong)), 3)
-    reused = sum(s >= threshold for s in same_scores)
-    print(f"verifier threshold {threshold}: tuning-half pairs above the cosine threshold with equal facts: "
-          f"{reused}/{len(same_scores)} same-group pairs pass; highest look-alike scored {top_wrong:.3f} "
-          f"({len(wrong_scores)} look-alikes)")
-    PairVerifier(threshold=threshold, chosen_on="tuning half of the samples, out-of-fold intent").save()
 
 
 if __name__ == "__main__":

@@ -4,38 +4,105 @@ offline reading falls back to the rules (and says so) when the models cannot loa
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pytest
 
 from engine.cache.embedder import Embedder
 from engine.cache.health import CacheHealth
-from engine.cache.semantic import SemanticAnalyses
+from engine.cache.semantic import SemanticAnalyses, judge
 from engine.cache.store import SQLiteStore
+from engine.meaning.encoding import view_of
+from engine.meaning.facts import Facts, facts_of
 from engine.meaning.intent import IntentModel
 from engine.meaning.models import MeaningModels
+from engine.meaning.pairs import Side
 from engine.meaning.reading import RULES_NOTE, read_thread
-from engine.meaning.verifier import PairVerifier, Side
+from engine.meaning.verifier import PairVerifier
+from engine.settings import EngineSettings
 from engine.steps.heuristics import analyse_thread
 from tests.conftest import SAMPLES
 
 ROWS = {row["id"]: row for row in map(json.loads, (SAMPLES / "threads.jsonl").read_text("utf-8").splitlines())}
+WRITTEN = {row["id"]: row for row in map(json.loads, (Path(__file__).parents[1] / "scripts" / "data" /
+                                                      "pairs_written.jsonl").read_text("utf-8").splitlines())}
 
 
-def side(intent: str, probabilities: list[float]) -> Side:
-    return Side(short=False, probabilities=np.asarray(probabilities, dtype=np.float32), intent=intent)
+async def read_side(models: MeaningModels, thread: str) -> tuple[Side, str, Facts]:
+    """What a lookup computes for a thread: the verifier's side, the committed intent, the facts."""
+    view = view_of(thread)
+    read = await models.read(view)
+    facts = facts_of(thread, context=view.context if view.short else None)
+    return models.side(read, tokens=facts.message.words), read.reading.intent, facts
 
 
-def test_the_verifier_scores_only_pairs_read_as_the_same_intent() -> None:
-    pricing = side("asks_pricing", [0.9, 0.1])
-    assert PairVerifier.score(pricing, side("asks_pricing", [0.8, 0.2])) > 0.7
-    assert PairVerifier.score(pricing, side("wants_trial", [0.6, 0.4])) == 0.0
-    assert PairVerifier.score(side("general", [0.5, 0.5]), side("general", [0.5, 0.5])) == 0.0
-    assert PairVerifier.score(pricing, side("asks_pricing", [0.9, 0.05, 0.05])) == 0.0  # another model's entry
-    round_trip = Side.from_json(json.loads(json.dumps(pricing.to_json())))
-    assert round_trip.intent == "asks_pricing" and np.allclose(round_trip.probabilities, [0.9, 0.1], atol=1e-3)
+def entry_of(side: Side, intent: str, facts: Facts) -> dict[str, Any]:
+    """A stored cache entry's verifier fields, through JSON as the store keeps them."""
+    return json.loads(json.dumps({"side": side.to_json(), "facts": facts.to_json(), "intent": intent}))
+
+
+async def test_the_trained_verifier_accepts_a_paraphrase_and_refuses_a_changed_meaning(embedder: Embedder) -> None:
+    models = MeaningModels(embedder)
+    assert models.load()
+    verifier = models.verifier
+    anchor = await read_side(models, ROWS["d19-a"]["thread"])  # no capex budget left: leasing?
+    paraphrase = await read_side(models, ROWS["d19-p1"]["thread"])  # the same, in other words
+    assert judge(*paraphrase, entry_of(*anchor), verifier=verifier, bar=verifier.threshold)[0] == ""
+    assert verifier.judge(paraphrase[0], anchor[0], committed=(paraphrase[1], anchor[1])).score >= verifier.threshold
+    # A meaning change the embedding barely sees: "not interested, keep me on the newsletter" vs
+    # "not interested, take me off it" (written training pairs; the intent model reads both alike).
+    kept = await read_side(models, WRITTEN["t047-a"]["thread"])
+    removed = await read_side(models, WRITTEN["t047-n1"]["thread"])
+    check, reason = judge(*removed, entry_of(*kept), verifier=verifier, bar=verifier.threshold)
+    assert check in ("intent", "verifier") and reason
+    # A trial instead of a case study: the readings differ, so the verifier does not even score it.
+    case_study = await read_side(models, ROWS["d03-a"]["thread"])
+    trial = await read_side(models, ROWS["d03-n1"]["thread"])
+    assert judge(*trial, entry_of(*case_study), verifier=verifier, bar=verifier.threshold)[0] == "intent"
+    unsure = verifier.judge(anchor[0], paraphrase[0], committed=("general", "general"))
+    assert (unsure.score, unsure.check) == (0.0, "intent")
+
+
+async def test_entries_of_other_model_weights_are_never_trusted(embedder: Embedder) -> None:
+    models = MeaningModels(embedder)
+    assert models.load()
+    anchor = await read_side(models, ROWS["d19-a"]["thread"])
+    paraphrase = await read_side(models, ROWS["d19-p1"]["thread"])
+    old = dataclasses.replace(anchor[0], version="0123456789ab")
+    assert judge(*paraphrase, entry_of(old, *anchor[1:]), verifier=models.verifier, bar=0.0)[0] == "version"
+    older_format = {"facts": anchor[2].to_json(), "side": {"short": False, "intent": "asks_pricing"}}
+    assert judge(*paraphrase, older_format, verifier=models.verifier, bar=0.0)[0] == "version"
+    assert models.verifier.judge(paraphrase[0], old, committed=(anchor[1], anchor[1])).check == "version"
+    # The version names both weight files: retraining either one retires every stored entry.
+    assert models.verifier.version == PairVerifier.load().version != ""
+
+
+def test_weights_trained_for_other_features_are_refused_with_a_clear_error(tmp_path: Path) -> None:
+    shipped = PairVerifier.load()
+    stale = dataclasses.replace(shipped, coef=shipped.coef[:-1], mean=shipped.mean[:-1], std=shipped.std[:-1])
+    stale.save(tmp_path / "verifier.npz")
+    with pytest.raises(ValueError, match=r"run scripts/train_verifier\.py"):
+        PairVerifier.load(tmp_path / "verifier.npz")
+    shipped.save(tmp_path / "same.npz")
+    assert PairVerifier.load(tmp_path / "same.npz").version == shipped.version  # the bytes name the weights
+
+
+def test_a_side_survives_the_store_and_the_default_threshold_is_the_trained_one() -> None:
+    side = Side(version="v1", short=True, words=3, probabilities=np.array([0.9, 0.1], dtype=np.float32),
+                decline=0.1, go_ahead=0.9, message=np.full(384, 0.05, dtype=np.float32),
+                sentences=np.full((2, 384), 0.05, dtype=np.float32), context=np.zeros(384, dtype=np.float32),
+                tokens=frozenset({"ab12cd34"}))
+    back = Side.from_json(json.loads(json.dumps(side.to_json())))
+    assert back.version == "v1" and back.short and back.words == 3 and back.tokens == side.tokens
+    assert back.sentences.shape == (2, 384) and np.allclose(back.message, side.message, atol=1e-3)
+    verifier = PairVerifier.load()
+    # SEMANTIC_SIMILARITY_THRESHOLD's default is the candidate cosine the verifier was validated with.
+    assert EngineSettings().semantic_similarity_threshold == verifier.similarity
+    assert 0.5 <= verifier.threshold < 1.0
 
 
 def test_a_reading_torn_between_decline_and_go_ahead_is_general() -> None:

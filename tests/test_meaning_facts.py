@@ -45,3 +45,17 @@ def test_a_short_reply_is_compared_on_the_reps_question() -> None:
     assert facts_agree(thursday, thursday).ok  # type: ignore[arg-type]
     verdict = facts_agree(thursday, friday)  # type: ignore[arg-type]
     assert not verdict.ok and "rep's questions differ" in verdict.reason
+
+
+def test_a_changed_length_of_time_is_refused_though_the_number_is_the_same() -> None:
+    def thread(since: str) -> str:
+        return ("Rep (Sam Lee): Hi Ana, did you get a chance to read our note?\n"
+                f"Ana Ruiz: I receive your emails since {since} and never asked for them. Please delete my address.")
+
+    months, weeks = facts_of(thread("3 months")), facts_of(thread("3 weeks"))
+    also_months = facts_of(thread("three months"))
+    verdict = facts_agree(months, weeks)
+    assert (verdict.ok, verdict.kind) == (False, "durations") and "time" in verdict.reason
+    assert facts_agree(months, also_months).ok  # "three months" is "3 months"
+    stored = type(months).from_json(json.loads(json.dumps(months.to_json())))
+    assert stored.lengths == frozenset({"3 month"}) and not facts_agree(stored, weeks).ok

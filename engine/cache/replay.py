@@ -47,7 +47,8 @@ def read_jsonl(path: Path) -> list[dict[str, Any]]:
 
 async def replay(items: Iterable[dict[str, Any]], *, threshold: float, verifier_threshold: float | None = None,
                  embedder: Embedder | None = None, ttl: int = 86_400) -> AsyncIterator[dict[str, Any]]:
-    """One decision per input: {id, decision, matched_id, similarity, reason, lookup_ms}."""
+    """One decision per input: {id, decision, check, matched_id, similarity, reason, lookup_ms}; `check`
+    says which check decided (engine/cache/semantic.py CHECKS, "facts:<kind>" for a fact)."""
     with tempfile.TemporaryDirectory(prefix="replycrew-replay-") as workdir:
         store = SQLiteStore(Path(workdir) / "replay.sqlite3")
         models = get_models() if embedder is None else MeaningModels(embedder)
@@ -62,7 +63,7 @@ async def replay(items: Iterable[dict[str, Any]], *, threshold: float, verifier_
                 found = await cache.lookup_detailed(thread, scope=SCOPE)
                 lookup_ms = (time.perf_counter() - started) * 1000
                 matched = ids_by_entry.get(found.entry_id or "") if found.decision != "miss" else None
-                yield {"id": item["id"], "decision": found.decision, "matched_id": matched,
+                yield {"id": item["id"], "decision": found.decision, "check": found.check, "matched_id": matched,
                        "similarity": None if found.similarity is None else round(found.similarity, 4),
                        "reason": found.reason,
                        "lookup_ms": round(lookup_ms, 2)}

@@ -1,10 +1,11 @@
 """The analysis cache: this exact thread first, then a semantically close one that the verifier accepts.
 
 Semantic reuse needs three things: MiniLM puts the cached thread among the nearest (cosine at least
-`threshold`), the hard facts agree exactly (engine/meaning/facts.py), and the verifier, reading both
-threads with the trained intent model, scores the pair at least `verifier_threshold`
-(engine/meaning/verifier.py). Without the models (still loading, or unavailable) only exact threads
-are reused, and a lookup never waits for the models.
+`threshold`), the hard facts agree exactly (engine/meaning/facts.py), and the trained pair verifier
+(engine/meaning/verifier.py) scores the pair at least `verifier_threshold`. Every lookup says which
+check decided it (`Lookup.check`): exact, no candidate, facts (and which kind), intent, verifier,
+version, or hit. Without the models (still loading, or unavailable) only exact threads are reused,
+and a lookup never waits for the models.
 
 Hard scope: every lookup and write names a tenant scope (Slack team id or hashed API key) and each
 scope has its own in-process index, so one tenant's entries are never even compared with
@@ -36,15 +37,18 @@ from engine.cache.index import Candidate, VectorIndex
 from engine.meaning.encoding import view_of
 from engine.meaning.facts import Facts, facts_agree, facts_of
 from engine.meaning.models import MeaningModels, Read
-from engine.meaning.verifier import PairVerifier, Side
+from engine.meaning.pairs import Side
+from engine.meaning.verifier import PairVerifier
 from engine.models import ThreadAnalysis
 from engine.protocols import AnalysisHit
 from engine.text.scrub import scrub_analysis
 
-__all__ = ["Lookup", "SemanticAnalyses"]
+__all__ = ["CHECKS", "Lookup", "SemanticAnalyses", "judge"]
 
 log = logging.getLogger(__name__)
 Decision = Literal["hit", "miss", "guard_rejected"]
+# What decided a lookup (`Lookup.check`); a failed fact check is "facts:<kind>" (engine/meaning/facts.py).
+CHECKS = ("exact", "not_ready", "empty", "no_candidate", "facts", "intent", "verifier", "version", "entry", "hit")
 
 
 @dataclass(frozen=True)
@@ -53,6 +57,7 @@ class _Seen:
 
     read: Read
     side: Side
+    intent: str  # what the intent model commits to (`general` when unsure)
     facts: Facts
 
 
@@ -66,6 +71,7 @@ class Lookup:
     similarity: float | None = None
     semantic: bool = True
     reason: str = ""
+    check: str = ""  # which check decided (CHECKS; "facts:<kind>" for a fact)
 
 
 class SemanticAnalyses:
@@ -133,21 +139,23 @@ class SemanticAnalyses:
         raw = await self._health.call(partial(store.get, exact_key), None)
         exact = _analysis(raw)
         if exact is not None:
-            return Lookup("hit", exact, entry_id=_entry_id(scope_id, thread), similarity=1.0, semantic=False)
+            return Lookup("hit", exact, entry_id=_entry_id(scope_id, thread), similarity=1.0, semantic=False,
+                          check="exact")
         if not self.models.ready:
-            return Lookup("miss", reason="models not ready: exact reuse only")
+            return Lookup("miss", reason="models not ready: exact reuse only", check="not_ready")
         seen = await self._seen(thread)
         if seen is None:
-            return Lookup("miss")
+            return Lookup("miss", reason="no prospect message to compare", check="empty")
         await self._sync()
         index = self._indexes.get(scope_id)
         if index is None or len(index) == 0:
-            return Lookup("miss")
+            return Lookup("miss", reason="nothing cached in this scope yet", check="empty")
         candidates = index.search(seen.read.encoded.message, threshold=self.threshold, limit=self._candidates)
         if not candidates:
             nearest = index.search(seen.read.encoded.message, threshold=-1.0, limit=1)
             return Lookup("miss", similarity=nearest[0].similarity if nearest else None,
-                          entry_id=_id_of(nearest[0]) if nearest else None)
+                          entry_id=_id_of(nearest[0]) if nearest else None, check="no_candidate",
+                          reason=f"no cached thread at cosine >= {self.threshold:.2f}")
         refused: Lookup | None = None
         bar = self.verifier_threshold or 1.0
         for candidate in candidates:
@@ -155,15 +163,18 @@ class SemanticAnalyses:
             raw = await self._health.call(partial(store.get, entry_key), None)
             if raw is None:
                 continue  # expired or unreachable: never serve what we cannot check
-            reason = _judge(seen, json.loads(raw), bar)
-            if not reason:
+            check, reason = self._judge(seen, json.loads(raw), bar)
+            if not check:
                 analysis = _analysis(json.dumps(json.loads(raw)["analysis"]))
                 if analysis is not None:
-                    return Lookup("hit", analysis, entry_id=_id_of(candidate), similarity=candidate.similarity)
-                reason = "unreadable entry"
+                    return Lookup("hit", analysis, entry_id=_id_of(candidate), similarity=candidate.similarity,
+                                  check="hit", reason=reason)
+                check, reason = "entry", "unreadable entry"
+            # The nearest candidate's refusal stands for the lookup: the others were farther still.
             refused = refused or Lookup("guard_rejected", entry_id=_id_of(candidate),
-                                        similarity=candidate.similarity, reason=reason)
-        return refused or Lookup("miss", similarity=candidates[0].similarity)
+                                        similarity=candidate.similarity, reason=reason, check=check)
+        return refused or Lookup("miss", similarity=candidates[0].similarity, check="entry",
+                                 reason="the candidates' entries expired")
 
     async def put(self, thread: str, *, scope: str, analysis: ThreadAnalysis) -> None:
         """Store in the background: the draft's result does not wait for the insert."""
@@ -195,8 +206,9 @@ class SemanticAnalyses:
         if not view.text:
             return None
         read = await self.models.read(view)
-        seen = _Seen(read=read, side=Side.of(read.encoded, read.reading),
-                     facts=facts_of(thread, context=view.context if view.short else None))
+        facts = facts_of(thread, context=view.context if view.short else None)
+        seen = _Seen(read=read, side=self.models.side(read, tokens=facts.message.words),
+                     intent=read.reading.intent, facts=facts)
         self._recent[thread] = seen
         while len(self._recent) > 256:
             self._recent.pop(next(iter(self._recent)))
@@ -218,7 +230,7 @@ class SemanticAnalyses:
         vector = seen.read.encoded.message
         expires = time.time() + self._ttl
         entry = {"analysis": shared.model_dump(mode="json"), "facts": seen.facts.to_json(),
-                 "side": seen.side.to_json()}
+                 "side": seen.side.to_json(), "intent": seen.intent}
         vector_key = keys.SEMANTIC_VECTOR + f"{scope_id}:{entry_id}"
         packed = f"{expires:.0f}|{base64.b64encode(vector.astype(np.float32).tobytes()).decode()}"
 
@@ -271,6 +283,10 @@ class SemanticAnalyses:
     def _forget(self) -> None:
         self._loaded = False
 
+    def _judge(self, seen: _Seen, entry: dict[str, Any], bar: float) -> tuple[str, str]:
+        """Which check refuses `entry` for the looked-up thread, and why (("", why) when it may be served)."""
+        return judge(seen.side, seen.intent, seen.facts, entry, verifier=self.models.verifier, bar=bar)
+
     def _index(self, scope_id: str) -> VectorIndex:
         return self._indexes.setdefault(scope_id, VectorIndex(DIMENSIONS))
 
@@ -290,15 +306,26 @@ def _add_packed(indexes: dict[str, VectorIndex], key: str, value: str) -> None:
     indexes.setdefault(scope_id, VectorIndex(DIMENSIONS)).add(key, vector, expires=float(expires))
 
 
-def _judge(seen: _Seen, entry: dict[str, Any], bar: float) -> str:
-    """Why `entry` may not be served for the looked-up thread ("" when it may)."""
-    if "side" not in entry or "facts" not in entry:
-        return "entry written without the verifier"
-    checked = facts_agree(seen.facts, Facts.from_json(entry["facts"]))
+def judge(side: Side, intent: str, facts: Facts, entry: dict[str, Any], *, verifier: PairVerifier,
+          bar: float) -> tuple[str, str]:
+    """(check, reason) refusing `entry` for a thread of this side, intent and facts; ("", note) to serve it."""
+    try:
+        other = Side.from_json(entry["side"])
+        other_facts = Facts.from_json(entry["facts"])
+        other_intent = str(entry["intent"])
+    except (KeyError, TypeError, ValueError):
+        return "version", "entry stored by an older cache version"
+    if other.version != verifier.version or side.version != verifier.version:
+        return "version", "entry stored by other model weights"
+    checked = facts_agree(facts, other_facts)
     if not checked.ok:
-        return checked.reason
-    score = PairVerifier.score(seen.side, Side.from_json(entry["side"]))
-    return "" if score >= bar else f"verifier {score:.2f} < {bar:.2f}"
+        return f"facts:{checked.kind}", checked.reason
+    verdict = verifier.judge(side, other, committed=(intent, other_intent))
+    if verdict.check != "verifier":
+        return verdict.check, verdict.reason
+    if verdict.score < bar:
+        return "verifier", f"verifier {verdict.score:.4f} < {bar:.4f}"
+    return "", f"verifier {verdict.score:.4f} >= {bar:.4f}"
 
 
 def _entry_id(scope_id: str, thread: str) -> str:

@@ -17,7 +17,8 @@ from typing import Any, Literal
 
 from engine.cache.embedder import Embedder, get_embedder
 from engine.meaning.encoding import Encoded, View, encode_many
-from engine.meaning.intent import IntentModel, IntentReading
+from engine.meaning.intent import DECLINE, GO_AHEAD, IntentModel, IntentReading
+from engine.meaning.pairs import Side
 from engine.meaning.verifier import PairVerifier
 
 __all__ = ["MeaningModels", "Read", "get_models"]
@@ -107,6 +108,13 @@ class MeaningModels:
         encoded = await encode_many(self.embedder, views)
         return [Read(view=view, encoded=one, reading=self.intent.read(one))
                 for view, one in zip(views, encoded, strict=True)]
+
+    def side(self, read: Read, *, tokens: frozenset[str]) -> Side:
+        """What the verifier needs of a read thread (`tokens`: its message's word hashes, from the facts)."""
+        mass = dict(zip(self.intent.labels, read.reading.probabilities.tolist(), strict=True))
+        return Side.of(read.encoded, read.reading.probabilities, version=self.verifier.version,
+                       decline=sum(mass.get(label, 0.0) for label in DECLINE),
+                       go_ahead=sum(mass.get(label, 0.0) for label in GO_AHEAD), tokens=tokens)
 
     def status(self) -> dict[str, Any]:
         """What /healthz says about the models."""

@@ -1,85 +1,86 @@
 """The pair verifier: may a cached analysis be served for a new thread that embeds close to it?
 
-Meaning is judged by the trained intent model (engine/meaning/intent.py), read on both threads: the
-verifier's score is the probability that the two threads carry the same intent, sum_k p(k) q(k) of
-their intent distributions, and it is zero unless both readings commit to the same intent (never
-`general`). A short reply is read together with the rep's question, so "Yes, that works!" to "shall I
-take you off the list?" and to "shall I send the invite?" read differently. Hard facts are checked
-exactly elsewhere (engine/meaning/facts.py). The threshold is chosen on the tuning half of the
-samples by scripts/train_models.py and ships in weights/verifier.json; SEMANTIC_VERIFIER_THRESHOLD
-overrides it.
+A trained pair classifier (logistic regression over engine/meaning/pairs.py's features: cosines of
+the message views, sentence alignment, the rep's questions, the intent model's distributions, word
+overlap, length, and |u-v| / u*v of the message embeddings) scores the probability that two threads are the same
+situation with the same meaning. It only scores pairs whose intent readings commit to the same
+intent (never `general`): a decline is never served for a go-ahead because they embed alike. Hard
+facts are checked exactly before it (engine/meaning/facts.py).
+
+The weights, the threshold and the candidate cosine threshold it was cross-validated with are
+trained by scripts/train_verifier.py and ship in weights/verifier.npz (about 10 KB);
+SEMANTIC_VERIFIER_THRESHOLD overrides the threshold. `version` names the verifier and intent
+weights together: an entry stored by other weights is never trusted.
 """
 
 from __future__ import annotations
 
-import base64
-import json
+import hashlib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
-from engine.meaning.encoding import Encoded
-from engine.meaning.intent import Floats, IntentReading
+from engine.meaning.intent import INTENT_WEIGHTS, Floats
+from engine.meaning.pairs import FEATURES, Side, pair_features
 
-__all__ = ["VERIFIER_WEIGHTS", "PairVerifier", "Side", "agreed"]
+__all__ = ["VERIFIER_WEIGHTS", "PairVerifier", "Verdict"]
 
-VERIFIER_WEIGHTS = Path(__file__).parent / "weights" / "verifier.json"
+VERIFIER_WEIGHTS = Path(__file__).parent / "weights" / "verifier.npz"
 
 
 @dataclass(frozen=True)
-class Side:
-    """What the verifier needs of one thread (stored with each cache entry)."""
+class Verdict:
+    """The verifier's word on a pair: a score in [0, 1] and, when it is zero by rule, why."""
 
-    short: bool
-    probabilities: Floats
-    intent: str
-
-    @classmethod
-    def of(cls, encoded: Encoded, reading: IntentReading) -> Side:
-        """The side of a freshly encoded and read message."""
-        return cls(short=encoded.short, probabilities=reading.probabilities, intent=reading.intent)
-
-    def to_json(self) -> dict[str, Any]:
-        """A JSON-ready form (float16 probabilities, base64)."""
-        return {"short": self.short, "intent": self.intent,
-                "probabilities": base64.b64encode(self.probabilities.astype(np.float16).tobytes()).decode()}
-
-    @classmethod
-    def from_json(cls, data: dict[str, Any]) -> Side:
-        """The inverse of `to_json`."""
-        probabilities = np.frombuffer(base64.b64decode(data["probabilities"]), dtype=np.float16)
-        return cls(short=bool(data["short"]), probabilities=probabilities.astype(np.float32),
-                   intent=str(data["intent"]))
+    score: float
+    check: str = "verifier"  # "intent" when the readings differ, "version" for another model's entry
+    reason: str = ""
 
 
-def agreed(query: Side, candidate: Side) -> bool:
-    """Both readings commit to the same intent, and it is not `general`."""
-    return query.intent == candidate.intent and query.intent != "general"
-
-
+@dataclass(frozen=True)
 class PairVerifier:
-    """Scores a pair by the probability that both threads mean the same intent."""
+    """Standardised features -> logistic regression; `similarity` is the candidate cosine it was
+    validated with (the default of SEMANTIC_SIMILARITY_THRESHOLD follows it)."""
 
-    def __init__(self, *, threshold: float, chosen_on: str = "") -> None:
-        self.threshold = threshold  # the trainer's choice on the tuning half
-        self.chosen_on = chosen_on
+    mean: Floats
+    std: Floats
+    coef: Floats
+    bias: float
+    threshold: float
+    similarity: float
+    version: str
+    chosen_on: str = ""
 
     @classmethod
-    def load(cls, path: Path = VERIFIER_WEIGHTS) -> PairVerifier:
-        """Read the shipped threshold."""
-        data = json.loads(path.read_text("utf-8"))
-        return cls(threshold=float(data["threshold"]), chosen_on=str(data.get("chosen_on", "")))
+    def load(cls, path: Path = VERIFIER_WEIGHTS, *, intent_path: Path = INTENT_WEIGHTS) -> PairVerifier:
+        """Read the shipped weights (numpy .npz, no pickles); the version hashes both weight files."""
+        digest = hashlib.blake2b(path.read_bytes() + intent_path.read_bytes(), digest_size=6).hexdigest()
+        with np.load(path, allow_pickle=False) as data:
+            verifier = cls(mean=data["mean"].astype(np.float32),
+                           std=data["std"].astype(np.float32), coef=data["coef"].astype(np.float32),
+                           bias=float(data["bias"]), threshold=float(data["threshold"]),
+                           similarity=float(data["similarity"]), version=digest, chosen_on=str(data["chosen_on"]))
+        if not len(verifier.coef) == len(verifier.mean) == len(verifier.std) == FEATURES:
+            raise ValueError(f"{path.name} has {len(verifier.coef)} weights for {FEATURES} features: it was trained "
+                             "for other code; run scripts/train_verifier.py")
+        return verifier
 
     def save(self, path: Path = VERIFIER_WEIGHTS) -> None:
-        """Write the threshold and where it was chosen."""
-        path.write_text(json.dumps({"threshold": self.threshold, "chosen_on": self.chosen_on}, indent=1) + "\n",
-                        "utf-8")
+        """Write the weights (numpy .npz)."""
+        np.savez_compressed(path, mean=self.mean, std=self.std, coef=self.coef, bias=self.bias,
+                            threshold=self.threshold, similarity=self.similarity, chosen_on=self.chosen_on)
 
-    @staticmethod
-    def score(query: Side, candidate: Side) -> float:
-        """The probability that `candidate`'s analysis is right for `query` (0 if their readings differ)."""
-        if len(query.probabilities) != len(candidate.probabilities) or not agreed(query, candidate):
-            return 0.0  # entries written by another model version are never trusted
-        return float(query.probabilities @ candidate.probabilities)
+    def logit(self, a: Side, b: Side) -> float:
+        """The classifier's log-odds that the pair is the same situation and meaning (no rules)."""
+        features = pair_features(a, b)
+        return float(((features - self.mean) / self.std) @ self.coef + self.bias)
+
+    def judge(self, query: Side, candidate: Side, *, committed: tuple[str, str]) -> Verdict:
+        """The probability that `candidate`'s analysis is right for `query`; `committed` holds the
+        intents the intent model commits to for each (`general` when unsure)."""
+        if query.version != self.version or candidate.version != self.version:
+            return Verdict(0.0, "version", "entry stored by other model weights")
+        if committed[0] != committed[1] or "general" in committed:
+            return Verdict(0.0, "intent", f"intents differ: {committed[0]} / {committed[1]}")
+        return Verdict(float(1 / (1 + np.exp(-self.logit(query, candidate)))))
