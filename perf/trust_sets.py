@@ -10,6 +10,11 @@
   training data or the other sets, and committed before the first measurement on it (non-software
   industries, terse/formal/non-native/emoji tones, quoted mail, short replies that need the rep's
   question). Never trained or tuned on; measured once.
+- `blind`: perf/data/held_blind.jsonl, 72 threads in 18 situations written in the third session by
+  someone who saw neither the models, their training data nor the other sets, committed before any
+  model of that session was trained (dental, construction estimating, insurance, restaurant POS,
+  admissions, telematics, translation, hotels, mining safety, nonprofit payroll …; 2–5 message threads,
+  forwarded mail, mixed language, decisive sentence mid-reply). Never trained or tuned on; measured once.
 
 The split is fixed: the 25 situations sorted, shuffled with random.Random(SPLIT_SEED), the first 13
 are `tuning`.
@@ -30,8 +35,9 @@ ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT.parent / "shared" / "samples" / "threads.jsonl"
 NEW = ROOT / "perf" / "data" / "held_new.jsonl"
 FRESH = ROOT / "perf" / "data" / "held_fresh.jsonl"
+BLIND = ROOT / "perf" / "data" / "held_blind.jsonl"
 SPLIT_SEED = 12
-SETS = ("tuning", "held", "new", "fresh")
+SETS = ("tuning", "held", "new", "fresh", "blind")
 
 
 def situation(group: str) -> str:
@@ -56,6 +62,8 @@ def load_set(name: str, *, samples: Path = SAMPLES) -> list[dict[str, Any]]:
         return _read(NEW)
     if name == "fresh":
         return _read(FRESH)
+    if name == "blind":
+        return _read(BLIND)
     rows = _read(samples)
     tuning = tuning_situations(rows)
     return [row for row in rows if (situation(row["group"]) in tuning) == (name == "tuning")]
