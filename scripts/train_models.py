@@ -25,32 +25,13 @@ sys.path.insert(0, str(ROOT / "scripts"))
 
 from intent_data import fold_of, training_rows  # noqa: E402
 from intent_training import FOLDS, choose, decide, fit, out_of_fold, score, softmax, temperature  # noqa: E402
+from memo_embedder import MemoEmbedder  # noqa: E402
 
 import engine  # noqa: E402,F401  (offline model environment)
-from engine.cache.embedder import get_embedder  # noqa: E402
 from engine.meaning.encoding import encode_views  # noqa: E402
 from engine.meaning.intent import IntentModel, intent_features  # noqa: E402
 
 SEED = 12
-
-
-class MemoEmbedder:
-    """The shared embedder with a memo on disk (--memo FILE): re-running the trainer re-encodes nothing."""
-
-    def __init__(self, path: Path | None) -> None:
-        self.path = path
-        self.memo: dict[str, np.ndarray] = {}
-        if path is not None and path.exists():
-            with np.load(path, allow_pickle=False) as data:
-                self.memo = dict(zip([str(t) for t in data["texts"]], data["vectors"], strict=True))
-
-    def encode_sync(self, texts: list[str]) -> np.ndarray:
-        missing = [text for text in dict.fromkeys(texts) if text not in self.memo]
-        if missing:
-            self.memo.update(zip(missing, get_embedder().encode_sync(missing), strict=True))
-            if self.path is not None:
-                np.savez(self.path, texts=np.array(list(self.memo)), vectors=np.stack(list(self.memo.values())))
-        return np.stack([self.memo[text] for text in texts]).astype(np.float32)
 
 
 def main() -> None:

@@ -32,9 +32,11 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "scripts"))
+
+from memo_embedder import MemoEmbedder  # noqa: E402
 
 import engine  # noqa: E402,F401  (offline model environment)
-from engine.cache.embedder import get_embedder  # noqa: E402
 from engine.meaning.encoding import View, encode_views, view_of  # noqa: E402
 from engine.meaning.facts import facts_agree, facts_of  # noqa: E402
 from engine.meaning.intent import DECLINE, GO_AHEAD, IntentModel  # noqa: E402
@@ -86,25 +88,6 @@ def load_items() -> list[Item]:
                               intent=intent, view=View(text=text, context=context), thread=thread,
                               source="example"))
     return items
-
-
-class MemoEmbedder:
-    """The shared embedder with a memo on disk (--memo FILE): re-running the trainer re-encodes nothing."""
-
-    def __init__(self, path: Path | None) -> None:
-        self.path = path
-        self.memo: dict[str, np.ndarray] = {}
-        if path is not None and path.exists():
-            with np.load(path, allow_pickle=False) as data:
-                self.memo = dict(zip([str(t) for t in data["texts"]], data["vectors"], strict=True))
-
-    def encode_sync(self, texts: list[str]) -> np.ndarray:
-        missing = [text for text in dict.fromkeys(texts) if text not in self.memo]
-        if missing:
-            self.memo.update(zip(missing, get_embedder().encode_sync(missing), strict=True))
-            if self.path is not None:
-                np.savez(self.path, texts=np.array(list(self.memo)), vectors=np.stack(list(self.memo.values())))
-        return np.stack([self.memo[text] for text in texts]).astype(np.float32)
 
 
 def logistic(x: np.ndarray, y: np.ndarray, weight: np.ndarray, *, l2: float = L2) -> tuple[np.ndarray, float]:

@@ -208,6 +208,20 @@ async def test_schedule_survives_a_restart_and_a_missed_digest_posts_once(
         await second.aclose()
 
 
+async def test_a_digest_subscribed_on_the_second_it_is_due_starts_at_its_next_time(
+        slack: FakeSlack, data_dir: Path) -> None:
+    clock = Clock(datetime(2027, 3, 26, 8, tzinfo=UTC))  # 09:00 in Berlin (CET) to the microsecond
+    runtime = _runtime(slack=slack, store=SQLiteStore(data_dir / "store.sqlite3"), clock=clock, data_dir=data_dir)
+    runtime.start()
+    try:
+        next_run = await runtime.scheduler.subscribe(_subscription("daily", "09:00", "Europe/Berlin"))
+        assert next_run.astimezone(UTC) == datetime(2027, 3, 27, 8, tzinfo=UTC)
+        await runtime.scheduler.run_pending()
+        assert slack.calls_to("chat.postMessage") == []
+    finally:
+        await runtime.aclose()
+
+
 def _record(*, team: str, channel: str, prospect: str, at: float, status: str = "ready",
             intent_request: str | None = None, ms: int = 1200, sources: tuple[str, str, str] =
             ("offline", "offline", "offline"), regenerated: bool = False) -> DraftRecord:

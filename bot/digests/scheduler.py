@@ -115,7 +115,10 @@ class DigestScheduler:
 
     async def subscribe(self, subscription: Subscription) -> datetime:
         """Create or replace a channel's digest; returns when it is next due."""
-        next_run: datetime = subscription.schedule.trigger().get_next_fire_time(None, self.clock())
+        # Strictly after now: APScheduler's next fire time includes `now` itself, so a digest subscribed
+        # on the very second it is due would post at once instead of at its next time.
+        after = self.clock() + timedelta(microseconds=1)
+        next_run: datetime = subscription.schedule.trigger().get_next_fire_time(None, after)
         record = replace(subscription, next_run=next_run)
         await self.store.set(schedule_key(record.team_id, record.channel_id), record.to_json())
         self._arm(record)
