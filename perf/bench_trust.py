@@ -3,7 +3,8 @@
     python perf/bench_trust.py [--shuffles 5] [--label after] [--threshold T] [--verifier-threshold V]
 
 Sets (perf/trust_sets.py): `tuning` (half of the shared samples, by situation; thresholds are chosen
-here), `held` (the other half) and `new` (our own 64 threads in perf/data/held_new.jsonl). Per set:
+here), `held` (the other half), `new` (our own 64 threads in perf/data/held_new.jsonl), `fresh` and
+`blind` (written by people who saw neither the models nor the other sets). Per set:
 
 - replay through the semantic cache exactly as `replycrew cache replay` does (fresh store, one scope,
   look up then store each thread), in `--shuffles` seeded orders. Labels are read only afterwards:
