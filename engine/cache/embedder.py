@@ -13,7 +13,6 @@ texts under load; see the issue 12 note).
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import os
 import threading
@@ -65,21 +64,12 @@ class Embedder:
             self._model = SentenceTransformer(path, device="cpu")
             log.info("embedding model loaded from %s", path)
 
-    async def warm(self) -> None:
-        """Load the model in a worker thread, so a server's first request does not wait for it."""
-        await asyncio.to_thread(self.load)
-
     def encode_sync(self, texts: Sequence[str]) -> Vectors:
         """Encode in the calling thread (for benchmarks and worker threads)."""
         self.load()
         vectors = self._model.encode(list(texts), batch_size=32, normalize_embeddings=True,
                                      convert_to_numpy=True, show_progress_bar=False)
         return np.ascontiguousarray(vectors, dtype=np.float32)
-
-    async def encode(self, texts: Sequence[str]) -> Vectors:
-        """Encode in a worker thread: a forward pass must never block the event loop."""
-        return await asyncio.to_thread(self.encode_sync, texts)
-
 
 _shared: Embedder | None = None
 _shared_lock = threading.Lock()

@@ -17,8 +17,7 @@ import numpy as np
 from engine.cache.embedder import DIMENSIONS, Embedder, Vectors
 from engine.cache.signature import clean_message
 
-__all__ = ["CONTEXT_CHARS", "SHORT_WORDS", "Encoded", "View", "encode_many", "encode_view", "encode_views",
-           "view_of"]
+__all__ = ["CONTEXT_CHARS", "SHORT_WORDS", "Encoded", "View", "encode_many", "encode_views", "view_of"]
 
 SHORT_WORDS = 8      # fewer words than this and the reply needs the rep's question to mean anything
 CONTEXT_CHARS = 300  # the rep's question is at the end of their message: keep its tail
@@ -116,8 +115,3 @@ async def encode_many(embedder: Embedder, views: Sequence[View]) -> list[Encoded
     """`encode_views` off the event loop: one thread hop and one forward pass for all the views of a
     lookup (a lookup that needs another view adds it to the list, not another call)."""
     return await asyncio.to_thread(encode_views, embedder, views)
-
-
-async def encode_view(embedder: Embedder, view: View) -> Encoded:
-    """Encode one view off the event loop (`encode_many` with one view)."""
-    return (await encode_many(embedder, [view]))[0]

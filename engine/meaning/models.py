@@ -11,7 +11,6 @@ import asyncio
 import logging
 import sys
 import threading
-from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -100,14 +99,10 @@ class MeaningModels:
         return await asyncio.to_thread(self.load)
 
     async def read(self, view: View) -> Read:
-        """Embed a view (one embedder call) and read its intent; the models must be ready."""
-        return (await self.read_many([view]))[0]
-
-    async def read_many(self, views: Sequence[View]) -> list[Read]:
-        """Embed several views of one lookup in one forward pass, off the event loop, and read each."""
-        encoded = await encode_many(self.embedder, views)
-        return [Read(view=view, encoded=one, reading=self.intent.read(one))
-                for view, one in zip(views, encoded, strict=True)]
+        """Embed a view (all its texts in one forward pass, off the event loop) and read its intent; the
+        models must be ready."""
+        encoded = (await encode_many(self.embedder, [view]))[0]
+        return Read(view=view, encoded=encoded, reading=self.intent.read(encoded))
 
     def side(self, read: Read, *, tokens: frozenset[str]) -> Side:
         """What the verifier needs of a read thread (`tokens`: its message's word hashes, from the facts)."""
