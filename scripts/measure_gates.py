@@ -66,6 +66,7 @@ class Pair:
     cosine: float = 0.0
     in_top: bool = False
     facts: str = ""    # "" when the facts agree, else "facts:<kind>"
+    conflict: bool = False  # the facts differ where both sides name a fact of that kind
     gate: str = ""     # the first gate that refuses: candidate, facts:<kind>, intent, verifier, or "" (served)
 
 
@@ -121,6 +122,22 @@ def fact_lines(item: Thread, facts: Facts) -> str:
                                                                                         "standards", "roles")
                                              if getattr(ctx, n)))
     return "; ".join(parts) or "-"
+
+
+def conflicting(a: Facts, b: Facts) -> bool:
+    """Whether the facts differ where both sides name a fact of the kind (not only one side naming it):
+    the refusals a "present on one side only agrees" policy would keep."""
+    def clash(x: frozenset[str], y: frozenset[str]) -> bool:
+        return bool(x) and bool(y) and x != y
+
+    sides = [(a.message, b.message)] + ([(a.context, b.context)] if a.context and b.context else [])
+    for one, other in sides:
+        if any(clash(getattr(one, slot), getattr(other, slot)) for slot in ("numbers", "times", "standards", "roles")):
+            return True
+        if one.entities and other.entities and (not one.entities <= other.words | other.forms
+                                                or not other.entities <= one.words | one.forms):
+            return True
+    return clash(a.lengths, b.lengths)
 
 
 def scores(encoded: list[Encoded]) -> dict[str, np.ndarray]:
@@ -180,6 +197,7 @@ def main() -> None:
         pair.in_top = in_top(cos, threads, pair.a, pair.b, args.top_k)
         checked = facts_agree(facts[pair.a], facts[pair.b])
         pair.facts = "" if checked.ok else f"facts:{checked.kind}"
+        pair.conflict = not checked.ok and conflicting(facts[pair.a], facts[pair.b])
         if pair.cosine < args.threshold or not pair.in_top:
             pair.gate = "candidate"
         elif pair.facts:
@@ -219,6 +237,9 @@ def print_tables(source: str, pairs: list[Pair], threads: list[Thread], facts: l
     caught = {c: sum(1 for p in pairs if p.label == c and p.facts) for c in columns}
     table["facts (any kind)"] = caught
     print(f"{'facts (any kind)':28}" + "".join(f"{caught[c]:>11}" for c in columns))
+    clashes = {c: sum(1 for p in pairs if p.label == c and p.conflict) for c in columns}
+    table["facts: both sides name it"] = clashes
+    print(f"{'  of which both name it':28}" + "".join(f"{clashes[c]:>11}" for c in columns))
     refused = [p for p in pairs if p.label == "paraphrase" and p.facts]
     for p in refused[:show]:
         a, b = threads[p.a], threads[p.b]

@@ -27,6 +27,8 @@ __all__ = ["Signature", "clean_message", "signature"]
 _TOKEN = re.compile(r"[^\W\d_][\w&'’/\-]*[\w]|[^\W\d_]|\$?\d[\d,.]*\d|\$?\d|[.,!?;:—–()\n]")
 _CLAUSE_BREAK = frozenset(".,!?;:—–()\n") | {"but", "so", "because", "although", "though"}
 _RELATIVE = re.compile(r"\b(this|next|coming|current|the) (week|month|quarter|year)\b", re.IGNORECASE)
+# "at month end", "by end of month", "quarter-end": the end of the current period.
+_PERIOD_END = re.compile(r"\b(?:(month|quarter|year)[- ]end|end of (month|quarter|year))\b", re.IGNORECASE)
 _PAST = re.compile(r"\b(last|previous|past) (week|month|quarter|year)\b|\b\w+ ago\b|\byesterday\b",
                    re.IGNORECASE)
 
@@ -58,8 +60,11 @@ class Signature:
 _FIELDS = ("asks", "numbers", "times", "standards", "roles", "entities", "words", "forms")
 # Written like names but dates: quarters, halves and fiscal years ("Q3", "H2", "FY26").
 _PERIOD = re.compile(r"(?:q[1-4]|h[12]|fy(?:\d\d){0,2})", re.IGNORECASE)
+# The entity reader's tokens: _TOKEN's, split at slashes ("iOS/Android" names two things).
+_PARTS = re.compile(r"[^\W\d_][\w&'’\-]*[\w]|[^\W\d_]|\$?\d[\d,.]*\d|\$?\d|[.,!?;:—–()\n]")
 # "India's", "Acme’s": a possessive names the same thing.
 _POSSESSIVE = re.compile(r"['’]s$", re.IGNORECASE)
+_POSSESSIVE_ANYWHERE = re.compile(r"(?<=\w)['’]s\b", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -195,6 +200,8 @@ def _times(text: str) -> tuple[set[str], str]:
             found.add(item)
 
     text_for_scan = _PAST.sub(lambda m: " " * len(m.group(0)), text)
+    for match in _PERIOD_END.finditer(text_for_scan):
+        add(f"this_{(match.group(1) or match.group(2)).lower()}", match.start(), match.end())
     for match in _RELATIVE.finditer(text_for_scan):
         which = match.group(1).lower()
         which = "this" if which in ("this", "current", "the") else "next"
@@ -241,11 +248,11 @@ def _entities(text: str, names: frozenset[str]) -> set[str]:
         run, named_run = [], False
 
     sentence_start, previous_end = True, 0
-    for match in _TOKEN.finditer(text):
+    for match in _PARTS.finditer(text):  # "iOS/Android" is two names
         token = match.group(0)
         gap = text[previous_end:match.start()]
         previous_end = match.end()
-        if any(not (ch.isspace() or ch in ",'\"") for ch in gap):
+        if gap != "/" and any(not (ch.isspace() or ch in ",'\"") for ch in gap):  # "iOS/Android" goes on
             close()
             sentence_start = True  # an emoji, a bullet or a symbol starts a new phrase
         if token in _CLAUSE_BREAK or not token[0].isalpha():
@@ -302,5 +309,5 @@ def signature(thread: str) -> Signature:
         # A currency is a number's fact ("US dollars" is not the region US).
         entities=frozenset(_entities(blank_currencies(text), message.names)),
         words=frozenset(words),
-        forms=frozenset(_h(_POSSESSIVE.sub("", w)) for w in _TOKEN.findall(message.text) if _POSSESSIVE.search(w)),
+        forms=frozenset(_h(w) for w in _PARTS.findall(_POSSESSIVE_ANYWHERE.sub("", message.text))) - words,
     )

@@ -80,17 +80,17 @@ def facts_agree(query: Facts, candidate: Facts) -> FactCheck:
     "Yes, Tuesday 10am works" to that question agree; the questions themselves must still agree.
     """
     both_short = query.context is not None and candidate.context is not None
+    if query.context is not None and candidate.context is not None:  # (both_short, spelled for mypy)
+        found = _agree(query.context, candidate.context)  # what each reply answers, first
+        if not found.ok:
+            return FactCheck(False, f"the rep's questions differ: {found.reason}", kind=f"question:{found.kind}")
+    elif query.context is not None or candidate.context is not None:
+        return FactCheck(False, "only one reply needs the rep's question", kind="short_reply")
     found = _agree(_filled(query) if both_short else query.message,
                    _filled(candidate) if both_short else candidate.message)
     if found.ok and not _lengths_agree(query, candidate, filled=both_short):
         found = FactCheck(False, "lengths of time differ", kind="durations")
-    if not found.ok or (query.context is None and candidate.context is None):
-        return found
-    if query.context is None or candidate.context is None:
-        return FactCheck(False, "only one reply needs the rep's question", kind="short_reply")
-    found = _agree(query.context, candidate.context)
-    return found if found.ok else FactCheck(False, f"the rep's questions differ: {found.reason}",
-                                            kind=f"question:{found.kind}")
+    return found
 
 
 def _filled(facts: Facts) -> Signature:

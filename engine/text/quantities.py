@@ -99,6 +99,8 @@ _META_FILLERS = frozenset({"more", "quick", "small", "short", "other", "last", "
 # "one of our 4 restaurants", "1 site", "a single depot": a count of the deal's units is a fact even when it is 1.
 _ONE = re.compile(rf"\b(?:one|1|a single)\s+(?:of\s+(?:our|the|your|their|these|those|my|its)\s+(?:\d+|{_WORD})\s+)?"
                   rf"(?:{UNITS})\b", re.IGNORECASE)
+# "100%." or "100% agree" opening a sentence says yes, not a share.
+_AGREEMENT = re.compile(r"(?:^|(?<=[.!?]\s))100\s?%(?=\s*(?:[.!,]|agree|yes|$))", re.IGNORECASE | re.MULTILINE)
 _ENUMERATOR = re.compile(r"(^|\s)\(?\d\)\s|^\s*\d{1,2}(?:[.)]|\s[-–])\s+(?!\d)", re.MULTILINE)
 
 
@@ -267,6 +269,7 @@ def read_quantities(text: str) -> Quantities:
         symbol = match.group("symbol")
         code = _SYMBOLS[symbol.strip().lower()] if symbol else next(name for name, value in match.groupdict().items() if value)
         found.add(f"currency:{code}")
+    text = _AGREEMENT.sub(" ", text)
     for match in _DIGITS.finditer(text):
         if not match.group("cur") and not match.group("mult") and match.group("tail") != "%" \
                 and _meta_count(text, match.end()):
