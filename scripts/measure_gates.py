@@ -77,14 +77,19 @@ def load_threads(sources: list[str]) -> list[Thread]:
             key, kind = line.split("\t")[:2]
             kinds[key] = kind
     out = []
-    for source in sources:
+    files = dict.fromkeys(s if s == "tuning" or (DATA / f"{s}.jsonl").exists() else "pairs_written" for s in sources)
+    for source in files:
         rows = load_set("tuning") if source == "tuning" else [
             json.loads(line) for line in (DATA / f"{source}.jsonl").read_text("utf-8").splitlines() if line.strip()]
         for row in rows:
             negative = row["group"] != situation(row["group"])
             kind = (kinds.get(row["group"], "unlabelled") if source != "tuning" else "samples") if negative else ""
-            out.append(Thread(f"{source}:{row['id']}", source, f"{source}:{row['group']}",
-                              f"{source}:{situation(row['group'])}", kind, row["thread"]))
+            # Threads that landed later (u001, v001: other writers) are reported apart from the first 650 (t001).
+            origin = f"{source}_{row['id'][0]}" if source == "pairs_written" and row["id"][0] != "t" else source
+            if origin not in sources and source not in sources:
+                continue
+            out.append(Thread(f"{origin}:{row['id']}", origin, f"{origin}:{row['group']}",
+                              f"{origin}:{situation(row['group'])}", kind, row["thread"]))
     return out
 
 
@@ -134,8 +139,8 @@ def conflicting(a: Facts, b: Facts) -> bool:
     for one, other in sides:
         if any(clash(getattr(one, slot), getattr(other, slot)) for slot in ("numbers", "times", "standards", "roles")):
             return True
-        if one.entities and other.entities and (not one.entities <= other.words | other.forms
-                                                or not other.entities <= one.words | one.forms):
+        if one.entities and other.entities and (not one.entities <= other.words | getattr(other, "forms", frozenset())
+                                                or not other.entities <= one.words | getattr(one, "forms", frozenset())):
             return True
     return clash(a.lengths, b.lengths)
 
@@ -172,7 +177,8 @@ def main() -> None:
     parser.add_argument("--threshold", type=float, default=0.60)
     parser.add_argument("--top-k", type=int, default=5)
     parser.add_argument("--show", type=int, default=0, help="print the facts of this many refused paraphrases")
-    parser.add_argument("--sources", default="pairs_written,tuning")
+    parser.add_argument("--sources", default="pairs_written,tuning",
+                        help="files of scripts/data (and `tuning`); pairs_written_u picks the u threads of pairs_written")
     args = parser.parse_args()
     sources = args.sources.split(",")
     threads = load_threads(sources)
@@ -207,7 +213,7 @@ def main() -> None:
         elif 1 / (1 + np.exp(-verifier.logit(sides[pair.a], sides[pair.b]))) < verifier.threshold:
             pair.gate = "verifier"
     report: dict[str, Any] = {"label": args.label, "threshold": args.threshold, "top_k": args.top_k}
-    for source in sources:
+    for source in dict.fromkeys(item.source for item in threads):
         chosen = [p for p in pairs if p.source == source]
         report[source] = print_tables(source, chosen, threads, facts, show=args.show)
     report["recall"] = print_recall(pairs, threads, candidate_scores, args.top_k)

@@ -27,8 +27,9 @@ __all__ = ["Signature", "clean_message", "signature"]
 _TOKEN = re.compile(r"[^\W\d_][\w&'’/\-]*[\w]|[^\W\d_]|\$?\d[\d,.]*\d|\$?\d|[.,!?;:—–()\n]")
 _CLAUSE_BREAK = frozenset(".,!?;:—–()\n") | {"but", "so", "because", "although", "though"}
 _RELATIVE = re.compile(r"\b(this|next|coming|current|the) (week|month|quarter|year)\b", re.IGNORECASE)
-# "at month end", "by end of month", "quarter-end": the end of the current period.
-_PERIOD_END = re.compile(r"\b(?:(month|quarter|year)[- ]end|end of (month|quarter|year))\b", re.IGNORECASE)
+# "at month end", "by end of month": the end of the current period ("the month-end close" is a process).
+_PERIOD_END = re.compile(r"\b(?:(?:at|by|before|until|till|after|from) (?:the )?(month|quarter|year)[- ]end"
+                         r"|end of (month|quarter|year))\b", re.IGNORECASE)
 _PAST = re.compile(r"\b(last|previous|past) (week|month|quarter|year)\b|\b\w+ ago\b|\byesterday\b",
                    re.IGNORECASE)
 
@@ -227,9 +228,10 @@ def _times(text: str) -> tuple[set[str], str]:
             add(word, begin, begin + len(token))
         elif re.fullmatch(r"q[1-4]", word):
             add(word, begin, begin + len(token))
-        elif (word == "fiscal" and i + 1 < len(tokens) and tokens[i + 1].lower() == "year") \
+        elif (word in ("fiscal", "financial") and i + 1 < len(tokens) and tokens[i + 1].lower().startswith("year")) \
                 or re.fullmatch(r"fy(?:\d\d){0,2}", word):
-            add("fiscal_year" if word in ("fiscal", "fy") else f"fiscal_year_{word[-2:]}", begin, begin + len(token))
+            add("fiscal_year" if word in ("fiscal", "financial", "fy") else f"fiscal_year_{word[-2:]}", begin,
+                begin + len(token))
         elif token in lx.TIMEZONES:
             found.add(f"tz_{word}")
     return found, text

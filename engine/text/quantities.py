@@ -58,8 +58,12 @@ _CURRENCY = re.compile(r"(?P<symbol>(?:(?<![\w$])(?:US|AU|CA|NZ|A|C|S)\$|[$€£
                        r"|(?<![\w$])(?:"
                        + "|".join(f"(?P<{code}>{pattern})" for code, pattern in _CURRENCY_WORDS) + r")(?!\w)",
                        re.IGNORECASE)
-_MULTIPLIER = re.compile(r"\b(?:(?P<n>\d+)x(?!\w)|(?P<w>two|three|four|five|ten|\d+)\s+times\b|(?P<twice>twice|doubl(?:e[ds]?|ing))"
-                         r"|(?P<thrice>tripl(?:e[ds]?|ing)|thrice))\b", re.IGNORECASE)
+# A multiplier compares: "twice what we pay", "more than double our budget", "3x", "three times more"
+# ("we went twice", "double entry" are no amounts).
+_COMPARED = r"(?=\s+(?:what|the|our|my|your|their|that|this|it|as|more|higher|larger|bigger|over|above))"
+_MULTIPLIER = re.compile(rf"\b(?:(?P<n>\d+)x(?!\w)|(?P<w>two|three|four|five|ten|\d+)\s+times\b{_COMPARED}"
+                         rf"|(?P<twice>twice|doubl(?:e[ds]?|ing)){_COMPARED}|(?P<thrice>tripl(?:e[ds]?|ing)|thrice){_COMPARED})",
+                         re.IGNORECASE)
 # Clock times: "10am", "10 AM", "10:00", "14.30", "2:30 p.m.", "noon"; a range "2-4pm" shares its suffix.
 _MERIDIEM = r"(?P<{0}>[ap]\.?m\.?)(?!\w)"
 _CLOCK = re.compile(
@@ -94,6 +98,7 @@ _META_NOUNS = frozenset({"thing", "things", "question", "questions", "point", "p
                          "issues", "concern", "concerns", "way", "ways", "reason", "reasons", "option",
                          "options", "requirement", "requirements", "must-have", "must-haves", "condition",
                          "conditions", "confirmation", "confirmations", "ask", "asks", "request", "requests"})
+_KIND_OF = re.compile(r"-(?:way|step|factor|phase|tier|fold|sided|stage|speed)\b", re.IGNORECASE)
 _META_FILLERS = frozenset({"more", "quick", "small", "short", "other", "last", "key", "main", "big", "simple",
                            "follow-up", "further", "final", "open"})
 # "one of our 4 restaurants", "1 site", "a single depot": a count of the deal's units is a fact even when it is 1.
@@ -240,11 +245,27 @@ def number_words(text: str) -> list[tuple[tuple[int, int], float]]:
 
 
 def _meta_count(text: str, end: int) -> bool:
-    """The count right before `end` counts the message's own points ("two things", "3 quick questions:")."""
+    """The count right before `end` counts the message's own points ("two things", "3 quick questions:"),
+    or names a kind of thing ("two-way sync", "2-step verification")."""
+    if _KIND_OF.match(text, end):
+        return True
     words = [w.lower().strip(".,:;!?()") for w in text[end:end + 40].split()[:3]]
     while words and words[0] in _META_FILLERS:
         words = words[1:]
     return bool(words) and words[0] in _META_NOUNS
+
+
+def _currencies(text: str) -> list[re.Match[str]]:
+    """Currency mentions that name an amount's currency: a code ("USD", "EUR and GBP invoices"), a symbol
+    or name next to a number ("€18k", "18,000 euros"), or what a price is in ("in pounds"); "every euro
+    is committed" names none."""
+    found = []
+    for match in _CURRENCY.finditer(text):
+        before, after = text[max(0, match.start() - 20):match.start()], text[match.end():match.end() + 3]
+        if match.group("symbol") or re.fullmatch(r"[A-Z]{3}", match.group(0)) or re.search(r"(\d\s?(?:k|m|bn|million|billion|thousand)?|\b(?:in|into|to))\s*$",
+                                              before, re.IGNORECASE) or re.match(r"\s?\d", after):
+            found.append(match)
+    return found
 
 
 def blank_currencies(text: str) -> str:
@@ -265,7 +286,7 @@ def read_quantities(text: str) -> Quantities:
             times = int(n) if n.isdigit() else _UNITS_WORDS[n]
         found.add(f"x{times}")
         text = _blank(text, match.span())
-    for match in _CURRENCY.finditer(text):
+    for match in _currencies(text):
         symbol = match.group("symbol")
         code = _SYMBOLS[symbol.strip().lower()] if symbol else next(name for name, value in match.groupdict().items() if value)
         found.add(f"currency:{code}")
