@@ -98,7 +98,7 @@ def make_pairs(threads: list[Thread]) -> list[Pair]:
     for index, item in enumerate(threads):
         by_group[item.group].append(index)
     pairs = []
-    for group, members in by_group.items():
+    for members in by_group.values():
         first = threads[members[0]]
         if first.kind:  # a hard negative against every thread of its anchor's group
             for n in members:
@@ -139,8 +139,8 @@ def conflicting(a: Facts, b: Facts) -> bool:
     for one, other in sides:
         if any(clash(getattr(one, slot), getattr(other, slot)) for slot in ("numbers", "times", "standards", "roles")):
             return True
-        if one.entities and other.entities and (not one.entities <= other.words | getattr(other, "forms", frozenset())
-                                                or not other.entities <= one.words | getattr(one, "forms", frozenset())):
+        known, other_known = (x.words | getattr(x, "forms", frozenset()) for x in (one, other))
+        if one.entities and other.entities and (not one.entities <= other_known or not other.entities <= known):
             return True
     return clash(a.lengths, b.lengths)
 
@@ -178,7 +178,7 @@ def main() -> None:
     parser.add_argument("--top-k", type=int, default=5)
     parser.add_argument("--show", type=int, default=0, help="print the facts of this many refused paraphrases")
     parser.add_argument("--sources", default="pairs_written,tuning",
-                        help="files of scripts/data (and `tuning`); pairs_written_u picks the u threads of pairs_written")
+                        help="files of scripts/data and `tuning`; pairs_written_u: the u threads of pairs_written")
     args = parser.parse_args()
     sources = args.sources.split(",")
     threads = load_threads(sources)

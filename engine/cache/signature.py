@@ -63,6 +63,9 @@ _FIELDS = ("asks", "numbers", "times", "standards", "roles", "entities", "words"
 _PERIOD = re.compile(r"(?:q[1-4]|h[12]|fy(?:\d\d){0,2})", re.IGNORECASE)
 # The entity reader's tokens: _TOKEN's, split at slashes ("iOS/Android" names two things).
 _PARTS = re.compile(r"[^\W\d_][\w&'’\-]*[\w]|[^\W\d_]|\$?\d[\d,.]*\d|\$?\d|[.,!?;:—–()\n]")
+# Grammar words, capitalised only because they open a sentence.
+_FUNCTION_WORDS = frozenset({"the", "a", "an", "this", "that", "these", "those", "our", "my", "your", "their", "its",
+                             "we", "it", "and", "but", "or", "so", "if", "for", "with", "at", "in", "on", "to"})
 # "India's", "Acme’s": a possessive names the same thing.
 _POSSESSIVE = re.compile(r"['’]s$", re.IGNORECASE)
 _POSSESSIVE_ANYWHERE = re.compile(r"(?<=\w)['’]s\b", re.IGNORECASE)
@@ -265,9 +268,13 @@ def _entities(text: str, names: frozenset[str]) -> set[str]:
         plain = plain[:-1] if plain[:-1].isupper() and plain.endswith("s") else plain
         folded = _fold(plain)
         camel = bool(re.search(r"[a-z][A-Z]", plain)) or bool(re.search(r"\d", plain))  # "ezyVet", "S4"
-        if not (plain[0].isupper() or camel) or plain.upper() in COMMON_ACRONYMS or _PERIOD.fullmatch(plain) or folded in ROLE_WORDS \
-                or folded in WEEKDAYS or folded in MONTHS or plain == "I" or folded.startswith("i'") \
-                or folded == "emailaddr":
+        if not (plain[0].isupper() or camel) or plain.upper() in COMMON_ACRONYMS or _PERIOD.fullmatch(plain) \
+                or folded in ROLE_WORDS or folded in WEEKDAYS or folded in MONTHS or plain == "I" \
+                or folded.startswith("i'") or folded == "emailaddr":
+            close()
+            sentence_start = False
+            continue
+        if sentence_start and folded in _FUNCTION_WORDS:  # "The DPDP Act": "The" only opens the sentence
             close()
             sentence_start = False
             continue

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from engine.cache.signature import Signature, clean_message, signature
-from engine.text.quantities import lengths_of_time
+from engine.text.lengths import lengths_of_time
 
 __all__ = ["FACT_KINDS", "FactCheck", "Facts", "durations", "facts_agree", "facts_of"]
 
@@ -105,7 +105,8 @@ def _lengths(facts: Facts, *, filled: bool) -> tuple[frozenset[str], frozenset[s
     """(the message's lengths of time, its rates, the question's lengths and rates); the message's
     filled from the question's if asked."""
     question = frozenset(d.removeprefix(_QUESTION) for d in facts.lengths if d.startswith(_QUESTION))
-    message = frozenset(d for d in facts.lengths if not d.startswith(_QUESTION)) or (question if filled else frozenset())
+    message = frozenset(d for d in facts.lengths if not d.startswith(_QUESTION))
+    message = message or (question if filled else frozenset())
     rates = frozenset(d for d in message if d.startswith(_RATE))
     return message - rates, rates, question
 
