@@ -78,6 +78,10 @@ async def test_entries_of_other_model_weights_are_never_trusted(embedder: Embedd
     assert judge(*paraphrase, entry_of(old, *anchor[1:]), verifier=models.verifier, bar=0.0)[0] == "version"
     older_format = {"facts": anchor[2].to_json(), "side": {"short": False, "intent": "asks_pricing"}}
     assert judge(*paraphrase, older_format, verifier=models.verifier, bar=0.0)[0] == "version"
+    # Facts read by older rules ("10am" was the number 10) are never compared with today's.
+    older_facts = entry_of(*anchor)
+    del older_facts["facts"]["version"]
+    assert judge(*paraphrase, older_facts, verifier=models.verifier, bar=0.0)[0] == "version"
     assert models.verifier.judge(paraphrase[0], old, committed=(anchor[1], anchor[1])).check == "version"
     # The version names both weight files: retraining either one retires every stored entry.
     assert models.verifier.version == PairVerifier.load().version != ""

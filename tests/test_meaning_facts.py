@@ -129,3 +129,10 @@ def test_numbers_outside_the_prospects_message_are_no_facts() -> None:
                  "\nAna Ruiz | Fleet Manager | +351 21 555 0134 ext. 12"):
         assert _agree(plain, plain + tail), tail
     assert not _agree(plain, plain.replace("40 vans", "25 vans"))
+
+
+def test_stored_facts_keep_the_forms_names_are_checked_with() -> None:
+    stored = _facts("Ana Ruiz: India's DPDP Act applies to us.")
+    again = type(stored).from_json(json.loads(json.dumps(stored.to_json())))  # type: ignore[attr-defined]
+    assert again == stored and again.message.forms  # type: ignore[attr-defined]
+    assert _agree("Ana Ruiz: India's DPDP Act applies to us.", "Ana Ruiz: The DPDP Act of India applies to us.")

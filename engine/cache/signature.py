@@ -54,8 +54,7 @@ class Signature:
     @classmethod
     def from_json(cls, data: dict[str, list[str]]) -> Signature:
         """The inverse of `to_json`."""
-        return cls(**{name: frozenset(data.get(name, ())) for name in
-                      ("asks", "numbers", "times", "standards", "roles", "entities", "words")})
+        return cls(**{name: frozenset(data.get(name, ())) for name in _FIELDS})
 
 
 _FIELDS = ("asks", "numbers", "times", "standards", "roles", "entities", "words", "forms")

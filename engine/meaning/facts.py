@@ -14,8 +14,11 @@ from typing import Any
 from engine.cache.signature import Signature, clean_message, signature
 from engine.text.lengths import lengths_of_time
 
-__all__ = ["FACT_KINDS", "FactCheck", "Facts", "durations", "facts_agree", "facts_of"]
+__all__ = ["FACTS_VERSION", "FACT_KINDS", "FactCheck", "Facts", "durations", "facts_agree", "facts_of"]
 
+# The rules' version, stored with each entry's facts: facts read by other rules ("10am" was the number 10,
+# now the time "at 10:00") are never compared with today's, so such an entry is refused ("version").
+FACTS_VERSION = 2
 _SLOTS = ("numbers", "times", "standards", "roles")
 _QUESTION = "question: "
 _RATE = "per "
@@ -26,7 +29,7 @@ FACT_KINDS = (*_SLOTS, "entities", "durations", "short_reply")
 
 
 def durations(text: str) -> frozenset[str]:
-    """The lengths of time and rates a text names, normalised (engine/text/quantities.py): "a 14-day
+    """The lengths of time and rates a text names, normalised (engine/text/lengths.py): "a 14-day
     trial" and "two weeks" -> "14 day", "half an hour" -> "30 minute", "£1,200 monthly" -> "per month"."""
     return lengths_of_time(text)[0]
 
@@ -50,13 +53,15 @@ class Facts:
 
     def to_json(self) -> dict[str, Any]:
         """A JSON-ready form, stored beside each cached analysis."""
-        return {"message": self.message.to_json(),
+        return {"version": FACTS_VERSION, "message": self.message.to_json(),
                 "context": None if self.context is None else self.context.to_json(),
                 "durations": sorted(self.lengths)}
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Facts:
-        """The inverse of `to_json`."""
+        """The inverse of `to_json`; ValueError for facts read by other rules (an older cache entry)."""
+        if data.get("version") != FACTS_VERSION:
+            raise ValueError(f"facts read by rules version {data.get('version')}, not {FACTS_VERSION}")
         message, context = data.get("message"), data.get("context")
         return cls(message=Signature.from_json(message or {}),
                    context=None if context is None else Signature.from_json(context),
@@ -77,7 +82,9 @@ def facts_agree(query: Facts, candidate: Facts) -> FactCheck:
     is wrong for a message that names no time, and the reverse loses the prospect's fact. One
     exception, for short replies read with the rep's question: a kind of fact the reply leaves out
     is the question's ("yes please" to "Tuesday at 10am?" means Tuesday at 10am), so "yes please" and
-    "Yes, Tuesday 10am works" to that question agree; the questions themselves must still agree.
+    "Yes, Tuesday 10am works" to that question agree; the questions themselves must still agree. And
+    rates ("per month") are compared only when both messages name one: a rate qualifies an amount
+    the numbers already compare exactly, and rewordings often leave it out.
     """
     both_short = query.context is not None and candidate.context is not None
     if query.context is not None and candidate.context is not None:  # (both_short, spelled for mypy)
