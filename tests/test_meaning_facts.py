@@ -83,6 +83,8 @@ def _agree(one: str, other: str) -> bool:
     ("Ana Ruiz: ping me when the new FY starts", "Ana Ruiz: ping me when our fiscal year starts"),
     ("Ana Ruiz: I retire at month end, please remove me.",
      "Ana Ruiz: I retire at the end of the month, please remove me."),
+    ("Ana Ruiz: Thurs 3 Sept works.", "Ana Ruiz: Thursday 3 September works."),
+    ("Ana Ruiz: We are moving off HubSpot's CRM.", "Ana Ruiz: we are moving off the hubspot crm."),
     ("Ana Ruiz: €18,000 per year is too much: our budget is €6,000.",
      "Ana Ruiz: can't do €18k, our budget is €6k."),  # a rate named on one side only
 ])
