@@ -173,7 +173,7 @@ def sides_of(items: list[Item], memo: Path | None, version: str) -> tuple[list[S
     """Each item's verifier side, the intent it commits to, and its facts."""
     encoded = encode_views(MemoEmbedder(memo), [item.view for item in items])  # type: ignore[arg-type]
     intent = IntentModel.load()
-    facts = [facts_of(item.thread, context=item.view.context if enc.short else None)
+    facts = [facts_of(item.thread, context=item.view.context if enc.short else None, rep=item.view.context)
              for item, enc in zip(items, encoded, strict=True)]
     sides, committed = [], []
     for enc, fact in zip(encoded, facts, strict=True):

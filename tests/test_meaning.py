@@ -36,7 +36,7 @@ async def read_side(models: MeaningModels, thread: str) -> tuple[Side, str, Fact
     """What a lookup computes for a thread: the verifier's side, the committed intent, the facts."""
     view = view_of(thread)
     read = await models.read(view)
-    facts = facts_of(thread, context=view.context if view.short else None)
+    facts = facts_of(thread, context=view.context if view.short else None, rep=view.context)
     return models.side(read, tokens=facts.message.words), read.reading.intent, facts
 
 
