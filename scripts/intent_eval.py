@@ -1,10 +1,10 @@
 """Out-of-fold evaluation of the intent model, honest about its thresholds (scripts/train_models.py).
 
-    oof          each row's logits from a model fitted without the row's fold (folds grouped by situation)
-    evaluate     temperature and thresholds chosen on those logits (what the shipped model uses), and,
-                 with `nested`, chosen again inside each outer fold from inner out-of-fold logits of the
-                 other folds only, then applied to the outer fold: the rows that decide a threshold are
-                 never the rows it is scored on
+    logits_of    each row's logits from a model fitted without the row's fold (folds grouped by situation),
+                 and, with `nested`, for each outer fold the inner out-of-fold logits of the other folds
+    evaluate     temperature and thresholds chosen on the outer logits (what the shipped model uses), and
+                 (nested) chosen again inside each outer fold from its inner logits only, then applied to
+                 the outer fold: the rows that decide a threshold are never the rows it is scored on
     table        accuracy / flips / general per data source
 """
 
@@ -18,7 +18,7 @@ import numpy as np
 import numpy.typing as npt
 from intent_training import Choice, choose, score, softmax, temperature
 
-__all__ = ["Evaluation", "evaluate", "table"]
+__all__ = ["Evaluation", "Logits", "evaluate", "logits_of", "table"]
 
 Array = npt.NDArray[np.float64]
 Fit = Callable[[npt.NDArray[np.int64]], Any]             # training rows -> fitted model
@@ -36,10 +36,17 @@ class Evaluation:
     nested: npt.NDArray[np.int64] | None          # thresholds chosen inside each outer fold
 
 
-def evaluate(fit: Fit, predict: Predict, y: npt.NDArray[np.int64], labels: list[str], folds: npt.NDArray[np.int64],
-             *, question: npt.NDArray[np.bool_] | None, nested: bool) -> Evaluation:
-    """Out-of-fold decisions; `question` (short replies read with the rep's question) gets its own flip
-    mass when given."""
+@dataclass(frozen=True)
+class Logits:
+    """Outer out-of-fold logits, and per outer fold the inner out-of-fold logits (nested only)."""
+
+    outer: Array
+    inner: dict[int, Array]
+
+
+def logits_of(fit: Fit, predict: Predict, y: npt.NDArray[np.int64], classes: int, folds: npt.NDArray[np.int64], *,
+              nested: bool) -> Logits:
+    """Out-of-fold logits (each pair of folds left out once more for the nested ones)."""
     fitted: dict[frozenset[int], Any] = {}
 
     def model(without: set[int]) -> Any:
@@ -49,27 +56,36 @@ def evaluate(fit: Fit, predict: Predict, y: npt.NDArray[np.int64], labels: list[
         return fitted[key]
 
     names = sorted(set(folds.tolist()))
-    logits = np.zeros((len(y), len(labels)))
+    outer = np.zeros((len(y), classes))
     for k in names:
-        logits[folds == k] = predict(model({k}), np.flatnonzero(folds == k))
-    scale = temperature(logits, y)
-    choice = choose(softmax(logits / scale), y, labels, question)
-    said = choice.decide(softmax(logits / scale), labels, question)
+        outer[folds == k] = predict(model({k}), np.flatnonzero(folds == k))
+    inner: dict[int, Array] = {}
+    for k in names if nested else []:
+        inner[k] = np.zeros((len(y), classes))
+        for j in names:
+            if j != k:
+                inner[k][folds == j] = predict(model({k, j}), np.flatnonzero(folds == j))
+    return Logits(outer=outer, inner=inner)
+
+
+def evaluate(logits: Logits, y: npt.NDArray[np.int64], labels: list[str], folds: npt.NDArray[np.int64], *,
+             question: npt.NDArray[np.bool_] | None) -> Evaluation:
+    """Decisions out of fold; `question` (short replies read with the rep's question) gets its own flip
+    mass when given."""
+    scale = temperature(logits.outer, y)
+    choice = choose(softmax(logits.outer / scale), y, labels, question)
+    said = choice.decide(softmax(logits.outer / scale), labels, question)
     inner_said = None
-    if nested:
+    if logits.inner:
         inner_said = np.zeros(len(y), dtype=np.int64)
-        for k in names:
-            inner = np.zeros((len(y), len(labels)))
-            for j in names:
-                if j != k:
-                    inner[folds == j] = predict(model({k, j}), np.flatnonzero(folds == j))
+        for k, inner in logits.inner.items():
             train, test = folds != k, folds == k
             inner_scale = temperature(inner[train], y[train])
             inner_choice = choose(softmax(inner[train] / inner_scale), y[train], labels,
                                   None if question is None else question[train])
-            inner_said[test] = inner_choice.decide(softmax(logits[test] / inner_scale), labels,
+            inner_said[test] = inner_choice.decide(softmax(logits.outer[test] / inner_scale), labels,
                                                    None if question is None else question[test])
-    return Evaluation(logits=logits, temperature=scale, choice=choice, said=said, nested=inner_said)
+    return Evaluation(logits=logits.outer, temperature=scale, choice=choice, said=said, nested=inner_said)
 
 
 def table(title: str, said: npt.NDArray[np.int64], y: npt.NDArray[np.int64], labels: list[str],

@@ -1,6 +1,6 @@
 """Score the shipped intent model on labelled threads it was not trained on (before training on them).
 
-    .venv/bin/python scripts/score_intent.py FILE.jsonl [FILE.jsonl ...] [--memo FILE]
+    .venv/bin/python scripts/score_intent.py FILE.jsonl [FILE.jsonl ...] [--memo FILE] [--weights NPZ]
 
 Each FILE is in the pairs_written format (one JSON object a line with `thread` and `intent`). Prints
 accuracy, decline <-> go-ahead flips and `general` readings per file, read exactly as the engine reads
@@ -27,12 +27,14 @@ from engine.meaning.intent import DECLINE, GO_AHEAD, IntentModel  # noqa: E402
 
 def main() -> None:
     args = sys.argv[1:]
-    memo = None
-    if "--memo" in args:
-        at = args.index("--memo")
-        memo = Path(args[at + 1])
-        del args[at:at + 2]
-    model = IntentModel.load()
+    options: dict[str, Path] = {}
+    for flag in ("--memo", "--weights"):
+        if flag in args:
+            at = args.index(flag)
+            options[flag] = Path(args[at + 1])
+            del args[at:at + 2]
+    memo = options.get("--memo")
+    model = IntentModel.load(options["--weights"]) if "--weights" in options else IntentModel.load()
     print(f"{'file':28} {'threads':>7} {'accuracy':>9} {'flips':>6} {'general':>8}")
     for name in args:
         rows = [json.loads(line) for line in Path(name).read_text("utf-8").splitlines() if line.strip()]

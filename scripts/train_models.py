@@ -1,7 +1,7 @@
 """Train the offline intent model (engine/meaning/weights/intent.npz); the semantic cache's pair
 verifier is trained by scripts/train_verifier.py (run it after this: it reads the intent weights).
 
-    .venv/bin/python scripts/train_models.py [--memo FILE] [--nested] [--compare] [--dry-run]
+    .venv/bin/python scripts/train_models.py [--memo FILE] [--nested] [--compare] [--dry-run] [--flip-cost N]
 
 Reproducible: fixed seeds and folds, L-BFGS from zeros (no sampling). The intent model learns from
 the rows of scripts/intent_data.py: scripts/data/intent_examples.txt, intent_contrasts.txt,
@@ -13,7 +13,8 @@ and its `general` thresholds are chosen on out-of-fold logits, cross-validated w
 situation (a hard negative is held out with its anchor). The numbers printed for those thresholds are
 therefore a little optimistic; `--nested` also chooses them inside each outer fold and prints what
 that gives (the honest estimate). `--compare` prints the same tables, on the same folds, for the
-whole-message model alone (the model before the sentence reading).
+whole-message model alone (the model before the sentence reading) and for one flip mass for all
+messages. `--flip-cost N` overrides intent_training.FLIP_COST (to see what another cost would choose).
 """
 
 from __future__ import annotations
@@ -27,8 +28,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "scripts"))
 
+import intent_training  # noqa: E402
 from intent_data import fold_of, training_rows  # noqa: E402
-from intent_eval import Evaluation, evaluate, table  # noqa: E402
+from intent_eval import Evaluation, Logits, evaluate, logits_of, table  # noqa: E402
 from intent_pooled import Inputs, Pooled, fit_pooled, inputs_of, pooled_logits  # noqa: E402
 from intent_training import FOLDS, L2, fit, score  # noqa: E402
 from memo_embedder import MemoEmbedder  # noqa: E402
@@ -41,15 +43,14 @@ SEED = 12
 
 
 def run(kind: str, inputs: Inputs, y: np.ndarray, labels: list[str], folds: np.ndarray, *,
-        nested: bool) -> Evaluation:
-    """Out-of-fold evaluation of one kind of model: `pooled` (whole + sentences) or `whole`."""
+        nested: bool) -> Logits:
+    """Out-of-fold logits of one kind of model: `pooled` (whole + sentences) or `whole`."""
     if kind == "pooled":
-        return evaluate(lambda rows: fit_pooled(inputs.take(rows), y[rows], len(labels), l2=L2),
-                        lambda model, rows: pooled_logits(model, inputs.take(rows)), y, labels, folds,
-                        question=inputs.question, nested=nested)
-    return evaluate(lambda rows: fit(inputs.x[rows], y[rows], len(labels)),
-                    lambda model, rows: inputs.x[rows] @ model[0] + model[1], y, labels, folds,
-                    question=None, nested=nested)
+        return logits_of(lambda rows: fit_pooled(inputs.take(rows), y[rows], len(labels), l2=L2),
+                         lambda model, rows: pooled_logits(model, inputs.take(rows)), y, len(labels), folds,
+                         nested=nested)
+    return logits_of(lambda rows: fit(inputs.x[rows], y[rows], len(labels)),
+                     lambda model, rows: inputs.x[rows] @ model[0] + model[1], y, len(labels), folds, nested=nested)
 
 
 def describe(kind: str, result: Evaluation, y: np.ndarray, labels: list[str], sources: list[str]) -> None:
@@ -69,6 +70,8 @@ def describe(kind: str, result: Evaluation, y: np.ndarray, labels: list[str], so
 def main() -> None:
     memo = Path(sys.argv[sys.argv.index("--memo") + 1]) if "--memo" in sys.argv else None
     nested = "--nested" in sys.argv
+    if "--flip-cost" in sys.argv:
+        intent_training.FLIP_COST = int(sys.argv[sys.argv.index("--flip-cost") + 1])
     rows = training_rows()
     labels = sorted({row.intent for row in rows})
     y = np.array([labels.index(row.intent) for row in rows])
@@ -78,10 +81,16 @@ def main() -> None:
     folds = np.array(fold_of([row.group for row in rows], folds=FOLDS, seed=SEED))
 
     if "--compare" in sys.argv:
-        describe("whole message only (before)", run("whole", inputs, y, labels, folds, nested=nested), y, labels,
+        before = run("whole", inputs, y, labels, folds, nested=nested)
+        describe("whole message only (before)", evaluate(before, y, labels, folds, question=None), y, labels,
                  sources)
-    result = run("pooled", inputs, y, labels, folds, nested=nested)
-    describe("whole message + sentences", result, y, labels, sources)
+    logits = run("pooled", inputs, y, labels, folds, nested=nested)
+    if "--compare" in sys.argv:
+        describe("whole message + sentences, one flip mass", evaluate(logits, y, labels, folds, question=None), y,
+                 labels, sources)
+    result = evaluate(logits, y, labels, folds, question=inputs.question)
+    describe("whole message + sentences, own flip mass for short replies to a question (shipped)", result, y,
+             labels, sources)
     general = labels.index("general")
     for i in np.flatnonzero((result.said != y) & (result.said != general)):
         print(f"  miss {rows[i].group}: {labels[y[i]]} -> {labels[result.said[i]]}: {rows[i].view.text[:80]!r}")

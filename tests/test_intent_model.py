@@ -27,7 +27,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "scripts"))
 
 from intent_data import fold_of, read_table  # noqa: E402
-from intent_eval import evaluate  # noqa: E402
+from intent_eval import evaluate, logits_of  # noqa: E402
 from intent_pooled import Inputs, fit_pooled, pooled_logits  # noqa: E402
 from intent_training import choose, fit, out_of_fold, softmax  # noqa: E402
 
@@ -123,9 +123,9 @@ def test_the_sentence_reading_trains_deterministically_and_finds_the_decisive_se
     assert (pooled_logits(first, inputs).argmax(axis=1) == y).mean() > 0.9
     labels = ["asks_pricing", "not_interested", "general"]
     folds = np.arange(n) % 3
-    result = evaluate(lambda rows: fit_pooled(inputs.take(rows), y[rows], 3, l2=1e-3),
-                      lambda model, rows: pooled_logits(model, inputs.take(rows)), y, labels, folds,
-                      question=inputs.question, nested=True)
+    logits = logits_of(lambda rows: fit_pooled(inputs.take(rows), y[rows], 3, l2=1e-3),
+                       lambda model, rows: pooled_logits(model, inputs.take(rows)), y, 3, folds, nested=True)
+    result = evaluate(logits, y, labels, folds, question=inputs.question)
     assert result.nested is not None and result.nested.shape == (n,)
     assert (result.said == y).mean() > 0.7 and result.choice.question_flip_mass is not None
 
