@@ -58,8 +58,10 @@ def _threads(path: Path, prefix: str) -> list[Row]:
     if not path.exists():
         return []
     rows = [json.loads(line) for line in path.read_text("utf-8").splitlines() if line.strip()]
+    # The source names the writer's series (`t001`, `u001`, `v001` ...: pairs_t, pairs_u ...), so the
+    # tables say how each writer's threads are read.
     return [Row(view=view_of(row["thread"]), intent=row["intent"], group=f"{prefix}:{situation(row['group'])}",
-                source=prefix) for row in rows]
+                source=f"{prefix}_{row['id'][:1]}") for row in rows]
 
 
 def training_rows(*, data: Path = DATA, tuning: bool = True) -> list[Row]:

@@ -17,8 +17,9 @@ The weights are trained by scripts/train_models.py on labelled examples and thre
 and the tuning half of the samples; the temperature and the thresholds below are chosen by
 cross-validation grouped by situation on the same data. When the model is unsure it says `general`
 rather than guess: the reply then asks instead of assuming, and a decline is never read as a go-ahead
-(or the reverse) on a coin toss. A short reply read with the rep's question has its own threshold:
-"please do" means whatever was asked, and the embedder reads the question louder than the answer.
+(or the reverse) on a coin toss. A short reply read with the rep's question may have a flip mass of
+its own (`question_flip_mass`; the trainer tried it, and ships the one flip mass the cross-validation
+supported).
 """
 
 from __future__ import annotations
