@@ -39,7 +39,7 @@ from memo_embedder import MemoEmbedder  # noqa: E402
 import engine  # noqa: E402,F401  (offline model environment)
 from engine.meaning.encoding import View, encode_views, view_of  # noqa: E402
 from engine.meaning.facts import facts_agree, facts_of  # noqa: E402
-from engine.meaning.intent import DECLINE, GO_AHEAD, IntentModel  # noqa: E402
+from engine.meaning.intent import DECLINE, GO_AHEAD, IntentModel, reads_question  # noqa: E402
 from engine.meaning.pairs import BASE_FEATURES, Side, pair_features  # noqa: E402
 from engine.meaning.verifier import VERIFIER_WEIGHTS, PairVerifier  # noqa: E402
 from perf.trust_sets import load_set, situation  # noqa: E402
@@ -182,7 +182,7 @@ def sides_of(items: list[Item], memo: Path | None, version: str) -> tuple[list[S
         sides.append(Side.of(enc, probabilities, version=version,
                              decline=sum(mass.get(k, 0.0) for k in DECLINE),
                              go_ahead=sum(mass.get(k, 0.0) for k in GO_AHEAD), tokens=fact.message.words))
-        committed.append(intent.decide(probabilities)[0])
+        committed.append(intent.decide(probabilities, question=reads_question(enc))[0])
     return sides, committed, facts
 
 

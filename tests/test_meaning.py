@@ -16,7 +16,7 @@ from engine.cache.embedder import Embedder
 from engine.cache.health import CacheHealth
 from engine.cache.semantic import SemanticAnalyses, judge
 from engine.cache.store import SQLiteStore
-from engine.meaning.encoding import view_of
+from engine.meaning.encoding import Encoded, view_of
 from engine.meaning.facts import Facts, facts_of
 from engine.meaning.intent import IntentModel
 from engine.meaning.models import MeaningModels
@@ -119,6 +119,37 @@ def test_a_reading_torn_between_decline_and_go_ahead_is_general() -> None:
     assert model.decide(np.array([0.85, 0.1, 0.05], dtype=np.float32))[0] == "asks_pricing"
     assert model.decide(np.array([0.25, 0.5, 0.25], dtype=np.float32))[0] == "general"
     assert model.decide(np.array([0.2, 0.1, 0.7], dtype=np.float32))[0] == "general"  # 20% says go ahead
+
+
+def test_a_short_reply_to_the_reps_question_has_its_own_flip_mass() -> None:
+    labels = ["asks_pricing", "general", "not_interested"]
+    model = IntentModel(weights=np.zeros((2, 3), dtype=np.float32), bias=np.zeros(3, dtype=np.float32),
+                        labels=labels, min_confidence=0.3, flip_mass=0.2, question_flip_mass=0.05)
+    torn = np.array([0.85, 0.05, 0.1], dtype=np.float32)  # 10% says decline
+    assert model.decide(torn)[0] == "asks_pricing"
+    assert model.decide(torn, question=True)[0] == "general"
+
+
+def test_one_decisive_sentence_speaks_for_a_long_message() -> None:
+    """The sentence projection's smooth maximum: a sentence that reads as a decline lifts the decline
+    logit of the whole message far more than its share of the sentences would (a mean)."""
+    labels = ["interested_book_meeting", "general", "not_interested"]
+    dims = 4
+    sentence_weights = np.zeros((dims, 3), dtype=np.float32)
+    sentence_weights[0, 2] = 8.0   # dimension 0 carries "not going ahead"
+    sentence_weights[1, 0] = 2.0   # dimension 1 carries "let's meet"
+    model = IntentModel(weights=np.zeros((dims * 6 + 1, 3), dtype=np.float32), bias=np.zeros(3, dtype=np.float32),
+                        labels=labels, min_confidence=0.3, flip_mass=0.2, sentence_weights=sentence_weights,
+                        sentence_bias=np.zeros(3, dtype=np.float32))
+    polite = np.array([0.0, 1.0, 0.0, 0.0], dtype=np.float32)
+    decisive = np.array([1.0, 0.0, 0.0, 0.0], dtype=np.float32)
+    sentences = np.stack([polite, polite, decisive, polite])
+    encoded = Encoded(message=sentences.mean(axis=0), sentences=sentences, context=np.zeros(dims, dtype=np.float32),
+                      short=False, words=60)
+    logits = model.logits(encoded)
+    mean = sentences.mean(axis=0) @ sentence_weights
+    assert logits[2] > mean[2] + 3.0 and logits[2] > logits[0]
+    assert model.read(encoded).intent == "not_interested"
 
 
 async def test_before_the_models_are_ready_only_exact_threads_are_reused(tmp_path: Path,
