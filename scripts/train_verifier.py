@@ -1,12 +1,12 @@
 """Train the semantic cache's pair verifier (engine/meaning/weights/verifier.npz).
 
-    .venv/bin/python scripts/train_verifier.py [--memo FILE] [--report] [--nested] [--only FILE.jsonl] [--dry-run]
+    .venv/bin/python scripts/train_verifier.py [--memo FILE] [--report] [--nested] [--first N] [--dry-run]
 
 Re-run after the intent weights change (the verifier reads intent distributions): one command,
 deterministic (fixed seeds, PCA by eigen-decomposition with fixed signs, full-batch L-BFGS from zeros,
 no sampling). Learns only from
   - scripts/data/pairs_written*.jsonl  threads written for training: paraphrase groups and hard negatives
-    (--only pairs_written.jsonl: the first 650 only, to compare)
+    (--first 650: the first batch of 650 only, to compare)
   - the tuning half of the shared samples (perf/trust_sets.py)
   - scripts/data/intent_examples.txt   labelled single messages: pairs of different intents are negatives
 Never from the held half, perf/data/held_*.jsonl or any blind set.
@@ -84,14 +84,18 @@ def read_jsonl(path: Path) -> list[dict[str, str]]:
 
 
 def written_files() -> list[Path]:
-    if "--only" in sys.argv:
-        return [DATA / sys.argv[sys.argv.index("--only") + 1]]
     return sorted(DATA.glob("pairs_written*.jsonl"))
+
+
+def written_rows() -> list[dict[str, str]]:
+    """The written threads (--first N: only the first N, e.g. 650 to compare with the first batch)."""
+    rows = [row for path in written_files() for row in read_jsonl(path)]
+    return rows[:int(sys.argv[sys.argv.index("--first") + 1])] if "--first" in sys.argv else rows
 
 
 def load_items() -> list[Item]:
     items = []
-    sets = [("tuning", load_set("tuning"))] + [("written", read_jsonl(path)) for path in written_files()]
+    sets = [("tuning", load_set("tuning")), ("written", written_rows())]
     for source, rows in sets:
         for row in rows:
             items.append(Item(key=f"{source}:{row['id']}", group=f"{source}:{row['group']}",
@@ -296,7 +300,8 @@ def main() -> None:
                             coef=coef.astype(np.float32), bias=bias, threshold=threshold,
                             similarity=best.cosine, version="", projection=projection, level=config.level,
                             chosen_on=f"grouped {FOLDS}-fold cross-validation on tuning + "
-                                      f"{'+'.join(p.name for p in written_files())} + intent_examples; {config}; "
+                                      f"{sum(i.source == 'written' for i in items)} written threads + intent_examples; "
+                                      f"{config}; "
                                       f"{best.share:.2f} of positive pairs at 0 wrong out of fold")
     if "--dry-run" not in sys.argv:
         verifier.save()
