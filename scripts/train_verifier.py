@@ -1,6 +1,7 @@
 """Train the semantic cache's pair verifier (engine/meaning/weights/verifier.npz).
 
     .venv/bin/python scripts/train_verifier.py [--memo FILE] [--report] [--nested] [--first N] [--dry-run]
+                                               [--candidate-score max_sentence]
 
 Re-run after the intent weights change (the verifier reads intent distributions): one command,
 deterministic (fixed seeds, PCA by eigen-decomposition with fixed signs, full-batch L-BFGS from zeros,
@@ -64,6 +65,9 @@ LEVELS = (0.85, 0.9, 0.95)  # unaligned levels tried (the verifier ships the one
 L2 = 30.0
 HARD_WEIGHT = 5.0     # a hard negative (same situation, one meaning change) counts this much more
 MARGIN = 0.5          # logit units above the highest out-of-fold negative
+# The candidate score the cache searches by: the message views' cosine (`message`, what the cache does), or
+# the best of it and any two sentences' cosine (`max_sentence`, measured as an alternative; not in the cache).
+CANDIDATE_SCORE = sys.argv[sys.argv.index("--candidate-score") + 1] if "--candidate-score" in sys.argv else "message"
 
 
 @dataclass(frozen=True)
@@ -151,9 +155,20 @@ class Pairs:
                      hard=self.hard[keep])
 
 
+def best_sentence(sides: list[Side]) -> np.ndarray:
+    """The best cosine between any sentence row of one thread and any of the other's, for every two threads."""
+    rows = [side.sentences for side in sides]
+    starts = np.cumsum([0] + [len(r) for r in rows[:-1]])
+    stacked = np.concatenate(rows)
+    sims = stacked @ stacked.T
+    return np.maximum.reduceat(np.maximum.reduceat(sims, starts, axis=0), starts, axis=1)
+
+
 def candidate_pairs(items: list[Item], sides: list[Side], facts: list) -> Pairs:  # type: ignore[type-arg]
     vectors = np.stack([side.message for side in sides])
     sims = vectors @ vectors.T
+    if CANDIDATE_SCORE == "max_sentence":
+        sims = np.maximum(sims, best_sentence(sides))
     out: list[tuple[int, int, float, int, int]] = []
     for i in range(len(items)):
         for j in range(i + 1, len(items)):

@@ -22,7 +22,6 @@ __all__ = [
     "CLOSINGS",
     "FLIP_TO_DECLINE",
     "GREETING",
-    "META_COUNT_NOUNS",
     "NEGATORS",
     "NO_FLIP",
     "PAST_REFERENCE",
@@ -30,7 +29,6 @@ __all__ = [
     "ROLE_FAMILIES",
     "STANDARDS",
     "TIMEZONES",
-    "WORD_NUMBERS",
 ]
 
 _I = re.IGNORECASE
@@ -111,15 +109,6 @@ TIMEZONES = frozenset({
 GREETING = re.compile(rf"^\s*({greeting_alternation()})\b[^,\n!:—–.]{{0,40}}[,!:—–.]?\s*", re.IGNORECASE)
 CLOSINGS = re.compile(rf"^\s*({SIGNOFF_ALTERNATION}|--|—)[,!.]?(\s+[A-Z][\w'’.\-]*){{0,4}}\s*$", re.IGNORECASE)
 
-WORD_NUMBERS = {
-    "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10,
-    "eleven": 11, "twelve": 12, "fifteen": 15, "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50,
-    "sixty": 60, "hundred": 100, "thousand": 1000, "dozen": 12,
-}
-# "two things", "one question": counts of the message's own points, not facts about the deal.
-META_COUNT_NOUNS = frozenset({"thing", "things", "question", "questions", "point", "points", "item",
-                              "items", "issue", "issues", "concern", "concerns", "quick", "more", "way",
-                              "ways"})
 # A cue right after these refers to something that already happened ("thanks for the call").
 PAST_REFERENCE = re.compile(
     r"\b(thanks for|thank you for|after|since|following|from|during|for joining|enjoyed|liked) (the|our|your"

@@ -19,19 +19,17 @@ from engine.text.dates import MONTHS, WEEKDAYS
 from engine.text.names import COMMON_ACRONYMS, ROLE_WORDS
 from engine.text.patterns import EMAIL, PHONE, URL
 from engine.text.patterns import fold as _fold
+from engine.text.quantities import blank_currencies, read_quantities
 from engine.text.thread import is_quote_line, is_signature_tail, latest_turn, parse_messages
 
 __all__ = ["Signature", "clean_message", "signature"]
 
-_ENUMERATOR = re.compile(r"(^|\s)\(?\d\)\s|^\s*\d[.)]\s", re.MULTILINE)
 _TOKEN = re.compile(r"[^\W\d_][\w&'’/\-]*[\w]|[^\W\d_]|\$?\d[\d,.]*\d|\$?\d|[.,!?;:—–()\n]")
 _CLAUSE_BREAK = frozenset(".,!?;:—–()\n") | {"but", "so", "because", "although", "though"}
-_NUMBER = re.compile(
-    r"(?<![\w/.,])(?P<cur>[$€£])?(?P<num>\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)\s?"
-    r"(?P<mult>k|m|mm|bn|million|billion|thousand)?(?:\+|st|nd|rd|th|am|pm|x|%|s)?(?![\w/])",
-    re.IGNORECASE)
-_MULT = {"k": 1e3, "thousand": 1e3, "m": 1e6, "mm": 1e6, "million": 1e6, "bn": 1e9, "billion": 1e9}
 _RELATIVE = re.compile(r"\b(this|next|coming|current|the) (week|month|quarter|year)\b", re.IGNORECASE)
+# "at month end", "by end of month": the end of the current period ("the month-end close" is a process).
+_PERIOD_END = re.compile(r"\b(?:(?:at|by|before|until|till|after|from) (?:the )?(month|quarter|year)[- ]end"
+                         r"|end of (month|quarter|year))\b", re.IGNORECASE)
 _PAST = re.compile(r"\b(last|previous|past) (week|month|quarter|year)\b|\b\w+ ago\b|\byesterday\b",
                    re.IGNORECASE)
 
@@ -47,17 +45,29 @@ class Signature:
     roles: frozenset[str]
     entities: frozenset[str]  # hashes of significant names (vendors, products, regions)
     words: frozenset[str]     # hashes of every word, for checking the other side's entities
+    forms: frozenset[str] = frozenset()  # hashes of words' other forms ("India's" -> "India"), for the same check
 
     def to_json(self) -> dict[str, list[str]]:
         """A JSON-ready form, stored beside each cached analysis."""
-        return {name: sorted(getattr(self, name)) for name in
-                ("asks", "numbers", "times", "standards", "roles", "entities", "words")}
+        return {name: sorted(getattr(self, name)) for name in _FIELDS}
 
     @classmethod
     def from_json(cls, data: dict[str, list[str]]) -> Signature:
         """The inverse of `to_json`."""
-        return cls(**{name: frozenset(data.get(name, ())) for name in
-                      ("asks", "numbers", "times", "standards", "roles", "entities", "words")})
+        return cls(**{name: frozenset(data.get(name, ())) for name in _FIELDS})
+
+
+_FIELDS = ("asks", "numbers", "times", "standards", "roles", "entities", "words", "forms")
+# Written like names but dates: quarters, halves and fiscal years ("Q3", "H2", "FY26").
+_PERIOD = re.compile(r"(?:q[1-4]|h[12]|fy(?:\d\d){0,2})", re.IGNORECASE)
+# The entity reader's tokens: _TOKEN's, split at slashes ("iOS/Android" names two things).
+_PARTS = re.compile(r"[^\W\d_][\w&'’\-]*[\w]|[^\W\d_]|\$?\d[\d,.]*\d|\$?\d|[.,!?;:—–()\n]")
+# Grammar words, capitalised only because they open a sentence.
+_FUNCTION_WORDS = frozenset({"the", "a", "an", "this", "that", "these", "those", "our", "my", "your", "their", "its",
+                             "we", "it", "and", "but", "or", "so", "if", "for", "with", "at", "in", "on", "to"})
+# "India's", "Acme’s": a possessive names the same thing.
+_POSSESSIVE = re.compile(r"['’]s$", re.IGNORECASE)
+_POSSESSIVE_ANYWHERE = re.compile(r"(?<=\w)['’]s\b", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -85,8 +95,9 @@ def clean_message(thread: str) -> CleanMessage:
     for number, line in enumerate(body.splitlines()):
         if is_quote_line(line) or is_signature_tail(line):
             break
-        if number > 0 and lines and (lx.CLOSINGS.match(line) or _only_names(line, names)):
-            break  # a sign-off or the sender's name alone: what follows is the signature
+        if number > 0 and lines and (lx.CLOSINGS.match(line) or _only_names(line, names)
+                                     or _signature_line(line, names)):
+            break  # a sign-off, the sender's name or a contact line: what follows is the signature
         lines.append(line)
     text = "\n".join(lines).strip()
     greeting = lx.GREETING.match(text)
@@ -99,6 +110,17 @@ def clean_message(thread: str) -> CleanMessage:
     text = URL.sub(" link ", text)
     text = PHONE.sub(" ", text)
     return CleanMessage(text=text.strip(), names=frozenset(names), context=context)
+
+
+# A contact line of a signature: `T: +351 21 555 0134`, `Mob. 0770 900 123`, `Direct: (020) 7946 0958`.
+_CONTACT = re.compile(r"^\s*(?:t|m|p|ph|tel|phone|mob|mobile|cell|fax|direct|office|whatsapp)\.?\s*[:.]?\s*\+?[\d(]",
+                      re.IGNORECASE)
+
+
+def _signature_line(line: str, names: set[str]) -> bool:
+    """A contact line, or the sender's name followed by a title or company (`Ana Ruiz | Fleet Manager`)."""
+    return _CONTACT.match(line) is not None or (
+        bool(re.search(r"\s[|•·]\s", line)) and _only_names(re.split(r"\s[|•·]\s", line)[0], names))
 
 
 def _only_names(line: str, names: set[str]) -> bool:
@@ -181,6 +203,8 @@ def _times(text: str) -> tuple[set[str], str]:
             found.add(item)
 
     text_for_scan = _PAST.sub(lambda m: " " * len(m.group(0)), text)
+    for match in _PERIOD_END.finditer(text_for_scan):
+        add(f"this_{(match.group(1) or match.group(2)).lower()}", match.start(), match.end())
     for match in _RELATIVE.finditer(text_for_scan):
         which = match.group(1).lower()
         which = "this" if which in ("this", "current", "the") else "next"
@@ -206,28 +230,13 @@ def _times(text: str) -> tuple[set[str], str]:
             add(word, begin, begin + len(token))
         elif re.fullmatch(r"q[1-4]", word):
             add(word, begin, begin + len(token))
-        elif word == "fiscal" and i + 1 < len(tokens) and tokens[i + 1].lower() == "year":
-            add("fiscal_year", begin, begin + len(token))
+        elif (word in ("fiscal", "financial") and i + 1 < len(tokens) and tokens[i + 1].lower().startswith("year")) \
+                or re.fullmatch(r"fy(?:\d\d){0,2}", word):
+            add("fiscal_year" if word in ("fiscal", "financial", "fy") else f"fiscal_year_{word[-2:]}", begin,
+                begin + len(token))
         elif token in lx.TIMEZONES:
             found.add(f"tz_{word}")
     return found, text
-
-
-def _numbers(text: str) -> set[str]:
-    found: set[str] = set()
-    text = _ENUMERATOR.sub(" ", text)
-    for match in _NUMBER.finditer(text):
-        following = text[match.end(): match.end() + 12].split()
-        if following and following[0].lower().strip(".,") in lx.META_COUNT_NOUNS:
-            continue
-        value = float(match.group("num").replace(",", ""))
-        value *= _MULT.get((match.group("mult") or "").lower(), 1.0)
-        found.add(f"{value:g}")
-    for match in re.finditer(r"\b([A-Za-z]+)(?=[\s\-]+(\w+))", text):
-        word = match.group(1).lower()
-        if word in lx.WORD_NUMBERS and match.group(2).lower() not in lx.META_COUNT_NOUNS:
-            found.add(f"{float(lx.WORD_NUMBERS[word]):g}")
-    return found
 
 
 def _entities(text: str, names: frozenset[str]) -> set[str]:
@@ -243,22 +252,28 @@ def _entities(text: str, names: frozenset[str]) -> set[str]:
         run, named_run = [], False
 
     sentence_start, previous_end = True, 0
-    for match in _TOKEN.finditer(text):
+    for match in _PARTS.finditer(text):  # "iOS/Android" is two names
         token = match.group(0)
         gap = text[previous_end:match.start()]
         previous_end = match.end()
-        if any(not (ch.isspace() or ch in ",'\"") for ch in gap):
+        if gap != "/" and any(not (ch.isspace() or ch in ",'\"") for ch in gap):  # "iOS/Android" goes on
             close()
             sentence_start = True  # an emoji, a bullet or a symbol starts a new phrase
         if token in _CLAUSE_BREAK or not token[0].isalpha():
             close()
             sentence_start = sentence_start or token in ".!?:\n—–(" or not (token[0].isalpha() or token == ",")
             continue
-        plain = token[:-1] if token[:-1].isupper() and token.endswith("s") else token
+        plain = _POSSESSIVE.sub("", token)
+        plain = plain[:-1] if plain[:-1].isupper() and plain.endswith("s") else plain
         folded = _fold(plain)
-        if not plain[0].isupper() or plain.upper() in COMMON_ACRONYMS or folded in ROLE_WORDS \
-                or folded in WEEKDAYS or folded in MONTHS or plain == "I" or folded.startswith("i'") \
-                or folded == "emailaddr":
+        camel = bool(re.search(r"[a-z][A-Z]", plain)) or bool(re.search(r"\d", plain))  # "ezyVet", "S4"
+        if not (plain[0].isupper() or camel) or plain.upper() in COMMON_ACRONYMS or _PERIOD.fullmatch(plain) \
+                or folded in ROLE_WORDS or folded in WEEKDAYS or folded in MONTHS or plain == "I" \
+                or folded.startswith("i'") or folded == "emailaddr":
+            close()
+            sentence_start = False
+            continue
+        if sentence_start and folded in _FUNCTION_WORDS:  # "The DPDP Act": "The" only opens the sentence
             close()
             sentence_start = False
             continue
@@ -266,7 +281,6 @@ def _entities(text: str, names: frozenset[str]) -> set[str]:
             named_run = True
             sentence_start = False
             continue
-        camel = bool(re.search(r"[a-z][A-Z]", plain)) or bool(re.search(r"\d", plain))
         acronym = plain.isupper() and 2 <= len(plain) <= 4 and plain not in lx.TIMEZONES
         run.append((plain, camel or acronym, sentence_start))
         sentence_start = False
@@ -295,10 +309,13 @@ def signature(thread: str) -> Signature:
         asks = {f"context:{ask}" for ask in _asks(message.context)}
     words = {_h(w) for w in _TOKEN.findall(message.text)}
     words |= {_h(w[:-1]) for w in _TOKEN.findall(message.text) if w[:-1].isupper() and w.endswith("s")}
+    quantities = read_quantities(text)
     return Signature(
-        asks=frozenset(asks), numbers=frozenset(_numbers(text)), times=frozenset(times),
+        asks=frozenset(asks), numbers=quantities.numbers, times=frozenset(times) | quantities.clock,
         standards=frozenset(standards),
         roles=frozenset(role for role, pattern in lx.ROLE_FAMILIES.items() if pattern.search(text)),
-        entities=frozenset(_entities(text, message.names)),
+        # A currency is a number's fact ("US dollars" is not the region US).
+        entities=frozenset(_entities(blank_currencies(text), message.names)),
         words=frozenset(words),
+        forms=frozenset(_h(w) for w in _PARTS.findall(_POSSESSIVE_ANYWHERE.sub("", message.text))) - words,
     )

@@ -8,35 +8,30 @@ vehicles" or "SOC 2" vs "ISO 27001" never share an analysis, however alike they 
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from engine.cache.signature import Signature, clean_message, signature
+from engine.text.lengths import lengths_of_time
 
-__all__ = ["FACT_KINDS", "FactCheck", "Facts", "durations", "facts_agree", "facts_of"]
+__all__ = ["FACTS_VERSION", "FACT_KINDS", "FactCheck", "Facts", "durations", "facts_agree", "facts_of"]
 
+# The rules' version, stored with each entry's facts: facts read by other rules ("10am" was the number 10,
+# now the time "at 10:00") are never compared with today's, so such an entry is refused ("version").
+FACTS_VERSION = 2
 _SLOTS = ("numbers", "times", "standards", "roles")
+_QUESTION = "question: "
+_RATE = "per "
 
 
 # The kinds of fact a check can find different (the `kind` of a failed FactCheck), in checking order.
 FACT_KINDS = (*_SLOTS, "entities", "durations", "short_reply")
-# A length of time: "3 months" is not "3 weeks", though both carry the number 3 ("since 3 months",
-# "a 14-day trial", "two-year contract"). The unit is the fact the number slot cannot see.
-_COUNTS = {"a": "1", "an": "1", "one": "1", "two": "2", "three": "3", "four": "4", "five": "5", "six": "6",
-           "seven": "7", "eight": "8", "nine": "9", "ten": "10", "eleven": "11", "twelve": "12",
-           "couple": "2", "few": "few", "several": "few"}
-_DURATION = re.compile(r"\b(\d+(?:[.,]\d+)?|" + "|".join(_COUNTS) + r")(?:\s+of)?[\s-]+"
-                       r"(minute|hour|day|week|month|quarter|year)s?\b", re.IGNORECASE)
 
 
 def durations(text: str) -> frozenset[str]:
-    """The lengths of time a text names, normalised ("a 14-day trial" -> "14 day", "two years" -> "2 year")."""
-    found = set()
-    for match in _DURATION.finditer(text):
-        count = match.group(1).lower()
-        found.add(f"{_COUNTS.get(count, count.replace(',', '.'))} {match.group(2).lower()}")
-    return frozenset(found)
+    """The lengths of time and rates a text names, normalised (engine/text/lengths.py): "a 14-day
+    trial" and "two weeks" -> "14 day", "half an hour" -> "30 minute", "£1,200 monthly" -> "per month"."""
+    return lengths_of_time(text)[0]
 
 
 @dataclass(frozen=True)
@@ -58,13 +53,15 @@ class Facts:
 
     def to_json(self) -> dict[str, Any]:
         """A JSON-ready form, stored beside each cached analysis."""
-        return {"message": self.message.to_json(),
+        return {"version": FACTS_VERSION, "message": self.message.to_json(),
                 "context": None if self.context is None else self.context.to_json(),
                 "durations": sorted(self.lengths)}
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Facts:
-        """The inverse of `to_json`."""
+        """The inverse of `to_json`; ValueError for facts read by other rules (an older cache entry)."""
+        if data.get("version") != FACTS_VERSION:
+            raise ValueError(f"facts read by rules version {data.get('version')}, not {FACTS_VERSION}")
         message, context = data.get("message"), data.get("context")
         return cls(message=Signature.from_json(message or {}),
                    context=None if context is None else Signature.from_json(context),
@@ -74,28 +71,67 @@ class Facts:
 def facts_of(thread: str, *, context: str | None = None) -> Facts:
     """The hard facts of a thread (its signature's `asks` are meaning, not facts, and are not used);
     `context` is the rep's question, given for short replies."""
-    lengths = durations(clean_message(thread).text) | {f"question: {d}" for d in durations(context or "")}
+    lengths = durations(clean_message(thread).text) | {f"{_QUESTION}{d}" for d in durations(context or "")}
     return Facts(message=signature(thread), context=signature(context) if context else None, lengths=lengths)
 
 
 def facts_agree(query: Facts, candidate: Facts) -> FactCheck:
-    """The messages' facts agree, and so do the rep's questions' when either reply is short."""
-    found = _agree(query.message, candidate.message)
-    if found.ok and query.lengths != candidate.lengths:
-        found = FactCheck(False, "lengths of time differ", kind="durations")
-    if not found.ok or (query.context is None and candidate.context is None):
-        return found
-    if query.context is None or candidate.context is None:
+    """The messages' facts agree, and so do the rep's questions' when either reply is short.
+
+    Any difference refuses, a fact on one side only included: an analysis that names "next quarter"
+    is wrong for a message that names no time, and the reverse loses the prospect's fact. One
+    exception, for short replies read with the rep's question: a kind of fact the reply leaves out
+    is the question's ("yes please" to "Tuesday at 10am?" means Tuesday at 10am), so "yes please" and
+    "Yes, Tuesday 10am works" to that question agree; the questions themselves must still agree. And
+    rates ("per month") are compared only when both messages name one: a rate qualifies an amount
+    the numbers already compare exactly, and rewordings often leave it out.
+    """
+    both_short = query.context is not None and candidate.context is not None
+    if query.context is not None and candidate.context is not None:  # (both_short, spelled for mypy)
+        found = _agree(query.context, candidate.context)  # what each reply answers, first
+        if not found.ok:
+            return FactCheck(False, f"the rep's questions differ: {found.reason}", kind=f"question:{found.kind}")
+    elif query.context is not None or candidate.context is not None:
         return FactCheck(False, "only one reply needs the rep's question", kind="short_reply")
-    found = _agree(query.context, candidate.context)
-    return found if found.ok else FactCheck(False, f"the rep's questions differ: {found.reason}",
-                                            kind=f"question:{found.kind}")
+    found = _agree(_filled(query) if both_short else query.message,
+                   _filled(candidate) if both_short else candidate.message)
+    if found.ok and not _lengths_agree(query, candidate, filled=both_short):
+        found = FactCheck(False, "lengths of time differ", kind="durations")
+    return found
+
+
+def _filled(facts: Facts) -> Signature:
+    """A short reply's facts, each kind it leaves out taken from the rep's question."""
+    message, context = facts.message, facts.context
+    if context is None:
+        return message
+    return replace(message, **{slot: getattr(message, slot) or getattr(context, slot) for slot in _SLOTS})
+
+
+def _lengths(facts: Facts, *, filled: bool) -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
+    """(the message's lengths of time, its rates, the question's lengths and rates); the message's
+    filled from the question's if asked."""
+    question = frozenset(d.removeprefix(_QUESTION) for d in facts.lengths if d.startswith(_QUESTION))
+    message = frozenset(d for d in facts.lengths if not d.startswith(_QUESTION))
+    message = message or (question if filled else frozenset())
+    rates = frozenset(d for d in message if d.startswith(_RATE))
+    return message - rates, rates, question
+
+
+def _lengths_agree(query: Facts, candidate: Facts, *, filled: bool) -> bool:
+    """Lengths of time agree exactly; rates ("per month") only when both messages name one: a rate
+    qualifies an amount the numbers already compare, and paraphrases often leave it out."""
+    (lengths, rates, question), (other_lengths, other_rates, other_question) = (
+        _lengths(query, filled=filled), _lengths(candidate, filled=filled))
+    return lengths == other_lengths and question == other_question and (
+        rates == other_rates or not rates or not other_rates)
 
 
 def _agree(query: Signature, candidate: Signature) -> FactCheck:
     for slot in _SLOTS:
         if getattr(query, slot) != getattr(candidate, slot):
             return FactCheck(False, f"{slot} differ", kind=slot)
-    if not query.entities <= candidate.words or not candidate.entities <= query.words:
+    if not query.entities <= candidate.words | candidate.forms or \
+            not candidate.entities <= query.words | query.forms:
         return FactCheck(False, "named vendors, products or regions differ", kind="entities")
     return FactCheck(True)

@@ -5,6 +5,9 @@
     names.py      name particles, titles, greetings, names from slugs (one list each)
     patterns.py   e-mail, link, phone and domain patterns; `fold`
     facts.py      name-free facts: numbers, money, dates, timeframes, standards, vendors, asks
+    quantities.py numbers as hard facts, normalised ("six" = "6", "2k" = "2,000", "€", "2x"), with
+    numerals.py   number words ("twenty-five", "a dozen"), clock.py clock times ("10am" = "10:00") and
+    lengths.py    lengths of time and rates ("half an hour" = "30 minutes", "£1,200 a month" = "monthly")
     negation.py   is a cue asked for, or negated ("no need for a demo")?
     scrub.py      the one name scrubber: `scrub_analysis`, `scrub_sentence`
 

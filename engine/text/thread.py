@@ -44,8 +44,14 @@ _NOT_SPEAKERS = {
     "action items", "next steps", "next step", "main question", "short version", "options", "option",
     "address", "linkedin", "twitter", "office", "direct", "reply", "url", "ok", "yes", "no",
 }
-_QUOTE_HEADER = re.compile(r"^\s*>?\s*(On .{0,200} wrote:?|-{2,} ?Original Message ?-{2,}|From: .*)\s*$",
-                           re.IGNORECASE)
+# The line a mail client puts above quoted mail, in the languages we meet: `On Tue, 3 Mar 2026 at 10:14,
+# Sam <sam@x> wrote:`, `Le mar. 3 mars 2026 à 10:14, Sam a écrit :`, `Am 03.03.2026 schrieb Sam:`.
+_WROTE = r"(?:wrote|a écrit|schrieb|escribió|escreveu|ha scritto|schreef)\s*:?"
+_QUOTE_HEADER = re.compile(rf"^\s*>?\s*((?:On|Le|Am|El|Em|Il|Op) .{{0,200}} {_WROTE}|-{{2,}} ?Original Message ?-{{2,}}"
+                           r"|From: .*)\s*$", re.IGNORECASE)
+# The header's first half when the client wrapped it: `On Tue, 3 Mar 2026 at 10:14, Sam Lee <sam@x` / `> wrote:`.
+_HEADER_START = re.compile(r"^\s*>?\s*(?:On|Le|Am|El|Em|Il|Op) .{0,200}$")
+_HEADER_END = re.compile(rf"^.{{0,120}}\b{_WROTE}\s*$", re.IGNORECASE)
 # Words that close a message before the signature: `Best,`, `Ngā mihi`, `Mit freundlichen Grüßen`.
 SIGNOFF_WORDS = ("thanks", "thank you", "many thanks", "thanks again", "best", "best regards", "kind regards",
                  "warm regards", "regards", "cheers", "sincerely", "yours", "all the best", "best wishes",
@@ -114,7 +120,7 @@ def parse_messages(thread: str) -> list[Message]:
     pending: list[str] = []       # quoted lines before the first message
     known: set[str] = set()
     in_quote = False
-    for raw in thread.splitlines():
+    for raw in _unwrap_headers(thread.splitlines()):
         line = raw.rstrip()
         if is_quote_line(line):
             in_quote = True  # quoted earlier mail: context, not part of this message
@@ -139,6 +145,17 @@ def parse_messages(thread: str) -> list[Message]:
             pending = []
     return [Message(m.speaker, m.is_rep, m.text.strip(), "\n".join(q).strip())
             for m, q in zip(messages, quoted, strict=True)]
+
+
+def _unwrap_headers(lines: list[str]) -> list[str]:
+    """Lines with a quote header that the mail client wrapped over two lines joined into one."""
+    out: list[str] = []
+    for line in lines:
+        if out and _HEADER_END.match(line) and _HEADER_START.match(out[-1]) and not _QUOTE_HEADER.match(out[-1]):
+            out[-1] = f"{out[-1].rstrip()} {line.strip()}"
+        else:
+            out.append(line)
+    return out
 
 
 def last_prospect_message(thread: str) -> Message | None:

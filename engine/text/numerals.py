@@ -1,0 +1,65 @@
+"""Numbers written as words, read as values: "six" 6, "twenty-five" 25, "a dozen" 12, "three thousand" 3000.
+
+One vocabulary for every reader of numbers in engine/text (quantities.py, lengths.py).
+"""
+
+from __future__ import annotations
+
+import re
+
+__all__ = ["SCALES", "UNIT_WORDS", "WORD", "blank", "count_value", "number_words"]
+
+UNIT_WORDS = {"zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
+              "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14,
+              "fifteen": 15, "sixteen": 16, "seventeen": 17, "eighteen": 18, "nineteen": 19}
+_TENS_WORDS = {"twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80,
+               "ninety": 90}
+SCALES = {"hundred": 100, "thousand": 1e3, "k": 1e3, "million": 1e6, "m": 1e6, "mm": 1e6, "mn": 1e6,
+          "billion": 1e9, "bn": 1e9, "b": 1e9}
+WORD = "|".join(sorted([*UNIT_WORDS, *_TENS_WORDS], key=len, reverse=True))
+# "twenty-five", "two hundred", "a dozen", "three thousand", "a hundred"
+_SPELLED = re.compile(
+    rf"\b(?:(?P<a>an?)\s+(?P<ascale>dozen|hundred|thousand|million)"
+    rf"|(?P<tens>{'|'.join(_TENS_WORDS)})(?:[\s-](?P<unit>{'|'.join(k for k in UNIT_WORDS if UNIT_WORDS[k] < 10)}))?"
+    rf"(?:\s+(?P<tscale>hundred|thousand|million|billion))?"
+    rf"|(?P<word>{WORD})(?:\s+(?P<scale>dozen|hundred|thousand|million|billion))?)\b",
+    re.IGNORECASE)
+
+
+def blank(text: str, span: tuple[int, int]) -> str:
+    """`text` with `span` replaced by spaces (offsets of the rest kept), so a later reader skips it."""
+    return text[:span[0]] + " " * (span[1] - span[0]) + text[span[1]:]
+
+
+def count_value(word: str) -> str:
+    """A count as a string: "a" "1", "couple" "2", "few"/"several" "few", "six" "6", "1,5" "1.5"."""
+    word = word.lower()
+    if word in ("a", "an"):
+        return "1"
+    if word in ("couple",):
+        return "2"
+    if word in ("few", "several"):
+        return "few"
+    if word in UNIT_WORDS:
+        return str(UNIT_WORDS[word])
+    if word in _TENS_WORDS:
+        return str(_TENS_WORDS[word])
+    return word.replace(",", ".")
+
+
+def number_words(text: str) -> list[tuple[tuple[int, int], float]]:
+    """Spelled-out numbers and their values: "twenty-five" 25, "a dozen" 12, "three thousand" 3000."""
+    out = []
+    for match in _SPELLED.finditer(text):
+        if match.group("a"):
+            value = {"dozen": 12, "hundred": 100, "thousand": 1e3, "million": 1e6}[match.group("ascale").lower()]
+        elif match.group("tens"):
+            value = _TENS_WORDS[match.group("tens").lower()] + UNIT_WORDS.get((match.group("unit") or "").lower(), 0)
+            value *= {"hundred": 100, "thousand": 1e3, "million": 1e6, "billion": 1e9}.get(
+                (match.group("tscale") or "").lower(), 1)
+        else:
+            value = UNIT_WORDS[match.group("word").lower()]
+            scale = (match.group("scale") or "").lower()
+            value *= 12 if scale == "dozen" else SCALES.get(scale, 1)
+        out.append((match.span(), float(value)))
+    return out
