@@ -20,8 +20,9 @@ from engine.meaning.encoding import Encoded, view_of
 from engine.meaning.facts import Facts, facts_of
 from engine.meaning.intent import IntentModel
 from engine.meaning.models import MeaningModels
-from engine.meaning.pairs import Side
+from engine.meaning.pairs import FEATURES, Side, pair_features
 from engine.meaning.reading import RULES_NOTE, read_thread
+from engine.meaning.tokens import TOKEN_DIMS
 from engine.meaning.verifier import PairVerifier
 from engine.settings import EngineSettings
 from engine.steps.heuristics import analyse_thread
@@ -101,10 +102,16 @@ def test_a_side_survives_the_store_and_the_default_threshold_is_the_trained_one(
     side = Side(version="v1", short=True, words=3, probabilities=np.array([0.9, 0.1], dtype=np.float32),
                 decline=0.1, go_ahead=0.9, message=np.full(384, 0.05, dtype=np.float32),
                 sentences=np.full((2, 384), 0.05, dtype=np.float32), context=np.zeros(384, dtype=np.float32),
-                tokens=frozenset({"ab12cd34"}))
-    back = Side.from_json(json.loads(json.dumps(side.to_json())))
+                tokens=frozenset({"ab12cd34"}), token_vectors=np.full((5, TOKEN_DIMS), 0.125, dtype=np.float32))
+    stored = json.loads(json.dumps(side.to_json()))
+    back = Side.from_json(stored)
     assert back.version == "v1" and back.short and back.words == 3 and back.tokens == side.tokens
     assert back.sentences.shape == (2, 384) and np.allclose(back.message, side.message, atol=1e-3)
+    assert back.token_vectors.shape == (5, TOKEN_DIMS) and np.allclose(back.token_vectors, 0.125)
+    assert len(pair_features(side, back)) == FEATURES
+    # An entry written before the token vectors existed fails to parse (the cache then refuses it).
+    with pytest.raises(KeyError):
+        Side.from_json({key: value for key, value in stored.items() if not key.startswith("token_")})
     verifier = PairVerifier.load()
     # SEMANTIC_SIMILARITY_THRESHOLD's default is the candidate cosine the verifier was validated with.
     assert EngineSettings().semantic_similarity_threshold == verifier.similarity

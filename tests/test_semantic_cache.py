@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from engine.cache import keys
 from engine.cache.embedder import Embedder
 from engine.cache.health import CacheHealth
 from engine.cache.replay import replay
@@ -95,6 +96,31 @@ async def test_index_is_rebuilt_from_the_store_by_a_new_process(tmp_path: Path, 
     assert second.entries == 1
     hit = await second.lookup(ROWS["d19-p1"]["thread"], scope="team:T1")
     assert hit is not None and hit.semantic
+
+
+async def test_an_entry_stored_before_token_vectors_is_ignored_cleanly(tmp_path: Path, embedder: Embedder) -> None:
+    path = tmp_path / "s.sqlite3"
+    writer = await cache_on(SQLiteStore(path), embedder)
+    anchor, paraphrase = ROWS["d19-a"]["thread"], ROWS["d19-p1"]["thread"]
+    entry_id = await writer.remember(anchor, scope="team:T1", analysis=analyse_thread(anchor))
+    assert (await writer.lookup_detailed(paraphrase, scope="team:T1")).check == "hit"
+    # The same entry as a process of the previous version wrote it: a side without token vectors.
+    store = SQLiteStore(path)
+    key = keys.SEMANTIC_ENTRY + f"{keys.scope_digest('team:T1')}:{entry_id}"
+    raw = await store.get(key)
+    assert raw is not None
+    entry = json.loads(raw)
+    for field in ("token_vectors", "token_rows"):
+        del entry["side"][field]
+    await store.set(key, json.dumps(entry), ttl=3600)
+    reader = await cache_on(store, embedder)  # a restarted process: the index comes from the store
+    await reader.start()
+    found = await reader.lookup_detailed(paraphrase, scope="team:T1")
+    assert (found.decision, found.check, found.analysis) == ("guard_rejected", "version", None)
+    assert found.entry_id == entry_id and "older cache version" in found.reason
+    assert await reader.lookup(paraphrase, scope="team:T1") is None
+    exact = await reader.lookup(anchor, scope="team:T1")  # the exact entry is another key: still served
+    assert exact is not None and not exact.semantic
 
 
 async def test_other_processes_entries_become_visible_through_redis(redis_server: str,
