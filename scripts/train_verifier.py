@@ -60,7 +60,7 @@ FOLDS = 5
 FLOOR = 0.45          # pairs below this cosine are never shown to the verifier at any threshold tried
 COSINES = np.round(np.arange(0.50, 0.801, 0.05), 2)  # candidate thresholds tried
 # Strong penalties: ~900 weights from a few hundred pairs. Chosen by the grouped cross-validation.
-L2S = (0.1, 0.3, 1.0, 3.0)
+L2S = (0.1, 0.3, 1.0, 3.0, 10.0, 30.0, 100.0)
 LEVELS = (0.85, 0.9, 0.95)  # unaligned levels tried (the verifier ships the one chosen)
 L2 = 30.0
 HARD_WEIGHT = 5.0     # a hard negative (same situation, one meaning change) counts this much more

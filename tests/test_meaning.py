@@ -50,8 +50,10 @@ async def test_the_trained_verifier_accepts_a_paraphrase_and_refuses_a_changed_m
     models = MeaningModels(embedder)
     assert models.load()
     verifier = models.verifier
-    anchor = await read_side(models, ROWS["d19-a"]["thread"])  # no capex budget left: leasing?
-    paraphrase = await read_side(models, ROWS["d19-p1"]["thread"])  # the same, in other words
+    # (d19's paraphrases are refused by the facts since the rep's quote, $1,800 per terminal, is a fact of
+    # the thread: the rep's messages before a long reply must agree on their numbers.)
+    anchor = await read_side(models, ROWS["d18-a"]["thread"])  # pricing for 25 seats, annual; e-signature?
+    paraphrase = await read_side(models, ROWS["d18-p1"]["thread"])  # the same, in other words
     assert judge(*paraphrase, entry_of(*anchor), verifier=verifier, bar=verifier.threshold)[0] == ""
     assert verifier.judge(paraphrase[0], anchor[0], committed=(paraphrase[1], anchor[1])).score >= verifier.threshold
     # A meaning change the embedding barely sees: "not interested, keep me on the newsletter" vs
