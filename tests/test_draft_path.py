@@ -30,7 +30,7 @@ from tests.fakes.openai_server import FakeOpenAI, fake_openai
 __all__ = ["fake_openai"]  # the fixture, used by name
 
 ROWS = {row["id"]: row for row in map(json.loads, (SAMPLES / "threads.jsonl").read_text("utf-8").splitlines())}
-ANCHOR, PARAPHRASE = ROWS["d19-a"]["thread"], ROWS["d19-p1"]["thread"]  # a pair the verifier accepts
+ANCHOR, PARAPHRASE = ROWS["d18-a"]["thread"], ROWS["d18-p1"]["thread"]  # a pair the verifier accepts
 
 
 class GatedEmbedder(Embedder):
