@@ -63,7 +63,7 @@ class EngineSettings(BaseSettings):
     # exact fact checks and the verifier (engine/meaning/). perf/bench_trust.py measures both settings.
     # The default is the candidate threshold scripts/train_verifier.py cross-validated the verifier
     # with (engine/meaning/weights/verifier.npz `similarity`; a test keeps the two equal).
-    semantic_similarity_threshold: float = Field(default=0.60, ge=0.0, le=1.0)
+    semantic_similarity_threshold: float = Field(default=0.70, ge=0.0, le=1.0)
     # The verifier's bar (engine/meaning/verifier.py): the probability that both threads are the same
     # situation and meaning. Unset = the value scripts/train_verifier.py chose by cross-validation
     # (engine/meaning/weights/verifier.npz). 1.0 turns semantic reuse off (exact reuse stays).

@@ -145,6 +145,7 @@ async def bench_replay() -> dict[str, Any]:
         def __init__(self) -> None:
             super().__init__()
             self.seen: dict[str, Any] = {}
+            self.tokens: dict[str, Any] = {}
 
         def encode_sync(self, texts: Any) -> Any:
             import numpy as np
@@ -154,6 +155,14 @@ async def bench_replay() -> dict[str, Any]:
                 for text, vector in zip(missing, shared.encode_sync(missing), strict=True):
                     self.seen[text] = vector
             return np.stack([self.seen[t] for t in texts])
+
+        def encode_with_tokens(self, texts: Any, *, rows: Any) -> Any:
+            wanted = [texts[row] for row in rows]
+            missing = [t for t in dict.fromkeys(wanted) if t not in self.tokens]
+            if missing:
+                _, tokens = shared.encode_with_tokens(missing, rows=range(len(missing)))
+                self.tokens.update(zip(missing, tokens, strict=True))
+            return self.encode_sync(texts), [self.tokens[t] for t in wanted]
 
     memo = Memo()
     scores: dict[str, Any] = {}

@@ -121,7 +121,7 @@ async def verifier_ms(rows: list[dict[str, Any]], *, limit: int = 24) -> list[fl
     for row in rows[:limit]:
         view = view_of(row["thread"])
         read = await models.read(view)
-        facts = facts_of(row["thread"], context=view.context if view.short else None)
+        facts = facts_of(row["thread"], context=view.context if view.short else None, rep=view.context)
         seen.append((models.side(read, tokens=facts.message.words), read.reading.intent, facts))
     stored = [json.dumps({"side": s.to_json(), "facts": f.to_json(), "intent": i}) for s, i, f in seen]
     times = []

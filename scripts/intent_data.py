@@ -4,8 +4,9 @@ Sources (never the held half, perf/data/*, or any blind set):
   - scripts/data/intent_examples.txt    `intent | rep's message | prospect's message`, one group each
   - scripts/data/intent_contrasts.txt   `group | intent | rep's message | prospect's message`: contrast
                                         pairs (one change flips the meaning) share a group
-  - scripts/data/pairs_written.jsonl    labelled threads (id, group, role, intent, thread) written for
-                                        training; a hard negative travels with its anchor's situation
+  - scripts/data/pairs_written*.jsonl   labelled threads (id, group, role, intent, thread) written for
+                                        training (by several writers, one file each); a hard negative
+                                        travels with its anchor's situation
   - the tuning half of the shared samples (perf/trust_sets.py), grouped by situation
 
 A group never straddles two folds, so a hard negative and its anchor are always read out of fold
@@ -57,8 +58,10 @@ def _threads(path: Path, prefix: str) -> list[Row]:
     if not path.exists():
         return []
     rows = [json.loads(line) for line in path.read_text("utf-8").splitlines() if line.strip()]
+    # The source names the writer's series (`t001`, `u001`, `v001` ...: pairs_t, pairs_u ...), so the
+    # tables say how each writer's threads are read.
     return [Row(view=view_of(row["thread"]), intent=row["intent"], group=f"{prefix}:{situation(row['group'])}",
-                source=prefix) for row in rows]
+                source=f"{prefix}_{row['id'][:1]}") for row in rows]
 
 
 def training_rows(*, data: Path = DATA, tuning: bool = True) -> list[Row]:
@@ -69,7 +72,10 @@ def training_rows(*, data: Path = DATA, tuning: bool = True) -> list[Row]:
     if contrasts.exists():
         rows += [Row(view=View(text=text, context=context), intent=intent, group=f"cx:{group}", source="contrasts")
                  for group, intent, context, text in read_table(contrasts, 4)]
-    rows += _threads(data / "pairs_written.jsonl", "pairs")
+    # pairs_written.jsonl is source `pairs`, pairs_written_u.jsonl `pairs_u`, ...: situations are
+    # numbered per file, so the source is part of the group.
+    for path in sorted(data.glob("pairs_written*.jsonl")):
+        rows += _threads(path, "pairs" + path.stem.removeprefix("pairs_written"))
     if tuning:
         rows += [Row(view=view_of(row["thread"]), intent=row["intent"], group=f"tuning:{situation(row['group'])}",
                      source="tuning") for row in load_set("tuning")]

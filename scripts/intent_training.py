@@ -3,13 +3,13 @@
     fit            softmax regression (cross-entropy + L2, balanced classes) by L-BFGS: deterministic
     out_of_fold    logits of every row from a model that never saw the row's group
     temperature    one scale fitted to the out-of-fold log-likelihood, so probabilities mean what they say
-    choose         min_confidence and flip_mass: the most right readings, a flip costing FLIP_COST of them,
-                   flips counted with a margin (at looser thresholds than the ones shipped)
+    choose         min_confidence and flip_mass (one for short replies read with the rep's question, one for
+                   the rest): the most right readings, a flip costing FLIP_COST of them, flips counted with
+                   a margin (at looser thresholds than the ones shipped)
 """
 
 from __future__ import annotations
 
-import itertools
 from dataclasses import dataclass
 
 import numpy as np
@@ -27,7 +27,10 @@ L2 = 3e-5  # chosen by grouped cross-validation (3e-5 .. 1e-2 tried): the fewest
 # out of reach on this (hard-negative heavy) data: 10 keeps ~0.81 (0.87 on the tuning half) at ~6 flips
 # in 1,000 rows; 15 and above buy zero flips (also at the looser margin) at ~0.72 (0.71 on the tuning
 # half). The issue says never flip, and a `general` reading still gets a reply that asks, so the smallest
-# cost with zero flips: 15. Chosen by the lead before the blind set was measured.
+# cost with zero flips: 15. Chosen by the lead before the blind set was measured. With the 400 threads
+# of the fourth session (1,469 rows) and the sentence reading, no threshold pair reaches zero flips out
+# of fold any more: 15 gives 2 flips at 0.732 (flip mass 0.01), 40 and above 1 flip at 0.700 (0.005,
+# the grid's floor); nested, 7 and 4 flips. Kept at 15 (the lead's number); see the issue 12 note.
 FLIP_COST = 15
 # The margin: flips are also counted at a looser setting than the one shipped, so that the chosen
 # thresholds are not sitting right on the edge of a flip.
@@ -89,14 +92,20 @@ def _side(labels: list[str]) -> npt.NDArray[np.int64]:
     return np.array([1 if label in DECLINE else -1 if label in GO_AHEAD else 0 for label in labels])
 
 
-def decide(p: Array, labels: list[str], *, min_confidence: float, flip_mass: float) -> npt.NDArray[np.int64]:
-    """IntentModel.decide over many rows (label indices)."""
+def decide(p: Array, labels: list[str], *, min_confidence: float, flip_mass: float,
+           question: npt.NDArray[np.bool_] | None = None, question_flip_mass: float | None = None,
+           ) -> npt.NDArray[np.int64]:
+    """IntentModel.decide over many rows (label indices); `question` marks the short replies read with
+    the rep's question, held to `question_flip_mass`."""
     side = _side(labels)
     top = p.argmax(axis=1)
     other = np.where(side[top] == 1, p[:, side == -1].sum(axis=1),
                      np.where(side[top] == -1, p[:, side == 1].sum(axis=1), 0.0))
+    mass = np.full(len(p), flip_mass)
+    if question is not None and question_flip_mass is not None:
+        mass[question] = question_flip_mass
     out = top.copy()
-    out[(p.max(axis=1) < min_confidence) | (other >= flip_mass)] = labels.index("general")
+    out[(p.max(axis=1) < min_confidence) | (other >= mass)] = labels.index("general")
     return out
 
 
@@ -115,22 +124,50 @@ class Choice:
     accuracy: float
     flips: int
     flips_with_margin: int
+    question_flip_mass: float | None = None
+
+    def decide(self, p: Array, labels: list[str], question: npt.NDArray[np.bool_] | None = None,
+               ) -> npt.NDArray[np.int64]:
+        """These thresholds applied to many rows."""
+        return decide(p, labels, min_confidence=self.min_confidence, flip_mass=self.flip_mass, question=question,
+                      question_flip_mass=self.question_flip_mass)
 
 
-def choose(p: Array, y: npt.NDArray[np.int64], labels: list[str]) -> Choice:
-    """The thresholds with the most right readings, each flip (counted with the margin) costing FLIP_COST."""
+CONFIDENCES = np.round(np.arange(0.0, 0.951, 0.01), 2)
+MASSES = np.round(np.concatenate([np.arange(0.005, 0.05, 0.005), np.arange(0.05, 0.61, 0.01)]), 3)
+
+
+def _value(p: Array, y: npt.NDArray[np.int64], labels: list[str], c: float, m: float) -> tuple[int, int, int]:
+    """Right readings, flips, and flips counted with the margin, at thresholds (c, m)."""
+    said = decide(p, labels, min_confidence=c, flip_mass=m)
+    right, flips = int((said == y).sum()), score(said, y, labels)[1]
+    loose = decide(p, labels, min_confidence=max(c - MARGIN_CONFIDENCE, 0.0), flip_mass=m * MARGIN_MASS)
+    return right, flips, max(flips, score(loose, y, labels)[1])
+
+
+def choose(p: Array, y: npt.NDArray[np.int64], labels: list[str], question: npt.NDArray[np.bool_] | None = None,
+           ) -> Choice:
+    """The thresholds with the most right readings, each flip (counted with the margin) costing FLIP_COST.
+    With `question`, the flip mass of short replies read with the rep's question is chosen on its own
+    (right readings and flips add up over the two kinds of message, so each is chosen on its rows)."""
+    parts = [np.ones(len(y), dtype=bool)] if question is None else [question, ~question]
     best: tuple[tuple[float, ...], Choice] | None = None
-    confidences = np.round(np.arange(0.0, 0.951, 0.01), 2)
-    masses = np.round(np.concatenate([np.arange(0.005, 0.05, 0.005), np.arange(0.05, 0.61, 0.01)]), 3)
-    for c, m in itertools.product(confidences, masses):
-        accuracy, flips = score(decide(p, labels, min_confidence=c, flip_mass=m), y, labels)
-        loose = decide(p, labels, min_confidence=max(c - MARGIN_CONFIDENCE, 0.0), flip_mass=m * MARGIN_MASS)
-        margin_flips = max(flips, score(loose, y, labels)[1])
-        # Ties: the lower confidence bar and the smaller room for the other side (say `general` rarely,
-        # yet commit across the divide only when the other side is nearly ruled out).
-        key = (accuracy * len(y) - FLIP_COST * margin_flips, -c, -m)
+    for c in CONFIDENCES:
+        picks = []
+        for rows in parts:
+            if not rows.any():
+                picks.append(((0, 0, 0), float(MASSES[0])))
+                continue
+            # Ties: the smaller room for the other side (commit across the divide only when it is nearly
+            # ruled out).
+            picks.append(max(((_value(p[rows], y[rows], labels, c, m), float(m)) for m in MASSES),
+                             key=lambda v: (v[0][0] - FLIP_COST * v[0][2], -v[1])))
+        right, flips, margin_flips = (sum(v[0][k] for v in picks) for k in range(3))
+        # Ties: the lower confidence bar (say `general` rarely).
+        key = (right - FLIP_COST * margin_flips, -c)
         if best is None or key > best[0]:
-            best = (key, Choice(min_confidence=float(c), flip_mass=float(m), accuracy=accuracy, flips=flips,
-                                flips_with_margin=margin_flips))
+            best = (key, Choice(min_confidence=float(c), flip_mass=picks[-1][1], accuracy=right / len(y),
+                                flips=flips, flips_with_margin=margin_flips,
+                                question_flip_mass=picks[0][1] if question is not None else None))
     assert best is not None
     return best[1]

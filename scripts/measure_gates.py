@@ -183,7 +183,7 @@ def main() -> None:
     sources = args.sources.split(",")
     threads = load_threads(sources)
     views = [view_of(item.thread) for item in threads]
-    facts = [facts_of(item.thread, context=view.context if view.short else None) for item, view in
+    facts = [facts_of(item.thread, context=view.context if view.short else None, rep=view.context) for item, view in
              zip(threads, views, strict=True)]
     encoded = encode_views(MemoEmbedder(args.memo), views)  # type: ignore[arg-type]
     intent, verifier = IntentModel.load(), PairVerifier.load()

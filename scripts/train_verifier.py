@@ -1,46 +1,56 @@
 """Train the semantic cache's pair verifier (engine/meaning/weights/verifier.npz).
 
-    .venv/bin/python scripts/train_verifier.py [--memo FILE] [--report] [--dry-run] [--candidate-score max_sentence]
+    .venv/bin/python scripts/train_verifier.py [--memo FILE] [--report] [--nested] [--first N] [--dry-run]
+                                               [--candidate-score max_sentence]
 
 Re-run after the intent weights change (the verifier reads intent distributions): one command,
-deterministic (fixed seeds, full-batch Newton steps, no sampling). Learns only from
-  - scripts/data/pairs_written.jsonl   threads written for training: paraphrase groups and hard negatives
+deterministic (fixed seeds, PCA by eigen-decomposition with fixed signs, full-batch L-BFGS from zeros,
+no sampling). Learns only from
+  - scripts/data/pairs_written*.jsonl  threads written for training: paraphrase groups and hard negatives
+    (--first 650: the first batch of 650 only, to compare)
   - the tuning half of the shared samples (perf/trust_sets.py)
   - scripts/data/intent_examples.txt   labelled single messages: pairs of different intents are negatives
-Never from the held half, perf/data/held_new.jsonl, perf/data/held_fresh.jsonl or the blind set.
-A run takes about a minute on two cores (encoding ~1,000 texts); --memo FILE keeps the encodings.
+Never from the held half, perf/data/held_*.jsonl or any blind set.
+A run takes a few minutes on two cores; --memo FILE keeps the encodings (and the token embeddings).
 
 A pair is positive when both threads belong to the same group (the same situation, meaning and
 facts, worded by different people); every pair of different groups is negative, and pairs within one
 situation (an anchor and its hard negative: one meaning change) weigh more. Only pairs the cache would
-show the verifier are used: cosine at least `FLOOR` and equal hard facts (engine/meaning/facts.py).
+show the verifier are used: cosine at least `FLOOR`, equal hard facts (engine/meaning/facts.py) and
+the same committed intent.
 
-The thresholds come from cross-validation grouped by situation (no situation is in both the training
-and the scoring folds): for each candidate cosine threshold, the verifier threshold is the highest
-out-of-fold score of a negative plus a margin, and the candidate threshold kept is the one that lets
-the most positive pairs through.
+Everything is chosen by cross-validation grouped by situation (no situation is in both the training
+and the scoring folds; the token projection is fitted on the training folds only): for each
+configuration (L2 strength, unaligned level) and candidate cosine threshold, the verifier threshold is
+the highest out-of-fold score of a negative plus a margin; the configuration and cosine kept let the
+most positive pairs through. The sentence-level verifier (no token evidence) is scored on the same
+folds for comparison, and --nested scores each fold with choices made on the other four only.
 """
 
 from __future__ import annotations
 
+import csv
 import json
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
+from scipy.optimize import minimize
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "scripts"))
 
 from memo_embedder import MemoEmbedder  # noqa: E402
+from verifier_cv import Config, Data, choose_cut, cross_logits, fit_projection, nested  # noqa: E402
 
 import engine  # noqa: E402,F401  (offline model environment)
 from engine.meaning.encoding import View, encode_views, view_of  # noqa: E402
 from engine.meaning.facts import facts_agree, facts_of  # noqa: E402
-from engine.meaning.intent import DECLINE, GO_AHEAD, IntentModel  # noqa: E402
-from engine.meaning.pairs import BASE_FEATURES, Side, pair_features  # noqa: E402
+from engine.meaning.intent import DECLINE, GO_AHEAD, IntentModel, reads_question  # noqa: E402
+from engine.meaning.pairs import BASE_FEATURES, SENTENCE_FEATURES, Side, pair_features  # noqa: E402
+from engine.meaning.tokens import TOKEN_SCALARS  # noqa: E402
 from engine.meaning.verifier import VERIFIER_WEIGHTS, PairVerifier  # noqa: E402
 from perf.trust_sets import load_set, situation  # noqa: E402
 
@@ -49,9 +59,10 @@ SEED = 12
 FOLDS = 5
 FLOOR = 0.45          # pairs below this cosine are never shown to the verifier at any threshold tried
 COSINES = np.round(np.arange(0.50, 0.801, 0.05), 2)  # candidate thresholds tried
-# Strong: 782 weights (|u-v| and u*v of every dimension) from a few hundred pairs. Chosen by the same
-# grouped cross-validation (3, 10, 30, 100, 300 tried; 30 let the most positives through at zero wrong).
-L2 = float(sys.argv[sys.argv.index("--l2") + 1]) if "--l2" in sys.argv else 30.0
+# Strong penalties: ~900 weights from a few hundred pairs. Chosen by the grouped cross-validation.
+L2S = (0.1, 0.3, 1.0, 3.0, 10.0, 30.0, 100.0)
+LEVELS = (0.85, 0.9, 0.95)  # unaligned levels tried (the verifier ships the one chosen)
+L2 = 30.0
 HARD_WEIGHT = 5.0     # a hard negative (same situation, one meaning change) counts this much more
 MARGIN = 0.5          # logit units above the highest out-of-fold negative
 # The candidate score the cache searches by: the message views' cosine (`message`, what the cache does), or
@@ -76,9 +87,20 @@ def read_jsonl(path: Path) -> list[dict[str, str]]:
     return [json.loads(line) for line in path.read_text("utf-8").splitlines() if line.strip()]
 
 
+def written_files() -> list[Path]:
+    return sorted(DATA.glob("pairs_written*.jsonl"))
+
+
+def written_rows() -> list[dict[str, str]]:
+    """The written threads (--first N: only the first N, e.g. 650 to compare with the first batch)."""
+    rows = [row for path in written_files() for row in read_jsonl(path)]
+    return rows[:int(sys.argv[sys.argv.index("--first") + 1])] if "--first" in sys.argv else rows
+
+
 def load_items() -> list[Item]:
     items = []
-    for source, rows in (("tuning", load_set("tuning")), ("written", read_jsonl(DATA / "pairs_written.jsonl"))):
+    sets = [("tuning", load_set("tuning")), ("written", written_rows())]
+    for source, rows in sets:
         for row in rows:
             items.append(Item(key=f"{source}:{row['id']}", group=f"{source}:{row['group']}",
                               situation=f"{source}:{situation(row['group'])}", intent=row["intent"],
@@ -90,24 +112,34 @@ def load_items() -> list[Item]:
             items.append(Item(key=f"example:{number}", group=f"example:{number}", situation=f"example:{number}",
                               intent=intent, view=View(text=text, context=context), thread=thread,
                               source="example"))
+    if len({item.key for item in items}) != len(items):
+        raise SystemExit("two training threads share an id: ids must be unique across pairs_written*.jsonl")
     return items
 
 
+def kinds() -> dict[str, str]:
+    """The hard-negative kind of each written negative (scripts/data/pairs_written_kinds.tsv)."""
+    lines = [line for line in (DATA / "pairs_written_kinds.tsv").read_text("utf-8").splitlines()
+             if line.strip() and not line.startswith("#")]
+    return {f"written:{row['id']}": row["kind"] for row in csv.DictReader(lines, delimiter="\t")}
+
+
 def logistic(x: np.ndarray, y: np.ndarray, weight: np.ndarray, *, l2: float = L2) -> tuple[np.ndarray, float]:
-    """Weighted L2 logistic regression by Newton's method (deterministic, converges in a few steps)."""
+    """Weighted L2 logistic regression (unpenalised bias) by L-BFGS from zeros: deterministic, and with
+    ~900 weights far cheaper than Newton steps (each solves a 900 x 900 system)."""
     design = np.hstack([x, np.ones((len(x), 1))])
-    theta = np.zeros(design.shape[1])
     penalty = np.full(design.shape[1], l2)
     penalty[-1] = 0.0
-    for _ in range(50):
-        p = 1 / (1 + np.exp(-np.clip(design @ theta, -30, 30)))
-        grad = design.T @ (weight * (p - y)) + penalty * theta
-        hessian = (design * (weight * p * (1 - p))[:, None]).T @ design + np.diag(penalty + 1e-9)
-        step = np.linalg.solve(hessian, grad)
-        theta -= step
-        if np.abs(step).max() < 1e-8:
-            break
-    return theta[:-1], float(theta[-1])
+
+    def loss(theta: np.ndarray) -> tuple[float, np.ndarray]:
+        z = design @ theta
+        p = 1 / (1 + np.exp(-np.clip(z, -30, 30)))
+        value = float(weight @ (np.logaddexp(0, z) - y * z) + 0.5 * penalty @ theta**2)
+        return value, design.T @ (weight * (p - y)) + penalty * theta
+
+    found = minimize(loss, np.zeros(design.shape[1]), jac=True, method="L-BFGS-B",
+                     options={"maxiter": 5000, "gtol": 1e-7, "ftol": 1e-14})
+    return found.x[:-1], float(found.x[-1])
 
 
 @dataclass
@@ -117,6 +149,10 @@ class Pairs:
     cosine: np.ndarray
     label: np.ndarray
     hard: np.ndarray
+
+    def subset(self, keep: np.ndarray) -> Pairs:
+        return Pairs(i=self.i[keep], j=self.j[keep], cosine=self.cosine[keep], label=self.label[keep],
+                     hard=self.hard[keep])
 
 
 def best_sentence(sides: list[Side]) -> np.ndarray:
@@ -157,7 +193,8 @@ def fold_of(items: list[Item]) -> np.ndarray:
     return np.array([fold[item.situation] for item in items])
 
 
-def fit(features: np.ndarray, pairs: Pairs, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
+def fit(features: np.ndarray, pairs: Pairs, rows: np.ndarray, *, l2: float = L2
+        ) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
     x = features[rows]
     mean, std = x.mean(axis=0), x.std(axis=0) + 1e-6
     y = pairs.label[rows]
@@ -165,15 +202,18 @@ def fit(features: np.ndarray, pairs: Pairs, rows: np.ndarray) -> tuple[np.ndarra
     negatives = max(len(y) - y.sum(), 1)
     weight = np.where(y == 1, 1 / positives, 1 / negatives) * len(y) / 2
     weight = weight * np.where(pairs.hard[rows], HARD_WEIGHT, 1.0)
-    coef, bias = logistic((x - mean) / std, y, weight, l2=L2)
+    coef, bias = logistic((x - mean) / std, y, weight, l2=l2)
     return mean, std, coef, bias
 
 
-def sides_of(items: list[Item], memo: Path | None, version: str) -> tuple[list[Side], list[str], list]:  # type: ignore[type-arg]
-    """Each item's verifier side, the intent it commits to, and its facts."""
-    encoded = encode_views(MemoEmbedder(memo), [item.view for item in items])  # type: ignore[arg-type]
+def sides_of(items: list[Item], memo: MemoEmbedder, version: str
+             ) -> tuple[list[Side], list[str], list, list[np.ndarray]]:  # type: ignore[type-arg]
+    """Each item's verifier side (no token vectors yet), the intent it commits to, its facts, and its
+    message view's raw token embeddings (what the projection is fitted on)."""
+    encoded = encode_views(memo, [item.view for item in items])  # type: ignore[arg-type]
+    _, raw = memo.encode_with_tokens([item.view.embedded for item in items], rows=range(len(items)))
     intent = IntentModel.load()
-    facts = [facts_of(item.thread, context=item.view.context if enc.short else None)
+    facts = [facts_of(item.thread, context=item.view.context if enc.short else None, rep=item.view.context)
              for item, enc in zip(items, encoded, strict=True)]
     sides, committed = [], []
     for enc, fact in zip(encoded, facts, strict=True):
@@ -182,81 +222,112 @@ def sides_of(items: list[Item], memo: Path | None, version: str) -> tuple[list[S
         sides.append(Side.of(enc, probabilities, version=version,
                              decline=sum(mass.get(k, 0.0) for k in DECLINE),
                              go_ahead=sum(mass.get(k, 0.0) for k in GO_AHEAD), tokens=fact.message.words))
-        committed.append(intent.decide(probabilities)[0])
-    return sides, committed, facts
+        committed.append(intent.decide(probabilities, question=reads_question(enc))[0])
+    return sides, committed, facts, raw
+
+
+def kind_table(items: list[Item], pairs: Pairs, oof: np.ndarray, cosine: float, bar: float) -> dict[str, str]:
+    """Per hard-negative kind: pairs shown at `cosine`, the closest one's logit minus the bar, and passes."""
+    kind_of = kinds()
+    out: dict[str, list[float]] = {}
+    for k in np.flatnonzero(pairs.hard & (pairs.label == 0) & ~np.isnan(oof) & (pairs.cosine >= cosine)):
+        found = sorted({kind_of.get(items[pairs.i[k]].key, ""), kind_of.get(items[pairs.j[k]].key, "")} - {""})
+        name = "samples" if not found else found[0] if len(found) == 1 else "two edits"
+        out.setdefault(name, []).append(float(oof[k]))
+    return {name: f"{len(v):3} shown, closest {max(v) - bar:+6.2f}, {sum(x >= bar for x in v)} pass"
+            for name, v in sorted(out.items())}
 
 
 def main() -> None:
-    memo = Path(sys.argv[sys.argv.index("--memo") + 1]) if "--memo" in sys.argv else None
+    memo = MemoEmbedder(Path(sys.argv[sys.argv.index("--memo") + 1]) if "--memo" in sys.argv else None)
     report = "--report" in sys.argv
     items = load_items()
     print(f"threads: {sum(i.source == 'tuning' for i in items)} tuning, {sum(i.source == 'written' for i in items)} "
-          f"written, {sum(i.source == 'example' for i in items)} labelled messages")
-    sides, committed, facts = sides_of(items, memo, "training")
+          f"written ({', '.join(p.name for p in written_files())}), "
+          f"{sum(i.source == 'example' for i in items)} labelled messages")
+    sides, committed, facts, raw = sides_of(items, memo, "training")
     pairs = candidate_pairs(items, sides, facts)
     positives = int(pairs.label.sum())
     # The verifier scores only pairs whose intent readings commit to the same intent: train on those.
     keep = np.array([committed[i] == committed[j] != "general" for i, j in zip(pairs.i, pairs.j, strict=True)])
     print(f"pairs above cosine {FLOOR} with equal facts: {positives} positive, {int((1 - pairs.label).sum())} "
           f"negative ({int(pairs.hard.sum())} hard: same situation); the same committed intent: "
-          f"{int(pairs.label[keep].sum())} positive, {int((1 - pairs.label[keep]).sum())} negative")
-    pairs = Pairs(i=pairs.i[keep], j=pairs.j[keep], cosine=pairs.cosine[keep], label=pairs.label[keep],
-                  hard=pairs.hard[keep])
+          f"{int(pairs.label[keep].sum())} positive, {int((1 - pairs.label[keep]).sum())} negative "
+          f"({int(pairs.hard[keep].sum())} hard)")
+    pairs = pairs.subset(keep)
     folds = fold_of(items)
-    pair_fold = np.where(folds[pairs.i] == folds[pairs.j], folds[pairs.i], -1)
-
-    features = np.stack([pair_features(sides[i], sides[j]) for i, j in zip(pairs.i, pairs.j, strict=True)])
-
-    oof = np.full(len(pairs.label), np.nan)
-    for fold in range(FOLDS):
-        train = np.flatnonzero((pair_fold != fold) & (pair_fold != -1))
-        test = np.flatnonzero(pair_fold == fold)
-        mean, std, coef, bias = fit(features, pairs, train)
-        oof[test] = ((features[test] - mean) / std) @ coef + bias
-    scored = ~np.isnan(oof)
-    scored_positives = int((scored & (pairs.label == 1)).sum())
-    print(f"out-of-fold (grouped by situation, {FOLDS} folds): {scored_positives} positive, "
-          f"{int((scored & (pairs.label == 0)).sum())} negative pairs scored")
-    print(f"{'cosine':>6} {'max neg logit':>13} {'threshold':>9} {'positives passing (of all with equal facts)':>44}")
-    best: tuple[float, float, float] | None = None
-    for cosine in COSINES:
-        shown = scored & (pairs.cosine >= cosine)
-        negatives = oof[shown & (pairs.label == 0)]
-        top = float(negatives.max()) if len(negatives) else float("-inf")
-        bar = max(top + MARGIN, 0.0)  # never below even odds
-        passed = int((shown & (pairs.label == 1) & (oof >= bar)).sum())
-        # the share of scored positives the cache would reuse, gate losses included
-        share = passed / max(scored_positives, 1) * pairs.label.sum() / max(positives, 1)
-        print(f"{cosine:>6.2f} {top:>13.2f} {1 / (1 + np.exp(-bar)):>9.3f} {share:>44.2f}")
-        if best is None or share > best[0]:
-            best = (share, float(cosine), float(1 / (1 + np.exp(-bar))))
-        if report:
-            for k in [k for k in np.argsort(-np.nan_to_num(oof, nan=-99)) if pairs.label[k] == 0 and shown[k]][:3]:
-                print(f"     neg {oof[k]:6.2f} cos {pairs.cosine[k]:.2f} "
-                      f"{items[pairs.i[k]].key} ~ {items[pairs.j[k]].key}")
-    assert best is not None
-    share, similarity, threshold = best
+    base = np.stack([pair_features(sides[i], sides[j])[:SENTENCE_FEATURES]
+                     for i, j in zip(pairs.i, pairs.j, strict=True)])
+    data = Data(base=base, raw=raw, item_fold=folds, i=pairs.i, j=pairs.j, cosine=pairs.cosine, label=pairs.label,
+                pair_fold=np.where(folds[pairs.i] == folds[pairs.j], folds[pairs.i], -1),
+                gate=float(pairs.label.sum() / max(positives, 1)),
+                fit=lambda rows, x, l2: fit(x, pairs, rows, l2=l2))
+    scored = data.pair_fold >= 0
+    print(f"out of fold (grouped by situation, {FOLDS} folds): {int((scored & (pairs.label == 1)).sum())} positive, "
+          f"{int((scored & (pairs.label == 0)).sum())} negative pairs scored "
+          f"({int((scored & pairs.hard).sum())} hard)")
+    configs = [Config(tokens=False, l2=l2, level=0.0) for l2 in L2S]
+    configs += [Config(tokens=True, l2=l2, level=level) for l2 in L2S for level in LEVELS]
+    print(f"{'configuration':28} " + " ".join(f"{c:>5.2f}" for c in COSINES)
+          + "   share of positives passing at 0 wrong, per candidate cosine")
+    results = {}
+    for config in configs:
+        oof = cross_logits(data, config, range(FOLDS))
+        best, cuts = choose_cut(data, oof, COSINES, MARGIN)
+        results[config] = (best, oof)
+        print(f"{config!s:28} " + " ".join(f"{cut.share:>5.2f}" for cut in cuts))
+    chosen: dict[bool, Config] = {}
+    for tokens in (False, True):
+        # the most positives through; on a tie the stronger penalty (fewer effective weights)
+        chosen[tokens] = max((c for c in configs if c.tokens == tokens), key=lambda c: (results[c][0].share, c.l2))
+        best, oof = results[chosen[tokens]]
+        print(f"{'after' if tokens else 'before'}: {chosen[tokens]}, cosine {best.cosine:.2f}, verifier threshold "
+              f"{1 / (1 + np.exp(-best.bar)):.6f} (logit {best.bar:.2f}): {best.share:.2f} of positive pairs pass "
+              "out of fold, 0 negatives")
+        for name, line in kind_table(items, pairs, oof, best.cosine, best.bar).items():
+            print(f"    {name:14} {line}")
+    if "--nested" in sys.argv:
+        for tokens in (False, True):
+            share, wrong, negatives, choices = nested(data, [c for c in configs if c.tokens == tokens], FOLDS,
+                                                      COSINES, MARGIN)
+            print(f"nested ({'tokens' if tokens else 'sentence'}): {share:.2f} of positives pass, {len(wrong)} wrong "
+                  f"of {negatives} negatives; choices: {'; '.join(choices)}")
+            for k in wrong:
+                a, b = items[pairs.i[k]].key, items[pairs.j[k]].key
+                kind = kinds().get(a) or kinds().get(b) or ("same situation" if pairs.hard[k] else "other situation")
+                print(f"     wrong: cos {pairs.cosine[k]:.2f} {a} ~ {b} ({kind})")
+    config = chosen[True]
+    best, oof = results[config]
     if report:
-        shown = scored & (pairs.cosine >= best[1])
+        shown = ~np.isnan(oof) & (pairs.cosine >= best.cosine)
         print("  top out-of-fold negative logits:", np.round(np.sort(oof[shown & (pairs.label == 0)])[::-1][:10], 2))
+        for k in [k for k in np.argsort(-np.nan_to_num(oof, nan=-99)) if pairs.label[k] == 0 and shown[k]][:5]:
+            print(f"     neg {oof[k]:6.2f} cos {pairs.cosine[k]:.2f} {items[pairs.i[k]].key} ~ {items[pairs.j[k]].key}")
         print("  positive logit quantiles (10..90%):",
               np.round(np.quantile(oof[shown & (pairs.label == 1)], np.linspace(0.1, 0.9, 9)), 2))
-    print(f"chosen: candidate cosine {similarity:.2f}, verifier threshold {threshold:.4f} "
-          f"(highest out-of-fold negative + {MARGIN} logit): {share:.2f} of positive pairs pass out of fold, "
-          "0 negatives")
-    mean, std, coef, bias = fit(features, pairs, np.arange(len(pairs.label)))
+    projection = fit_projection(raw)
+    sides = [replace(side, token_vectors=projection.reduce(tokens)) for side, tokens in zip(sides, raw, strict=True)]
+    features = np.stack([pair_features(sides[i], sides[j], level=config.level)
+                         for i, j in zip(pairs.i, pairs.j, strict=True)])
+    mean, std, coef, bias = fit(features, pairs, np.arange(len(pairs.label)), l2=config.l2)
+    threshold = round(float(1 / (1 + np.exp(-best.bar))), 8)  # logits of 10 and more: 4 digits would say 1.0
     verifier = PairVerifier(mean=mean.astype(np.float32), std=std.astype(np.float32),
-                            coef=coef.astype(np.float32), bias=bias, threshold=round(threshold, 4),
-                            similarity=similarity, version="",
-                            chosen_on=f"grouped {FOLDS}-fold cross-validation on tuning + pairs_written + "
-                                      f"intent_examples; {share:.2f} of positive pairs at 0 wrong out of fold")
+                            coef=coef.astype(np.float32), bias=bias, threshold=threshold,
+                            similarity=best.cosine, version="", projection=projection, level=config.level,
+                            chosen_on=f"grouped {FOLDS}-fold cross-validation on tuning + "
+                                      f"{sum(i.source == 'written' for i in items)} written threads + intent_examples; "
+                                      f"{config}; "
+                                      f"{best.share:.2f} of positive pairs at 0 wrong out of fold")
     if "--dry-run" not in sys.argv:
         verifier.save()
-    for name, weight in zip(BASE_FEATURES, coef, strict=False):
-        print(f"  weight {name:16} {weight:+.3f}")
-    print(f"  |u-v| weights: L2 norm {np.linalg.norm(coef[len(BASE_FEATURES):][:384]):.3f}; "
-          f"u*v weights: L2 norm {np.linalg.norm(coef[len(BASE_FEATURES) + 384:]):.3f}")
-    print(f"wrote {VERIFIER_WEIGHTS.relative_to(ROOT)} ({VERIFIER_WEIGHTS.stat().st_size} bytes)")
+        print(f"wrote {VERIFIER_WEIGHTS.relative_to(ROOT)} ({VERIFIER_WEIGHTS.stat().st_size} bytes)")
+    for name, weight in zip(BASE_FEATURES + TOKEN_SCALARS, np.r_[coef[:len(BASE_FEATURES)],
+                                                                 coef[SENTENCE_FEATURES:][:len(TOKEN_SCALARS)]],
+                            strict=True):
+        print(f"  weight {name:20} {weight:+.3f}")
+    pooled = coef[SENTENCE_FEATURES + len(TOKEN_SCALARS):]
+    print(f"  |u-v|, u*v weights: L2 norm {np.linalg.norm(coef[len(BASE_FEATURES):SENTENCE_FEATURES]):.3f}; "
+          f"pooled unaligned token weights: L2 norm {np.linalg.norm(pooled):.3f}")
 
 
 if __name__ == "__main__":

@@ -12,7 +12,7 @@ from bot.cli.main import main
 from engine.cache.embedder import Embedder
 from tests.conftest import SAMPLES
 
-IDS = ["d19-a", "d19-p1", "d19-n1", "d11-a", "d11-p2", "d11-n1"]
+IDS = ["d18-a", "d18-p1", "d18-n1", "d11-a", "d11-p2", "d11-n1"]
 
 
 def write(path: Path, rows: list[dict[str, Any]]) -> Path:
@@ -32,7 +32,7 @@ def test_replay_prints_one_decision_per_input_and_ignores_labels(
     plain = write(tmp_path / "plain.jsonl", [{"id": r["id"], "channel": r["channel"], "thread": r["thread"]}
                                              for r in picked])
     # Same threads with misleading labels: every row claims the same group and intent.
-    lying = write(tmp_path / "lying.jsonl", [{**r, "group": "d19", "intent": "asks_pricing",
+    lying = write(tmp_path / "lying.jsonl", [{**r, "group": "d18", "intent": "asks_pricing",
                                               "role": "paraphrase"} for r in picked])
     first, second = replay_lines(capsys, plain), replay_lines(capsys, lying)
     assert [line["id"] for line in first] == IDS
@@ -40,11 +40,10 @@ def test_replay_prints_one_decision_per_input_and_ignores_labels(
         assert set(line) == {"id", "decision", "check", "matched_id", "similarity", "reason", "lookup_ms"}
         assert line["decision"] in ("hit", "miss", "guard_rejected")
     assert first[0]["decision"] == "miss" and first[0]["matched_id"] is None and first[0]["check"] == "empty"
-    assert first[1] | {"lookup_ms": 0} == {**first[1], "decision": "hit", "check": "hit", "matched_id": "d19-a",
+    assert first[1] | {"lookup_ms": 0} == {**first[1], "decision": "hit", "check": "hit", "matched_id": "d18-a",
                                            "lookup_ms": 0}
-    # Each line says which check decided: "a 30-day trial at one location" is a number the anchor lacks;
-    # ISO 27001 is not SOC 2.
-    assert (first[2]["decision"], first[2]["check"]) == ("guard_rejected", "facts:numbers")
+    # Each line says which check decided: d18-n1 names another product; ISO 27001 is not SOC 2.
+    assert (first[2]["decision"], first[2]["check"]) == ("guard_rejected", "facts:entities")
     assert (first[5]["decision"], first[5]["check"]) == ("guard_rejected", "facts:standards")
     strip = [{k: v for k, v in line.items() if k != "lookup_ms"} for line in first]
     assert strip == [{k: v for k, v in line.items() if k != "lookup_ms"} for line in second]

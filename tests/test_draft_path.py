@@ -30,7 +30,7 @@ from tests.fakes.openai_server import FakeOpenAI, fake_openai
 __all__ = ["fake_openai"]  # the fixture, used by name
 
 ROWS = {row["id"]: row for row in map(json.loads, (SAMPLES / "threads.jsonl").read_text("utf-8").splitlines())}
-ANCHOR, PARAPHRASE = ROWS["d19-a"]["thread"], ROWS["d19-p1"]["thread"]  # a pair the verifier accepts
+ANCHOR, PARAPHRASE = ROWS["d18-a"]["thread"], ROWS["d18-p1"]["thread"]  # a pair the verifier accepts
 
 
 class GatedEmbedder(Embedder):
@@ -47,11 +47,18 @@ class GatedEmbedder(Embedder):
     def load(self) -> None:
         self.inner.load()
 
-    def encode_sync(self, texts: Sequence[str]) -> Vectors:
+    def _wait(self) -> None:
         self.calls += 1
         self.started.set()
         assert self.gate.wait(timeout=60), "the test never opened the gate"
+
+    def encode_sync(self, texts: Sequence[str]) -> Vectors:
+        self._wait()
         return self.inner.encode_sync(texts)
+
+    def encode_with_tokens(self, texts: Sequence[str], *, rows: Sequence[int]) -> tuple[Vectors, list[Vectors]]:
+        self._wait()  # a lookup's one forward pass (with the verifier's word pieces)
+        return self.inner.encode_with_tokens(texts, rows=rows)
 
 
 async def crew_engine(fake: FakeOpenAI, data_dir: Path, embedder: Embedder) -> tuple[Engine, SemanticAnalyses]:

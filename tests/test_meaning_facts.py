@@ -63,7 +63,7 @@ def test_a_changed_length_of_time_is_refused_though_the_number_is_the_same() -> 
 
 def _facts(thread: str) -> object:
     view = view_of(thread)
-    return facts_of(thread, context=view.context if view.short else None)
+    return facts_of(thread, context=view.context if view.short else None, rep=view.context)
 
 
 def _agree(one: str, other: str) -> bool:
@@ -138,3 +138,38 @@ def test_stored_facts_keep_the_forms_names_are_checked_with() -> None:
     again = type(stored).from_json(json.loads(json.dumps(stored.to_json())))  # type: ignore[attr-defined]
     assert again == stored and again.message.forms  # type: ignore[attr-defined]
     assert _agree("Ana Ruiz: India's DPDP Act applies to us.", "Ana Ruiz: The DPDP Act of India applies to us.")
+
+
+def _long_reply(rep: str, reply: str) -> str:
+    return f"Rep (Dana Fox): {rep}\nOla Berg: {reply}"
+
+
+REPLY = ("Thanks for the note, that is a generous offer and the team is curious about it. Could you send "
+         "me the deck so I can share it with our board before the next meeting?")
+
+
+def test_a_long_reply_is_compared_on_the_numbers_and_standards_of_the_reps_message() -> None:
+    three = facts_of(_long_reply("Congrats on raising $3M! Want our deck?", REPLY), rep="Congrats on raising $3M!")
+    thirty = facts_of(_long_reply("Congrats on raising $30M! Want our deck?", REPLY), rep="Congrats on raising $30M!")
+    verdict = facts_agree(three, thirty)
+    assert not verdict.ok and verdict.kind == "rep:numbers"
+    soc2 = facts_of(_long_reply("We are SOC 2 certified.", REPLY), rep="We are SOC 2 certified.")
+    iso = facts_of(_long_reply("We are ISO 27001 certified.", REPLY), rep="We are ISO 27001 certified.")
+    assert facts_agree(soc2, iso).kind == "rep:standards"
+
+
+def test_a_reworded_reps_message_with_the_same_numbers_agrees() -> None:
+    first = facts_of(_long_reply("Congrats on the $3M round, Ola!", REPLY), rep="Congrats on the $3M round, Ola!")
+    second = facts_of(_long_reply("Saw you raised 3 million dollars, well done.", REPLY),
+                      rep="Saw you raised 3 million dollars, well done.")
+    assert facts_agree(first, second).ok
+
+
+def test_two_word_supplier_names_are_facts() -> None:
+    def reply(supplier: str) -> str:
+        return _long_reply("Could we send you some beans to try?",
+                           f"thanks, but we get all our beans from {supplier} and we're under contract. not switching")
+
+    square, origin = facts_of(reply("Square Mile")), facts_of(reply("Origin Coffee"))
+    assert facts_agree(square, origin).kind == "entities"
+    assert facts_agree(square, facts_of(reply("Square Mile"))).ok

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from engine.cache import keys
 from engine.cache.embedder import Embedder
 from engine.cache.health import CacheHealth
 from engine.cache.replay import replay
@@ -48,7 +49,7 @@ async def test_lookup_without_a_scope_is_refused(tmp_path: Path, embedder: Embed
 
 async def test_paraphrase_hits_within_its_scope_only(tmp_path: Path, embedder: Embedder) -> None:
     cache = await cache_on(SQLiteStore(tmp_path / "s.sqlite3"), embedder)
-    anchor, paraphrase = ROWS["d19-a"]["thread"], ROWS["d19-p1"]["thread"]
+    anchor, paraphrase = ROWS["d18-a"]["thread"], ROWS["d18-p1"]["thread"]
     await cache.put(anchor, scope="team:T1", analysis=analyse_thread(anchor))
     assert await cache.lookup(paraphrase, scope="team:T2") is None  # another workspace: never compared
     hit = await cache.lookup(paraphrase, scope="team:T1")
@@ -87,14 +88,39 @@ async def test_a_lookup_with_no_close_thread_says_so(tmp_path: Path, embedder: E
 async def test_index_is_rebuilt_from_the_store_by_a_new_process(tmp_path: Path, embedder: Embedder) -> None:
     path = tmp_path / "s.sqlite3"
     first = await cache_on(SQLiteStore(path), embedder)
-    anchor = ROWS["d19-a"]["thread"]
+    anchor = ROWS["d18-a"]["thread"]
     await first.put(anchor, scope="team:T1", analysis=analyse_thread(anchor))
     await first.flush()  # put returns before the insert lands (off the draft's path)
     second = await cache_on(SQLiteStore(path), embedder)  # as a restarted process would
     await second.start()
     assert second.entries == 1
-    hit = await second.lookup(ROWS["d19-p1"]["thread"], scope="team:T1")
+    hit = await second.lookup(ROWS["d18-p1"]["thread"], scope="team:T1")
     assert hit is not None and hit.semantic
+
+
+async def test_an_entry_stored_before_token_vectors_is_ignored_cleanly(tmp_path: Path, embedder: Embedder) -> None:
+    path = tmp_path / "s.sqlite3"
+    writer = await cache_on(SQLiteStore(path), embedder)
+    anchor, paraphrase = ROWS["d18-a"]["thread"], ROWS["d18-p1"]["thread"]
+    entry_id = await writer.remember(anchor, scope="team:T1", analysis=analyse_thread(anchor))
+    assert (await writer.lookup_detailed(paraphrase, scope="team:T1")).check == "hit"
+    # The same entry as a process of the previous version wrote it: a side without token vectors.
+    store = SQLiteStore(path)
+    key = keys.SEMANTIC_ENTRY + f"{keys.scope_digest('team:T1')}:{entry_id}"
+    raw = await store.get(key)
+    assert raw is not None
+    entry = json.loads(raw)
+    for field in ("token_vectors", "token_rows"):
+        del entry["side"][field]
+    await store.set(key, json.dumps(entry), ttl=3600)
+    reader = await cache_on(store, embedder)  # a restarted process: the index comes from the store
+    await reader.start()
+    found = await reader.lookup_detailed(paraphrase, scope="team:T1")
+    assert (found.decision, found.check, found.analysis) == ("guard_rejected", "version", None)
+    assert found.entry_id == entry_id and "older cache version" in found.reason
+    assert await reader.lookup(paraphrase, scope="team:T1") is None
+    exact = await reader.lookup(anchor, scope="team:T1")  # the exact entry is another key: still served
+    assert exact is not None and not exact.semantic
 
 
 async def test_other_processes_entries_become_visible_through_redis(redis_server: str,
@@ -105,9 +131,9 @@ async def test_other_processes_entries_become_visible_through_redis(redis_server
         reader = await cache_on(reader_store, embedder, sync_every_s=0.2)
         writer = await cache_on(writer_store, embedder)
         await reader.start()
-        paraphrase = ROWS["d19-p1"]["thread"]
+        paraphrase = ROWS["d18-p1"]["thread"]
         assert await reader.lookup(paraphrase, scope=scope) is None
-        anchor = ROWS["d19-a"]["thread"]
+        anchor = ROWS["d18-a"]["thread"]
         await writer.put(anchor, scope=scope, analysis=analyse_thread(anchor))
         hit = None
         for _ in range(50):  # polls the log at most every 0.2 s
@@ -159,19 +185,19 @@ async def test_a_semantic_hit_never_carries_the_other_prospects_name(tmp_path: P
     engine = Engine(settings, backends=backends, caches=caches, store=store)
     from engine.models import DraftRequest
 
-    first = await engine.run(DraftRequest(conversation_thread=ROWS["d19-a"]["thread"]), scope="team:T1")
-    assert "Umar" in (first.analysis.summary if first.analysis else "")  # the first run is live
+    first = await engine.run(DraftRequest(conversation_thread=ROWS["d18-a"]["thread"]), scope="team:T1")
+    assert "Parisa" in (first.analysis.summary if first.analysis else "")  # the first run is live
     await engine.flush()  # cache writes land after the result is handed over
     # The analysis caches (not the exact result cache, which only the same request can read).
     stored = [value for prefix in ("rc:an:", "rc:se:") async for _, value in store.scan(prefix)]
-    assert stored and not any(word in value for value in stored for word in ("Umar", "Farooq", "Karachi"))
-    second = await engine.run(DraftRequest(conversation_thread=ROWS["d19-p1"]["thread"]), scope="team:T1")
+    assert stored and not any(word in value for value in stored for word in ("Parisa", "Karimi", "Alborz"))
+    second = await engine.run(DraftRequest(conversation_thread=ROWS["d18-p1"]["thread"]), scope="team:T1")
     analysis_step = next(step for step in second.steps if step.name == "analysis")
     assert analysis_step.source == "semantic_cache" and analysis_step.similarity is not None
     everything = second.model_dump_json()
-    for word in ("Umar", "Farooq", "Karachi", "Owen"):
+    for word in ("Parisa", "Karimi", "Alborz", "Alex"):
         assert word not in everything
-    assert second.draft.text.startswith("Hi Vikram")
+    assert second.draft.text.startswith("Hi Rosa")
 
 
 async def test_replay_of_the_tuning_half_serves_no_wrong_analysis(embedder: Embedder) -> None:

@@ -71,6 +71,25 @@ class Embedder:
                                      convert_to_numpy=True, show_progress_bar=False)
         return np.ascontiguousarray(vectors, dtype=np.float32)
 
+    def encode_with_tokens(self, texts: Sequence[str], *, rows: Sequence[int]) -> tuple[Vectors, list[Vectors]]:
+        """`encode_sync` plus the contextual token embeddings of `rows` (indices into `texts`), from the
+        same forward pass: one float32 (tokens, DIMENSIONS) array per row, without [CLS]/[SEP]/padding."""
+        self.load()
+        outputs = self._model.encode(list(texts), batch_size=32, output_value=None, show_progress_bar=False)
+        vectors = np.stack([output["sentence_embedding"].float().numpy() for output in outputs])
+        vectors /= np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
+        special = set(self._model.tokenizer.all_special_ids)
+        tokens = []
+        for row in rows:
+            output = outputs[row]
+            keep = output["attention_mask"].bool()
+            ids = output["input_ids"][keep].tolist()
+            embeddings = output["token_embeddings"][keep].float().numpy()
+            tokens.append(np.ascontiguousarray(embeddings[[k for k, i in enumerate(ids) if i not in special]],
+                                               dtype=np.float32))
+        return np.ascontiguousarray(vectors, dtype=np.float32), tokens
+
+
 _shared: Embedder | None = None
 _shared_lock = threading.Lock()
 

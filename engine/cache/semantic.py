@@ -206,7 +206,7 @@ class SemanticAnalyses:
         if not view.text:
             return None
         read = await self.models.read(view)
-        facts = facts_of(thread, context=view.context if view.short else None)
+        facts = facts_of(thread, context=view.context if view.short else None, rep=view.context)
         seen = _Seen(read=read, side=self.models.side(read, tokens=facts.message.words),
                      intent=read.reading.intent, facts=facts)
         self._recent[thread] = seen

@@ -290,9 +290,10 @@ def _entities(text: str, names: frozenset[str]) -> set[str]:
         if not item:
             continue
         if all(not strong for _, strong, _ in item):
-            # A lone capitalised word opening a sentence is just a sentence ("Possibly."), and two
-            # plain capitalised words in a row read as a person's name ("Irina Popa").
-            if (len(item) == 1 and item[0][2]) or len(item) == 2:
+            # A lone capitalised word opening a sentence is just a sentence ("Possibly."). Two plain
+            # capitalised words are a name too: a supplier ("Square Mile" vs "Origin Coffee") or the
+            # colleague to talk to; the speakers' own names were left out above.
+            if len(item) == 1 and item[0][2]:
                 continue
         found.update(_h(word) for word, _, _ in item)
     return found

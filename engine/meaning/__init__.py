@@ -3,6 +3,7 @@
     encoding.py   a thread's latest prospect message and the rep's question before it, embedded
     intent.py     the offline intent model (softmax regression over the embeddings)
     pairs.py      what the verifier compares: one side per thread, the features of a pair
+    tokens.py     token-level evidence: the message's word pieces, reduced, aligned across a pair
     verifier.py   the trained pair verifier the semantic cache asks before reusing an analysis
     facts.py      exact checks of hard facts (numbers, money, dates, timeframes, standards, vendors, regions)
     models.py     loading both models (in the background at start-up) and saying when they are ready

@@ -1,5 +1,8 @@
 """What the models look at: the prospect's latest message and, for a short reply, the rep's question.
 
+With a token projection (the verifier's), the same forward pass also keeps the message view's
+contextual token embeddings, reduced (engine/meaning/tokens.py): what the verifier aligns.
+
 "Yes, that works!" means whatever the rep asked, so every message is embedded together with the
 rep's message before it, in one call to the embedder (two rows of one batch). Only short messages
 let the context speak; a long message stands on its own.
@@ -10,12 +13,14 @@ from __future__ import annotations
 import asyncio
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import partial
 
 import numpy as np
 
 from engine.cache.embedder import DIMENSIONS, Embedder, Vectors
 from engine.cache.signature import clean_message
+from engine.meaning.tokens import TokenProjection
 
 __all__ = ["CONTEXT_CHARS", "SHORT_WORDS", "Encoded", "View", "encode_many", "encode_views", "view_of"]
 
@@ -75,6 +80,8 @@ class Encoded:
     context: Vectors
     short: bool
     words: int
+    # The message view's word pieces, reduced by the verifier's projection; no rows without one.
+    tokens: Vectors = field(default_factory=lambda: np.zeros((0, 0), dtype=np.float32))
 
 
 def view_of(thread: str) -> View:
@@ -93,25 +100,34 @@ def _texts(view: View) -> list[str]:
     return [view.embedded, *([view.context] if _with_context(view) else []), *view.sentences]
 
 
-def _encoded(view: View, vectors: Vectors) -> Encoded:
+def _encoded(view: View, vectors: Vectors, tokens: Vectors | None) -> Encoded:
     at = 2 if _with_context(view) else 1
     context = vectors[1] if _with_context(view) else np.zeros(DIMENSIONS, dtype=np.float32)
+    if tokens is None:
+        tokens = np.zeros((0, 0), dtype=np.float32)
     return Encoded(message=vectors[0], sentences=vectors[at:], context=context, short=view.short,
-                   words=view.words)
+                   words=view.words, tokens=tokens)
 
 
-def encode_views(embedder: Embedder, views: Sequence[View]) -> list[Encoded]:
-    """Encode many views in the calling thread: every text of every view in one forward pass."""
+def encode_views(embedder: Embedder, views: Sequence[View], *,
+                 projection: TokenProjection | None = None) -> list[Encoded]:
+    """Encode many views in the calling thread: every text of every view in one forward pass (with a
+    `projection`, each message view's reduced token embeddings come from that same pass)."""
     texts = [_texts(view) for view in views]
-    vectors = embedder.encode_sync([text for group in texts for text in group])
-    out, at = [], 0
-    for view, group in zip(views, texts, strict=True):
-        out.append(_encoded(view, vectors[at:at + len(group)]))
-        at += len(group)
-    return out
+    flat = [text for group in texts for text in group]
+    starts = np.cumsum([0, *map(len, texts)])[:-1].tolist()
+    tokens: list[Vectors | None] = [None] * len(views)
+    if projection is None:
+        vectors = embedder.encode_sync(flat)
+    else:
+        vectors, raw = embedder.encode_with_tokens(flat, rows=starts)
+        tokens = [projection.reduce(row) for row in raw]
+    return [_encoded(view, vectors[at:at + len(group)], token_rows)
+            for view, group, at, token_rows in zip(views, texts, starts, tokens, strict=True)]
 
 
-async def encode_many(embedder: Embedder, views: Sequence[View]) -> list[Encoded]:
+async def encode_many(embedder: Embedder, views: Sequence[View], *,
+                      projection: TokenProjection | None = None) -> list[Encoded]:
     """`encode_views` off the event loop: one thread hop and one forward pass for all the views of a
     lookup (a lookup that needs another view adds it to the list, not another call)."""
-    return await asyncio.to_thread(encode_views, embedder, views)
+    return await asyncio.to_thread(partial(encode_views, embedder, views, projection=projection))

@@ -99,9 +99,9 @@ class MeaningModels:
         return await asyncio.to_thread(self.load)
 
     async def read(self, view: View) -> Read:
-        """Embed a view (all its texts in one forward pass, off the event loop) and read its intent; the
-        models must be ready."""
-        encoded = (await encode_many(self.embedder, [view]))[0]
+        """Embed a view (all its texts and its reduced word pieces in one forward pass, off the event loop)
+        and read its intent; the models must be ready."""
+        encoded = (await encode_many(self.embedder, [view], projection=self.verifier.projection))[0]
         return Read(view=view, encoded=encoded, reading=self.intent.read(encoded))
 
     def side(self, read: Read, *, tokens: frozenset[str]) -> Side:
