@@ -112,7 +112,7 @@ async def verifier_ms(rows: list[dict[str, Any]], *, limit: int = 24) -> list[fl
     the stored entry (JSON, base64 float16 vectors), compute the features, score (every pair is
     scored, whatever the facts and intents say). Labels are not read."""
     from engine.meaning.encoding import view_of
-    from engine.meaning.facts import facts_of
+    from engine.meaning.facts import facts_of_view
     from engine.meaning.models import get_models
 
     models = get_models()
@@ -121,7 +121,7 @@ async def verifier_ms(rows: list[dict[str, Any]], *, limit: int = 24) -> list[fl
     for row in rows[:limit]:
         view = view_of(row["thread"])
         read = await models.read(view)
-        facts = facts_of(row["thread"], context=view.context if view.short else None, rep=view.context)
+        facts = facts_of_view(row["thread"], view)
         seen.append((models.side(read, tokens=facts.message.words), read.reading.intent, facts))
     stored = [json.dumps({"side": s.to_json(), "facts": f.to_json(), "intent": i}) for s, i, f in seen]
     times = []

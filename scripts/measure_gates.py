@@ -37,7 +37,7 @@ from memo_embedder import MemoEmbedder  # noqa: E402
 import engine  # noqa: E402,F401  (offline model environment)
 from engine.cache.signature import _TOKEN, _h, clean_message  # noqa: E402
 from engine.meaning.encoding import Encoded, encode_views, view_of  # noqa: E402
-from engine.meaning.facts import Facts, facts_agree, facts_of  # noqa: E402
+from engine.meaning.facts import Facts, facts_agree, facts_of_view  # noqa: E402
 from engine.meaning.intent import DECLINE, GO_AHEAD, IntentModel  # noqa: E402
 from engine.meaning.pairs import Side  # noqa: E402
 from engine.meaning.verifier import PairVerifier  # noqa: E402
@@ -183,7 +183,7 @@ def main() -> None:
     sources = args.sources.split(",")
     threads = load_threads(sources)
     views = [view_of(item.thread) for item in threads]
-    facts = [facts_of(item.thread, context=view.context if view.short else None, rep=view.context) for item, view in
+    facts = [facts_of_view(item.thread, view) for item, view in
              zip(threads, views, strict=True)]
     encoded = encode_views(MemoEmbedder(args.memo), views)  # type: ignore[arg-type]
     intent, verifier = IntentModel.load(), PairVerifier.load()

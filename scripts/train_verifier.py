@@ -47,7 +47,7 @@ from verifier_cv import Config, Data, choose_cut, cross_logits, fit_projection, 
 
 import engine  # noqa: E402,F401  (offline model environment)
 from engine.meaning.encoding import View, encode_views, view_of  # noqa: E402
-from engine.meaning.facts import facts_agree, facts_of  # noqa: E402
+from engine.meaning.facts import facts_agree, facts_of_view  # noqa: E402
 from engine.meaning.intent import DECLINE, GO_AHEAD, IntentModel, reads_question  # noqa: E402
 from engine.meaning.pairs import BASE_FEATURES, SENTENCE_FEATURES, Side, pair_features  # noqa: E402
 from engine.meaning.tokens import TOKEN_SCALARS  # noqa: E402
@@ -213,8 +213,7 @@ def sides_of(items: list[Item], memo: MemoEmbedder, version: str
     encoded = encode_views(memo, [item.view for item in items])  # type: ignore[arg-type]
     _, raw = memo.encode_with_tokens([item.view.embedded for item in items], rows=range(len(items)))
     intent = IntentModel.load()
-    facts = [facts_of(item.thread, context=item.view.context if enc.short else None, rep=item.view.context)
-             for item, enc in zip(items, encoded, strict=True)]
+    facts = [facts_of_view(item.thread, item.view) for item in items]
     sides, committed = [], []
     for enc, fact in zip(encoded, facts, strict=True):
         probabilities = intent.message_probabilities(enc)

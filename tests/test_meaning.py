@@ -17,7 +17,7 @@ from engine.cache.health import CacheHealth
 from engine.cache.semantic import SemanticAnalyses, judge
 from engine.cache.store import SQLiteStore
 from engine.meaning.encoding import Encoded, view_of
-from engine.meaning.facts import Facts, facts_of
+from engine.meaning.facts import Facts, facts_of_view
 from engine.meaning.intent import IntentModel
 from engine.meaning.models import MeaningModels
 from engine.meaning.pairs import FEATURES, Side, pair_features
@@ -37,7 +37,7 @@ async def read_side(models: MeaningModels, thread: str) -> tuple[Side, str, Fact
     """What a lookup computes for a thread: the verifier's side, the committed intent, the facts."""
     view = view_of(thread)
     read = await models.read(view)
-    facts = facts_of(thread, context=view.context if view.short else None, rep=view.context)
+    facts = facts_of_view(thread, view)
     return models.side(read, tokens=facts.message.words), read.reading.intent, facts
 
 

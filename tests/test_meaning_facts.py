@@ -7,7 +7,7 @@ import json
 import pytest
 
 from engine.meaning.encoding import view_of
-from engine.meaning.facts import facts_agree, facts_of
+from engine.meaning.facts import facts_agree, facts_of, facts_of_view
 from tests.conftest import SAMPLES
 
 ROWS = {row["id"]: row for row in map(json.loads, (SAMPLES / "threads.jsonl").read_text("utf-8").splitlines())}
@@ -63,7 +63,7 @@ def test_a_changed_length_of_time_is_refused_though_the_number_is_the_same() -> 
 
 def _facts(thread: str) -> object:
     view = view_of(thread)
-    return facts_of(thread, context=view.context if view.short else None, rep=view.context)
+    return facts_of_view(thread, view)
 
 
 def _agree(one: str, other: str) -> bool:

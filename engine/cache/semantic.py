@@ -35,7 +35,7 @@ from engine.cache.embedder import DIMENSIONS, Embedder
 from engine.cache.health import CacheHealth
 from engine.cache.index import Candidate, VectorIndex
 from engine.meaning.encoding import view_of
-from engine.meaning.facts import Facts, facts_agree, facts_of
+from engine.meaning.facts import Facts, facts_agree, facts_of_view
 from engine.meaning.models import MeaningModels, Read
 from engine.meaning.pairs import Side
 from engine.meaning.verifier import PairVerifier
@@ -206,7 +206,7 @@ class SemanticAnalyses:
         if not view.text:
             return None
         read = await self.models.read(view)
-        facts = facts_of(thread, context=view.context if view.short else None, rep=view.context)
+        facts = facts_of_view(thread, view)
         seen = _Seen(read=read, side=self.models.side(read, tokens=facts.message.words),
                      intent=read.reading.intent, facts=facts)
         self._recent[thread] = seen

@@ -9,12 +9,16 @@ vehicles" or "SOC 2" vs "ISO 27001" never share an analysis, however alike they 
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from engine.cache.signature import Signature, clean_message, signature
 from engine.text.lengths import lengths_of_time
 
-__all__ = ["FACTS_VERSION", "FACT_KINDS", "FactCheck", "Facts", "durations", "facts_agree", "facts_of"]
+if TYPE_CHECKING:  # only its attributes are read; no import at run time
+    from engine.meaning.encoding import View
+
+__all__ = ["FACTS_VERSION", "FACT_KINDS", "FactCheck", "Facts", "durations", "facts_agree", "facts_of",
+           "facts_of_view"]
 
 # The rules' version, stored with each entry's facts: facts read by other rules ("10am" was the number 10,
 # now the time "at 10:00") are never compared with today's, so such an entry is refused ("version").
@@ -84,6 +88,12 @@ def facts_of(thread: str, *, context: str | None = None, rep: str | None = None)
     lengths = durations(clean_message(thread).text) | {f"{_QUESTION}{d}" for d in durations(context or "")}
     return Facts(message=signature(thread), context=signature(context) if context else None, lengths=lengths,
                  rep=signature(rep) if rep and not context else None)
+
+
+def facts_of_view(thread: str, view: View) -> Facts:
+    """The facts of a thread as the cache compares them: a short reply with the rep's question, a long
+    one with the numbers and standards of the rep's message before it."""
+    return facts_of(thread, context=view.context if view.short else None, rep=view.context)
 
 
 def facts_agree(query: Facts, candidate: Facts) -> FactCheck:
