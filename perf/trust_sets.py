@@ -15,11 +15,9 @@
   model of that session was trained (dental, construction estimating, insurance, restaurant POS,
   admissions, telematics, translation, hotels, mining safety, nonprofit payroll …; 2–5 message threads,
   forwarded mail, mixed language, decisive sentence mid-reply). Never trained or tuned on; measured once.
-- `blind2`: perf/data/held_blind2.jsonl, 98 threads in 22 situations (32 hard negatives of all 12 kinds)
-  written at the start of the fourth session by someone who read only the samples' README, committed before
-  any model of that session was trained (veterinary, freight brokerage, solar CRM, e-discovery, school bus
-  routing, clinical-trial eCOA, keg tracking, museum ticketing, airline crew scheduling …). Not in the
-  default `SETS`: asked for by name (`--sets blind2`), measured once at the end of that session.
+
+The fourth session's blind set (`blind2`, z01–z22) was measured once before and once after that session
+and is training data since (scripts/data/pairs_written.jsonl).
 
 The split is fixed: the 25 situations sorted, shuffled with random.Random(SPLIT_SEED), the first 13
 are `tuning`.
@@ -41,7 +39,6 @@ SAMPLES = ROOT.parent / "shared" / "samples" / "threads.jsonl"
 NEW = ROOT / "perf" / "data" / "held_new.jsonl"
 FRESH = ROOT / "perf" / "data" / "held_fresh.jsonl"
 BLIND = ROOT / "perf" / "data" / "held_blind.jsonl"
-BLIND2 = ROOT / "perf" / "data" / "held_blind2.jsonl"
 SPLIT_SEED = 12
 SETS = ("tuning", "held", "new", "fresh", "blind")
 
@@ -70,8 +67,6 @@ def load_set(name: str, *, samples: Path = SAMPLES) -> list[dict[str, Any]]:
         return _read(FRESH)
     if name == "blind":
         return _read(BLIND)
-    if name == "blind2":
-        return _read(BLIND2)
     rows = _read(samples)
     tuning = tuning_situations(rows)
     return [row for row in rows if (situation(row["group"]) in tuning) == (name == "tuning")]
