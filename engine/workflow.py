@@ -115,6 +115,20 @@ class Engine:
         while self._writes or self._inserts:
             await asyncio.gather(*self._writes, *self._inserts, return_exceptions=True)
 
+    async def warm(self) -> None:
+        """Build now what the first draft would build on its path (the LLM steps' SDK clients and
+        response types: engine/steps/crew/warm.py); a server's start-up. Never fails: a step whose
+        warm-up failed builds on its first call, as without one."""
+        for backend in (self.backends.profile, self.backends.analysis, self.backends.reply):
+            warm: Callable[[], Awaitable[None]] | None = getattr(backend, "warm", None)
+            if warm is None:
+                continue
+            try:
+                await warm()
+            except Exception:
+                log.warning("warming the %s backend failed; its first call builds instead",
+                            type(backend).__name__, exc_info=True)
+
     @property
     def offline(self) -> bool:
         """No LLM configured: every step runs on heuristics and templates."""

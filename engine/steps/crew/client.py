@@ -142,6 +142,10 @@ class OpenAICompatibleLLM(BaseLLM):
         """The call, awaited on the caller's event loop."""
         return await self._complete(messages, response_model)
 
+    async def warm_client(self) -> None:
+        """Build this loop's client now (a server's start-up), not on the first draft's path."""
+        await self._client()
+
     async def aclose(self) -> None:
         """Close this endpoint's clients on the running loop (others close with their loops)."""
         clients = _clients.get(asyncio.get_running_loop(), {})
