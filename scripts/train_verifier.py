@@ -42,8 +42,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "scripts"))
 
+from intent_crossfit import cross_fitted  # noqa: E402
 from memo_embedder import MemoEmbedder  # noqa: E402
-from verifier_cv import Config, Data, choose_cut, cross_logits, fit_projection, nested  # noqa: E402
+from verifier_cv import Config, Data, by_series, choose_cut, cross_logits, fit_projection, nested  # noqa: E402
 
 import engine  # noqa: E402,F401  (offline model environment)
 from engine.meaning.encoding import View, encode_views, view_of  # noqa: E402
@@ -206,17 +207,18 @@ def fit(features: np.ndarray, pairs: Pairs, rows: np.ndarray, *, l2: float = L2
     return mean, std, coef, bias
 
 
-def sides_of(items: list[Item], memo: MemoEmbedder, version: str
+def sides_of(items: list[Item], memo: MemoEmbedder, version: str, readings: list[np.ndarray] | None = None
              ) -> tuple[list[Side], list[str], list, list[np.ndarray]]:  # type: ignore[type-arg]
     """Each item's verifier side (no token vectors yet), the intent it commits to, its facts, and its
-    message view's raw token embeddings (what the projection is fitted on)."""
+    message view's raw token embeddings (what the projection is fitted on). `readings`: each item's
+    intent probabilities (cross-fitted: scripts/intent_crossfit.py); None: the shipped weights' own."""
     encoded = encode_views(memo, [item.view for item in items])  # type: ignore[arg-type]
     _, raw = memo.encode_with_tokens([item.view.embedded for item in items], rows=range(len(items)))
     intent = IntentModel.load()
     facts = [facts_of_view(item.thread, item.view) for item in items]
     sides, committed = [], []
-    for enc, fact in zip(encoded, facts, strict=True):
-        probabilities = intent.message_probabilities(enc)
+    for n, (enc, fact) in enumerate(zip(encoded, facts, strict=True)):
+        probabilities = intent.message_probabilities(enc) if readings is None else readings[n]
         mass = dict(zip(intent.labels, probabilities.tolist(), strict=True))
         sides.append(Side.of(enc, probabilities, version=version,
                              decline=sum(mass.get(k, 0.0) for k in DECLINE),
@@ -244,7 +246,11 @@ def main() -> None:
     print(f"threads: {sum(i.source == 'tuning' for i in items)} tuning, {sum(i.source == 'written' for i in items)} "
           f"written ({', '.join(p.name for p in written_files())}), "
           f"{sum(i.source == 'example' for i in items)} labelled messages")
-    sides, committed, facts, raw = sides_of(items, memo, "training")
+    # Cross-fitting: the gate and the intent features read each thread out of fold, as the cache reads a
+    # new thread (--in-sample: with the shipped weights, as before session 5).
+    readings = None if "--in-sample" in sys.argv else cross_fitted(
+        memo, [item.view for item in items], [item.situation for item in items], fold_of(items))
+    sides, committed, facts, raw = sides_of(items, memo, "training", readings)
     pairs = candidate_pairs(items, sides, facts)
     positives = int(pairs.label.sum())
     # The verifier scores only pairs whose intent readings commit to the same intent: train on those.
@@ -253,6 +259,8 @@ def main() -> None:
           f"negative ({int(pairs.hard.sum())} hard: same situation); the same committed intent: "
           f"{int(pairs.label[keep].sum())} positive, {int((1 - pairs.label[keep]).sum())} negative "
           f"({int(pairs.hard[keep].sum())} hard)")
+    series = np.array([item.key.split(":", 1)[1][:1] if item.source == "written" else "" for item in items])
+    series_positives = {str(s): int(((pairs.label == 1) & (series[pairs.i] == s)).sum()) for s in set(series)}
     pairs = pairs.subset(keep)
     folds = fold_of(items)
     base = np.stack([pair_features(sides[i], sides[j])[:SENTENCE_FEATURES]
@@ -295,6 +303,15 @@ def main() -> None:
                 a, b = items[pairs.i[k]].key, items[pairs.j[k]].key
                 kind = kinds().get(a) or kinds().get(b) or ("same situation" if pairs.hard[k] else "other situation")
                 print(f"     wrong: cos {pairs.cosine[k]:.2f} {a} ~ {b} ({kind})")
+    if "--series" in sys.argv:  # leave one writer's series out (tokens configurations, as shipped)
+        print("leave one series out (choices made on the other series by the same cross-validation):")
+        for score in by_series(data, [c for c in configs if c.tokens], FOLDS, COSINES, MARGIN, item_series=series,
+                               positives=series_positives):
+            print(f"  {score.series}: {score.passed / max(score.positives, 1):.2f} of {score.positives} positives "
+                  f"pass, {len(score.wrong)} wrong of {score.negatives} negatives, {len(score.cross_wrong)} wrong "
+                  f"of {score.cross_negatives} against other series; {score.choice}")
+            for k in score.wrong + score.cross_wrong:
+                print(f"     wrong: cos {pairs.cosine[k]:.2f} {items[pairs.i[k]].key} ~ {items[pairs.j[k]].key}")
     config = chosen[True]
     best, oof = results[config]
     if report:
