@@ -86,6 +86,10 @@ def leave_series_out(kind: str, inputs: Inputs, y: np.ndarray, labels: list[str]
             logits = series_logits(lambda rows: fit(inputs.x[rows], y[rows], len(labels)),
                                    lambda model, rows: inputs.x[rows] @ model[0] + model[1], len(labels),
                                    series=series, allowed=allowed, folds=folds, inner=inner)
+        if "--save-series" in sys.argv:  # for trying other decision rules without refitting
+            np.savez(f"{_option('--save-series', '')}.{kind}.{inner}.npz", outer=logits.outer, y=y,
+                     series=series, **{f"train_{k}": v[0] for k, v in logits.inner.items()},
+                     **{f"inner_{k}": v[1] for k, v in logits.inner.items()})
         kept = intent_training.FLIP_COST
         for cost in costs:
             intent_training.FLIP_COST = cost
