@@ -24,7 +24,7 @@ from intent_data import training_rows
 from intent_pooled import fit_pooled, inputs_of, pooled_logits
 from intent_training import L2, fit, softmax
 
-from engine.meaning.encoding import View, encode_views
+from engine.meaning.encoding import encode_views
 from engine.meaning.intent import IntentModel
 
 __all__ = ["SESSION4_RECIPE", "cross_fitted", "recipe_of"]
@@ -44,9 +44,16 @@ def _intent_situation(group: str) -> str:
     return {"pairs": f"written:{name}", "tuning": f"tuning:{name}"}.get(source, "")
 
 
-def cross_fitted(embedder: Any, views: Sequence[View], situations: Sequence[str], folds: np.ndarray,
+def cross_fitted(embedder: Any, items: Sequence[Any], folds: np.ndarray, *, by_series: bool = False,
                  ) -> list[np.ndarray]:
-    """Each view's intent probabilities from the recipe's model fitted without the view's fold."""
+    """Each training item's (train_verifier.Item) intent probabilities from the recipe's model fitted
+    without the item's fold (`by_series`: a written thread without its writer's whole series instead)."""
+    if by_series:
+        names = sorted({item.key.split(":", 1)[1][:1] for item in items if item.source == "written"})
+        folds = np.array([int(folds.max()) + 1 + names.index(item.key.split(":", 1)[1][:1])
+                          if item.source == "written" else int(f) for item, f in zip(items, folds, strict=True)])
+    views = [item.view for item in items]
+    situations = [item.situation for item in items]
     shipped = IntentModel.load()
     whole, sources = recipe_of(shipped)
     rows = [row for row in training_rows() if row.source in sources]
@@ -64,16 +71,17 @@ def cross_fitted(embedder: Any, views: Sequence[View], situations: Sequence[str]
                   if _intent_situation(row.group) in fold_of_situation else set()) for row in rows]
     y = np.array([labels.index(row.intent) for row in rows])
     train_inputs = inputs_of(encode_views(embedder, [row.view for row in rows]))
-    item_inputs = inputs_of(encode_views(embedder, list(views)))
+    item_inputs = inputs_of(encode_views(embedder, views))
     out = np.zeros((len(views), len(labels)))
+    fitted: dict[bytes, Any] = {}  # folds that hold no intent row share the model of all of them
     for k in sorted(set(folds.tolist())):
         keep = np.array([k not in b for b in belongs])
         read = np.flatnonzero(folds == k)
-        if whole:
-            w, b = fit(train_inputs.x[keep], y[keep], len(labels))
-            logits = item_inputs.x[read] @ w + b
-        else:
-            model = fit_pooled(train_inputs.take(np.flatnonzero(keep)), y[keep], len(labels), l2=L2)
-            logits = pooled_logits(model, item_inputs.take(read))
+        if keep.tobytes() not in fitted:
+            fitted[keep.tobytes()] = (fit(train_inputs.x[keep], y[keep], len(labels)) if whole else
+                                      fit_pooled(train_inputs.take(np.flatnonzero(keep)), y[keep], len(labels),
+                                                 l2=L2))
+        model = fitted[keep.tobytes()]
+        logits = item_inputs.x[read] @ model[0] + model[1] if whole else pooled_logits(model, item_inputs.take(read))
         out[read] = softmax(logits / shipped.temperature)
     return [row.astype(np.float32) for row in out]

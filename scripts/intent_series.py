@@ -7,8 +7,11 @@ chosen on out-of-fold logits of those training rows only, and S is read with the
 anything that S is scored on.
 
     series_logits   the left-out logits of every series' rows, and per series the out-of-fold logits of
-                    its training rows (`inner`: folds grouped by situation, as the shipped thresholds are
-                    chosen, or `series`: each training series read by a model without it)
+                    its training rows (`inner`: `shared`, the default and cheapest: one model per series
+                    and per situation fold, each training row read as it is when its own series is left out
+                    (so the model that read it saw S, but S's labels never choose S's thresholds);
+                    `situation`: nested, folds grouped by situation inside the training rows, as the shipped
+                    thresholds are chosen; `series`: nested, each training series read without it)
     decide_series   per series: temperature and thresholds chosen on its training rows, then its reading
     series_table    accuracy / flips / share read as `general` per left-out series
     mixed_folds     the `series` folds: written rows by series, the other sources by situation fold
@@ -61,8 +64,19 @@ def series_logits(fit: Fit, predict: Predict, classes: int, *, series: npt.NDArr
     the rows it may learn from)."""
     outer = np.zeros((len(series), classes))
     inners: dict[str, tuple[npt.NDArray[np.bool_], Array]] = {}
+    names = sorted(set(series.tolist()) - {""})
+    if inner == "shared":
+        mixed = mixed_folds(series, folds)
+        shared = np.zeros((len(series), classes))
+        rows = np.flatnonzero(allowed)
+        _out_of_fold(fit, predict, rows, mixed[rows], shared)
+        rest = np.flatnonzero(~allowed)
+        if len(rest):  # the series the configuration never trains on: one model, on all it may learn from
+            shared[rest] = predict(fit(rows), rest)
+        return SeriesLogits(series=series, outer=shared,
+                            inner={name: (allowed & (series != name), shared) for name in names})
     inner_folds = folds if inner == "situation" else mixed_folds(series, folds)
-    for name in sorted(set(series.tolist()) - {""}):
+    for name in names:
         train = allowed & (series != name)
         rows = np.flatnonzero(train)
         logits = np.zeros((len(series), classes))

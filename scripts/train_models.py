@@ -77,7 +77,7 @@ def leave_series_out(kind: str, inputs: Inputs, y: np.ndarray, labels: list[str]
                      series: np.ndarray, allowed: np.ndarray) -> None:
     """Print the leave-one-series-out tables of one kind of model, per inner fold kind and flip cost."""
     costs = [int(c) for c in _option("--flip-costs", str(intent_training.FLIP_COST)).split(",")]
-    for inner in _option("--inner", "situation").split(","):
+    for inner in _option("--inner", "shared").split(","):
         if kind == "pooled":
             logits = series_logits(lambda rows: fit_pooled(inputs.take(rows), y[rows], len(labels), l2=L2),
                                    lambda model, rows: pooled_logits(model, inputs.take(rows)), len(labels),

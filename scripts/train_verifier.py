@@ -1,7 +1,9 @@
 """Train the semantic cache's pair verifier (engine/meaning/weights/verifier.npz).
 
     .venv/bin/python scripts/train_verifier.py [--memo FILE] [--report] [--nested] [--first N] [--dry-run]
-                                               [--candidate-score max_sentence]
+                                               [--candidate-score max_sentence] [--by-series] [--in-sample]
+                                               [--cross-fit-series]
+                                               [--l2s 30,100] [--levels 0.9]
 
 Re-run after the intent weights change (the verifier reads intent distributions): one command,
 deterministic (fixed seeds, PCA by eigen-decomposition with fixed signs, full-batch L-BFGS from zeros,
@@ -62,7 +64,11 @@ FLOOR = 0.45          # pairs below this cosine are never shown to the verifier 
 COSINES = np.round(np.arange(0.50, 0.801, 0.05), 2)  # candidate thresholds tried
 # Strong penalties: ~900 weights from a few hundred pairs. Chosen by the grouped cross-validation.
 L2S = (0.1, 0.3, 1.0, 3.0, 10.0, 30.0, 100.0)
+if "--l2s" in sys.argv:  # restrict the grid (the full grid takes tens of minutes on two shared cores)
+    L2S = tuple(float(x) for x in sys.argv[sys.argv.index("--l2s") + 1].split(","))
 LEVELS = (0.85, 0.9, 0.95)  # unaligned levels tried (the verifier ships the one chosen)
+if "--levels" in sys.argv:
+    LEVELS = tuple(float(x) for x in sys.argv[sys.argv.index("--levels") + 1].split(","))
 L2 = 30.0
 HARD_WEIGHT = 5.0     # a hard negative (same situation, one meaning change) counts this much more
 MARGIN = 0.5          # logit units above the highest out-of-fold negative
@@ -248,8 +254,8 @@ def main() -> None:
           f"{sum(i.source == 'example' for i in items)} labelled messages")
     # Cross-fitting: the gate and the intent features read each thread out of fold, as the cache reads a
     # new thread (--in-sample: with the shipped weights, as before session 5).
-    readings = None if "--in-sample" in sys.argv else cross_fitted(
-        memo, [item.view for item in items], [item.situation for item in items], fold_of(items))
+    readings = None if "--in-sample" in sys.argv else cross_fitted(memo, items, fold_of(items),
+                                                                   by_series="--cross-fit-series" in sys.argv)
     sides, committed, facts, raw = sides_of(items, memo, "training", readings)
     pairs = candidate_pairs(items, sides, facts)
     positives = int(pairs.label.sum())
@@ -303,7 +309,7 @@ def main() -> None:
                 a, b = items[pairs.i[k]].key, items[pairs.j[k]].key
                 kind = kinds().get(a) or kinds().get(b) or ("same situation" if pairs.hard[k] else "other situation")
                 print(f"     wrong: cos {pairs.cosine[k]:.2f} {a} ~ {b} ({kind})")
-    if "--series" in sys.argv:  # leave one writer's series out (tokens configurations, as shipped)
+    if "--by-series" in sys.argv:  # leave one writer's series out (tokens configurations, as shipped)
         print("leave one series out (choices made on the other series by the same cross-validation):")
         for score in by_series(data, [c for c in configs if c.tokens], FOLDS, COSINES, MARGIN, item_series=series,
                                positives=series_positives):
