@@ -17,6 +17,7 @@ intent weights (`recipe`); weights without one are session 4's: `whole|examples,
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -44,8 +45,8 @@ def _intent_situation(group: str) -> str:
     return {"pairs": f"written:{name}", "tuning": f"tuning:{name}"}.get(source, "")
 
 
-def cross_fitted(embedder: Any, items: Sequence[Any], folds: np.ndarray, *, by_series: bool = False,
-                 ) -> list[np.ndarray]:
+def cross_fitted(embedder: Any, items: Sequence[Any], folds: np.ndarray, weights: Path, *,
+                 by_series: bool = False) -> list[np.ndarray]:
     """Each training item's (train_verifier.Item) intent probabilities from the recipe's model fitted
     without the item's fold (`by_series`: a written thread without its writer's whole series instead)."""
     if by_series:
@@ -54,7 +55,7 @@ def cross_fitted(embedder: Any, items: Sequence[Any], folds: np.ndarray, *, by_s
                           if item.source == "written" else int(f) for item, f in zip(items, folds, strict=True)])
     views = [item.view for item in items]
     situations = [item.situation for item in items]
-    shipped = IntentModel.load()
+    shipped = IntentModel.load(weights)
     whole, sources = recipe_of(shipped)
     rows = [row for row in training_rows() if row.source in sources]
     labels = sorted({row.intent for row in rows})

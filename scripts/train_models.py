@@ -43,7 +43,7 @@ from memo_embedder import MemoEmbedder  # noqa: E402
 
 import engine  # noqa: E402,F401  (offline model environment)
 from engine.meaning.encoding import encode_views  # noqa: E402
-from engine.meaning.intent import IntentModel  # noqa: E402
+from engine.meaning.intent import INTENT_WEIGHTS, IntentModel  # noqa: E402
 
 SEED = 12
 
@@ -161,7 +161,7 @@ def main() -> None:
                             min_confidence=choice.min_confidence, flip_mass=choice.flip_mass,
                             temperature=result.temperature, recipe=recipe)
         if "--dry-run" not in sys.argv:
-            plain.save()
+            plain.save(Path(_option("--out", str(INTENT_WEIGHTS))))
         return
     model: Pooled = fit_pooled(inputs, y, len(labels), l2=L2)
     intent = IntentModel(weights=model.w.astype(np.float32), bias=model.b.astype(np.float32), labels=labels,
@@ -170,7 +170,7 @@ def main() -> None:
                          question_flip_mass=choice.question_flip_mass, temperature=result.temperature,
                          recipe=recipe)
     if "--dry-run" not in sys.argv:
-        intent.save()
+        intent.save(Path(_option("--out", str(INTENT_WEIGHTS))))
 
 
 if __name__ == "__main__":

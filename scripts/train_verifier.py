@@ -2,7 +2,7 @@
 
     .venv/bin/python scripts/train_verifier.py [--memo FILE] [--report] [--nested] [--first N] [--dry-run]
                                                [--candidate-score max_sentence] [--by-series] [--in-sample]
-                                               [--cross-fit-series]
+                                               [--cross-fit-series] [--intent NPZ]
                                                [--l2s 30,100] [--levels 0.9]
 
 Re-run after the intent weights change (the verifier reads intent distributions): one command,
@@ -51,7 +51,7 @@ from verifier_cv import Config, Data, by_series, choose_cut, cross_logits, fit_p
 import engine  # noqa: E402,F401  (offline model environment)
 from engine.meaning.encoding import View, encode_views, view_of  # noqa: E402
 from engine.meaning.facts import facts_agree, facts_of_view  # noqa: E402
-from engine.meaning.intent import DECLINE, GO_AHEAD, IntentModel, reads_question  # noqa: E402
+from engine.meaning.intent import DECLINE, GO_AHEAD, INTENT_WEIGHTS, IntentModel, reads_question  # noqa: E402
 from engine.meaning.pairs import BASE_FEATURES, SENTENCE_FEATURES, Side, pair_features  # noqa: E402
 from engine.meaning.tokens import TOKEN_SCALARS  # noqa: E402
 from engine.meaning.verifier import VERIFIER_WEIGHTS, PairVerifier  # noqa: E402
@@ -74,6 +74,8 @@ HARD_WEIGHT = 5.0     # a hard negative (same situation, one meaning change) cou
 MARGIN = 0.5          # logit units above the highest out-of-fold negative
 # The candidate score the cache searches by: the message views' cosine (`message`, what the cache does), or
 # the best of it and any two sentences' cosine (`max_sentence`, measured as an alternative; not in the cache).
+# The intent weights the verifier reads (--intent NPZ: candidate weights, to compare before shipping them).
+INTENT = Path(sys.argv[sys.argv.index("--intent") + 1]) if "--intent" in sys.argv else INTENT_WEIGHTS
 CANDIDATE_SCORE = sys.argv[sys.argv.index("--candidate-score") + 1] if "--candidate-score" in sys.argv else "message"
 
 
@@ -220,7 +222,7 @@ def sides_of(items: list[Item], memo: MemoEmbedder, version: str, readings: list
     intent probabilities (cross-fitted: scripts/intent_crossfit.py); None: the shipped weights' own."""
     encoded = encode_views(memo, [item.view for item in items])  # type: ignore[arg-type]
     _, raw = memo.encode_with_tokens([item.view.embedded for item in items], rows=range(len(items)))
-    intent = IntentModel.load()
+    intent = IntentModel.load(INTENT)
     facts = [facts_of_view(item.thread, item.view) for item in items]
     sides, committed = [], []
     for n, (enc, fact) in enumerate(zip(encoded, facts, strict=True)):
@@ -254,7 +256,7 @@ def main() -> None:
           f"{sum(i.source == 'example' for i in items)} labelled messages")
     # Cross-fitting: the gate and the intent features read each thread out of fold, as the cache reads a
     # new thread (--in-sample: with the shipped weights, as before session 5).
-    readings = None if "--in-sample" in sys.argv else cross_fitted(memo, items, fold_of(items),
+    readings = None if "--in-sample" in sys.argv else cross_fitted(memo, items, fold_of(items), INTENT,
                                                                    by_series="--cross-fit-series" in sys.argv)
     sides, committed, facts, raw = sides_of(items, memo, "training", readings)
     pairs = candidate_pairs(items, sides, facts)
