@@ -1,25 +1,32 @@
 """Train the offline intent model (engine/meaning/weights/intent.npz); the semantic cache's pair
-verifier is trained by scripts/train_verifier.py (run it after this: it reads the intent weights).
+verifier is trained by scripts/train_verifier.py (run it after this: it reads the intent weights, and
+re-trains intent models by the recipe stored in them to read its own training threads out of fold).
 
     .venv/bin/python scripts/train_models.py [--memo FILE] [--nested] [--compare] [--dry-run] [--flip-cost N]
-                                             [--whole] [--only SOURCES]
+                                             [--whole] [--only SOURCES] [--calibrate situation|series]
+                                             [--out NPZ] [--series [--series-only] [--inner shared|situation|series]
+                                             [--flip-costs 15,60] [--save-series PREFIX]]
 
-The shipped weights: `--whole --only examples,contrasts,pairs_t,tuning` (the whole-message model on
-the rows it had in session 3; see the issue 12 note for why the sentence reading and the u/v threads
-are not in them yet). Without options: the sentence reading on every row.
+The shipped weights: SHIPPED_RECIPE_LINE
 
 Reproducible: fixed seeds and folds, L-BFGS from zeros (no sampling). The intent model learns from
 the rows of scripts/intent_data.py: scripts/data/intent_examples.txt, intent_contrasts.txt,
 pairs_written*.jsonl and the tuning half of the shared samples (perf/trust_sets.py). Never from the
-held half, perf/data/* or any blind set.
+held half, perf/data/* or any blind set. The weights store their recipe (`whole|sources`).
 
-The model reads a message whole and sentence by sentence (scripts/intent_pooled.py). Its temperature
-and its `general` thresholds are chosen on out-of-fold logits, cross-validated with folds grouped by
-situation (a hard negative is held out with its anchor). The numbers printed for those thresholds are
-therefore a little optimistic; `--nested` also chooses them inside each outer fold and prints what
-that gives (the honest estimate). `--compare` prints the same tables, on the same folds, for the
-whole-message model alone (the model before the sentence reading) and for one flip mass for all
-messages. `--flip-cost N` overrides intent_training.FLIP_COST (to see what another cost would choose).
+The model reads a message whole (`--whole`), or whole and sentence by sentence (scripts/intent_pooled.py).
+Its temperature and its `general` thresholds are chosen on out-of-fold logits, cross-validated with
+folds grouped by situation (a hard negative is held out with its anchor); `--calibrate series` reads each
+written row by a model without its writer's whole series instead. The numbers printed for those
+thresholds are therefore a little optimistic; `--nested` also chooses them inside each outer fold and
+prints what that gives. `--compare` prints the same tables, on the same folds, for the whole-message
+model alone and for one flip mass for all messages. `--flip-cost N` overrides intent_training.FLIP_COST.
+
+`--series`: leave one writer's series out first (scripts/intent_series.py): each series (t, u, v, z, w,
+x, s, ... the first letter of a written id) is read by a model trained on the configuration's rows
+without it, through thresholds chosen on the other rows only; printed per left-out series (accuracy,
+decline <-> go-ahead flips, share read as `general`) for each `--flip-costs` value. It reads every
+series, also those `--only` leaves out of training. The honest estimate of a writer never seen.
 """
 
 from __future__ import annotations
