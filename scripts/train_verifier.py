@@ -5,6 +5,14 @@
                                                [--cross-fit-series] [--intent NPZ]
                                                [--l2s 30,100] [--levels 0.9]
 
+Cross-fitting (scripts/intent_crossfit.py): the intent gate and the intent features read each training
+thread out of fold, by an intent model re-trained by the shipped weights' recipe without the thread's
+fold (--cross-fit-series: without its writer's whole series), as the cache reads a thread it never saw;
+--in-sample reads them with the shipped weights instead (before session 5). The shipped verifier still
+reads the shipped intent weights at run time. --by-series: leave one writer's series out (the candidate
+cosine and the bar chosen by the same cross-validation on the other series; verifier_cv.by_series).
+--intent NPZ: candidate intent weights instead of the shipped ones (to compare before shipping them).
+
 Re-run after the intent weights change (the verifier reads intent distributions): one command,
 deterministic (fixed seeds, PCA by eigen-decomposition with fixed signs, full-batch L-BFGS from zeros,
 no sampling). Learns only from
