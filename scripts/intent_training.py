@@ -143,7 +143,10 @@ class Choice:
 
 
 CONFIDENCES = np.round(np.arange(0.0, 0.951, 0.01), 2)
-MASSES = np.round(np.concatenate([np.arange(0.005, 0.05, 0.005), np.arange(0.05, 0.61, 0.01)]), 3)
+# Down to 0.0005: with a high flip cost, leaving one writer's series out (session 5) wanted flip masses
+# below the old floor of 0.005 (cost 300 on every series: 2 flips at the old floor, 1 below it).
+MASSES = np.round(np.concatenate([[0.0005, 0.001, 0.002, 0.003], np.arange(0.005, 0.05, 0.005),
+                                  np.arange(0.05, 0.61, 0.01)]), 4)
 
 
 def _value(parts: tuple[npt.NDArray[np.int64], Array, Array], y: npt.NDArray[np.int64], labels: list[str],
