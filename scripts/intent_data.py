@@ -27,9 +27,11 @@ if str(ROOT) not in sys.path:
 from engine.meaning.encoding import View, view_of  # noqa: E402
 from perf.trust_sets import load_set, situation  # noqa: E402
 
-__all__ = ["DATA", "Row", "fold_of", "read_table", "training_rows"]
+__all__ = ["ALWAYS_IN", "DATA", "Row", "fold_of", "read_table", "series_of", "training_rows"]
 
 DATA = ROOT / "scripts" / "data"
+# Sources that are no writer's series: always in training, never left out as an unseen writer.
+ALWAYS_IN = frozenset({"examples", "contrasts", "tuning"})
 
 
 @dataclass(frozen=True)
@@ -80,6 +82,11 @@ def training_rows(*, data: Path = DATA, tuning: bool = True) -> list[Row]:
         rows += [Row(view=view_of(row["thread"]), intent=row["intent"], group=f"tuning:{situation(row['group'])}",
                      source="tuning") for row in load_set("tuning")]
     return rows
+
+
+def series_of(source: str) -> str:
+    """The writer's series of a row's source (`pairs_t` -> `t`), or "" for the sources always trained on."""
+    return "" if source in ALWAYS_IN else source.rsplit("_", 1)[-1]
 
 
 def fold_of(groups: list[str], *, folds: int, seed: int) -> list[int]:

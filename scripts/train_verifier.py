@@ -1,7 +1,17 @@
 """Train the semantic cache's pair verifier (engine/meaning/weights/verifier.npz).
 
     .venv/bin/python scripts/train_verifier.py [--memo FILE] [--report] [--nested] [--first N] [--dry-run]
-                                               [--candidate-score max_sentence]
+                                               [--candidate-score max_sentence] [--by-series] [--in-sample]
+                                               [--cross-fit-series] [--intent NPZ]
+                                               [--l2s 30,100] [--levels 0.9]
+
+Cross-fitting (scripts/intent_crossfit.py): the intent gate and the intent features read each training
+thread out of fold, by an intent model re-trained by the shipped weights' recipe without the thread's
+fold (--cross-fit-series: without its writer's whole series), as the cache reads a thread it never saw;
+--in-sample reads them with the shipped weights instead (before session 5). The shipped verifier still
+reads the shipped intent weights at run time. --by-series: leave one writer's series out (the candidate
+cosine and the bar chosen by the same cross-validation on the other series; verifier_cv.by_series).
+--intent NPZ: candidate intent weights instead of the shipped ones (to compare before shipping them).
 
 Re-run after the intent weights change (the verifier reads intent distributions): one command,
 deterministic (fixed seeds, PCA by eigen-decomposition with fixed signs, full-batch L-BFGS from zeros,
@@ -42,13 +52,14 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "scripts"))
 
+from intent_crossfit import cross_fitted  # noqa: E402
 from memo_embedder import MemoEmbedder  # noqa: E402
-from verifier_cv import Config, Data, choose_cut, cross_logits, fit_projection, nested  # noqa: E402
+from verifier_cv import Config, Data, by_series, choose_cut, cross_logits, fit_projection, nested  # noqa: E402
 
 import engine  # noqa: E402,F401  (offline model environment)
 from engine.meaning.encoding import View, encode_views, view_of  # noqa: E402
 from engine.meaning.facts import facts_agree, facts_of_view  # noqa: E402
-from engine.meaning.intent import DECLINE, GO_AHEAD, IntentModel, reads_question  # noqa: E402
+from engine.meaning.intent import DECLINE, GO_AHEAD, INTENT_WEIGHTS, IntentModel, reads_question  # noqa: E402
 from engine.meaning.pairs import BASE_FEATURES, SENTENCE_FEATURES, Side, pair_features  # noqa: E402
 from engine.meaning.tokens import TOKEN_SCALARS  # noqa: E402
 from engine.meaning.verifier import VERIFIER_WEIGHTS, PairVerifier  # noqa: E402
@@ -61,12 +72,18 @@ FLOOR = 0.45          # pairs below this cosine are never shown to the verifier 
 COSINES = np.round(np.arange(0.50, 0.801, 0.05), 2)  # candidate thresholds tried
 # Strong penalties: ~900 weights from a few hundred pairs. Chosen by the grouped cross-validation.
 L2S = (0.1, 0.3, 1.0, 3.0, 10.0, 30.0, 100.0)
+if "--l2s" in sys.argv:  # restrict the grid (the full grid takes tens of minutes on two shared cores)
+    L2S = tuple(float(x) for x in sys.argv[sys.argv.index("--l2s") + 1].split(","))
 LEVELS = (0.85, 0.9, 0.95)  # unaligned levels tried (the verifier ships the one chosen)
+if "--levels" in sys.argv:
+    LEVELS = tuple(float(x) for x in sys.argv[sys.argv.index("--levels") + 1].split(","))
 L2 = 30.0
 HARD_WEIGHT = 5.0     # a hard negative (same situation, one meaning change) counts this much more
 MARGIN = 0.5          # logit units above the highest out-of-fold negative
 # The candidate score the cache searches by: the message views' cosine (`message`, what the cache does), or
 # the best of it and any two sentences' cosine (`max_sentence`, measured as an alternative; not in the cache).
+# The intent weights the verifier reads (--intent NPZ: candidate weights, to compare before shipping them).
+INTENT = Path(sys.argv[sys.argv.index("--intent") + 1]) if "--intent" in sys.argv else INTENT_WEIGHTS
 CANDIDATE_SCORE = sys.argv[sys.argv.index("--candidate-score") + 1] if "--candidate-score" in sys.argv else "message"
 
 
@@ -206,17 +223,18 @@ def fit(features: np.ndarray, pairs: Pairs, rows: np.ndarray, *, l2: float = L2
     return mean, std, coef, bias
 
 
-def sides_of(items: list[Item], memo: MemoEmbedder, version: str
+def sides_of(items: list[Item], memo: MemoEmbedder, version: str, readings: list[np.ndarray] | None = None
              ) -> tuple[list[Side], list[str], list, list[np.ndarray]]:  # type: ignore[type-arg]
     """Each item's verifier side (no token vectors yet), the intent it commits to, its facts, and its
-    message view's raw token embeddings (what the projection is fitted on)."""
+    message view's raw token embeddings (what the projection is fitted on). `readings`: each item's
+    intent probabilities (cross-fitted: scripts/intent_crossfit.py); None: the shipped weights' own."""
     encoded = encode_views(memo, [item.view for item in items])  # type: ignore[arg-type]
     _, raw = memo.encode_with_tokens([item.view.embedded for item in items], rows=range(len(items)))
-    intent = IntentModel.load()
+    intent = IntentModel.load(INTENT)
     facts = [facts_of_view(item.thread, item.view) for item in items]
     sides, committed = [], []
-    for enc, fact in zip(encoded, facts, strict=True):
-        probabilities = intent.message_probabilities(enc)
+    for n, (enc, fact) in enumerate(zip(encoded, facts, strict=True)):
+        probabilities = intent.message_probabilities(enc) if readings is None else readings[n]
         mass = dict(zip(intent.labels, probabilities.tolist(), strict=True))
         sides.append(Side.of(enc, probabilities, version=version,
                              decline=sum(mass.get(k, 0.0) for k in DECLINE),
@@ -244,7 +262,11 @@ def main() -> None:
     print(f"threads: {sum(i.source == 'tuning' for i in items)} tuning, {sum(i.source == 'written' for i in items)} "
           f"written ({', '.join(p.name for p in written_files())}), "
           f"{sum(i.source == 'example' for i in items)} labelled messages")
-    sides, committed, facts, raw = sides_of(items, memo, "training")
+    # Cross-fitting: the gate and the intent features read each thread out of fold, as the cache reads a
+    # new thread (--in-sample: with the shipped weights, as before session 5).
+    readings = None if "--in-sample" in sys.argv else cross_fitted(memo, items, fold_of(items), INTENT,
+                                                                   by_series="--cross-fit-series" in sys.argv)
+    sides, committed, facts, raw = sides_of(items, memo, "training", readings)
     pairs = candidate_pairs(items, sides, facts)
     positives = int(pairs.label.sum())
     # The verifier scores only pairs whose intent readings commit to the same intent: train on those.
@@ -253,6 +275,8 @@ def main() -> None:
           f"negative ({int(pairs.hard.sum())} hard: same situation); the same committed intent: "
           f"{int(pairs.label[keep].sum())} positive, {int((1 - pairs.label[keep]).sum())} negative "
           f"({int(pairs.hard[keep].sum())} hard)")
+    series = np.array([item.key.split(":", 1)[1][:1] if item.source == "written" else "" for item in items])
+    series_positives = {str(s): int(((pairs.label == 1) & (series[pairs.i] == s)).sum()) for s in set(series)}
     pairs = pairs.subset(keep)
     folds = fold_of(items)
     base = np.stack([pair_features(sides[i], sides[j])[:SENTENCE_FEATURES]
@@ -295,6 +319,17 @@ def main() -> None:
                 a, b = items[pairs.i[k]].key, items[pairs.j[k]].key
                 kind = kinds().get(a) or kinds().get(b) or ("same situation" if pairs.hard[k] else "other situation")
                 print(f"     wrong: cos {pairs.cosine[k]:.2f} {a} ~ {b} ({kind})")
+    if "--by-series" in sys.argv:  # leave one writer's series out
+        print("leave one series out (choices made on the other series by the same cross-validation):")
+        # The configuration (L2, level) chosen above on every series (the full grid per series takes an hour
+        # here); the candidate cosine and the bar, which decide the wrong hits, on the other series only.
+        for score in by_series(data, [chosen[True]], FOLDS, COSINES, MARGIN, item_series=series,
+                               positives=series_positives):
+            print(f"  {score.series}: {score.passed / max(score.positives, 1):.2f} of {score.positives} positives "
+                  f"pass, {len(score.wrong)} wrong of {score.negatives} negatives, {len(score.cross_wrong)} wrong "
+                  f"of {score.cross_negatives} against other series; {score.choice}")
+            for k in score.wrong + score.cross_wrong:
+                print(f"     wrong: cos {pairs.cosine[k]:.2f} {items[pairs.i[k]].key} ~ {items[pairs.j[k]].key}")
     config = chosen[True]
     best, oof = results[config]
     if report:

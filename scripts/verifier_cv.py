@@ -1,6 +1,8 @@
 """Cross-validation for the pair verifier (scripts/train_verifier.py): folds grouped by situation, the
-token projection fitted inside the training folds, thresholds chosen from out-of-fold logits, and a
-nested run (every choice made on the other folds only) for an honest estimate.
+token projection fitted inside the training folds, thresholds chosen from out-of-fold logits, a
+nested run (every choice made on the other folds only) for an honest estimate, and leave one writer's
+series out (`by_series`: the choices made by the same cross-validation on the other series, then the
+left-out series scored: a writer never seen).
 
 A configuration is (features, L2, unaligned level): `tokens=False` is the sentence-level verifier
 (engine/meaning/pairs.py's features without the token evidence), the one before issue 12 session 4.
@@ -16,7 +18,8 @@ import numpy as np
 from engine.cache.embedder import DIMENSIONS
 from engine.meaning.tokens import TOKEN_DIMS, TokenProjection, token_features
 
-__all__ = ["Config", "Cut", "Data", "choose_cut", "cross_logits", "fit_projection", "nested", "token_matrix"]
+__all__ = ["Config", "Cut", "Data", "SeriesScore", "by_series", "choose_cut", "cross_logits", "fit_projection",
+           "nested", "token_matrix"]
 
 Fit = Callable[[np.ndarray, np.ndarray, float], tuple[np.ndarray, np.ndarray, np.ndarray, float]]
 
@@ -140,3 +143,53 @@ def nested(data: Data, configs: Sequence[Config], folds: int, cosines: Sequence[
         negatives += int((test & (data.label == 0)).sum())
         choices.append(f"{config}, cosine {cut.cosine:.2f}")
     return passed / max(positives, 1) * data.gate, wrong, negatives, choices
+
+
+@dataclass(frozen=True)
+class SeriesScore:
+    """One left-out series: its positive pairs (before the intent gate) and how many pass, the wrong hits
+    among its own pairs and against the other series' threads, and the choices made without it."""
+
+    series: str
+    positives: int
+    passed: int
+    negatives: int
+    wrong: list[int]
+    cross_negatives: int
+    cross_wrong: list[int]
+    choice: str
+
+
+def by_series(data: Data, configs: Sequence[Config], folds: int, cosines: Sequence[float], margin: float, *,
+              item_series: np.ndarray, positives: dict[str, int]) -> list[SeriesScore]:
+    """Leave one writer's series out: for each series S, the configuration, candidate cosine and bar are
+    chosen by the grouped cross-validation on the pairs of the other threads only (the token projection
+    fitted on them too), the verifier is fitted on all those pairs, and S's pairs are scored. `positives`:
+    each series' positive pairs before the intent gate (what the share is of)."""
+    out = []
+    for name in sorted(set(item_series.tolist()) - {""}):
+        left = item_series == name
+        touches = left[data.i] | left[data.j]
+        train = Data(base=data.base, raw=data.raw, item_fold=np.where(left, -2, data.item_fold), i=data.i,
+                     j=data.j, cosine=data.cosine, label=data.label,
+                     pair_fold=np.where(touches, -1, data.pair_fold), gate=1.0, fit=data.fit)
+        best: tuple[Cut, Config] | None = None
+        for config in configs:
+            cut, _ = choose_cut(train, cross_logits(train, config, range(folds)), cosines, margin)
+            if best is None or (cut.share, config.l2) > (best[0].share, best[1].l2):
+                best = (cut, config)
+        assert best is not None
+        cut, config = best
+        x = _features(train, config, range(folds))
+        mean, std, coef, bias = data.fit(np.flatnonzero(~touches), x, config.l2)
+        accepted = (data.cosine >= cut.cosine) & (((x - mean) / std) @ coef + bias >= cut.bar)
+        own = left[data.i] & left[data.j]
+        cross = touches & ~own
+        out.append(SeriesScore(series=name, positives=positives.get(name, 0),
+                               passed=int((own & accepted & (data.label == 1)).sum()),
+                               negatives=int((own & (data.label == 0)).sum()),
+                               wrong=np.flatnonzero(own & accepted & (data.label == 0)).tolist(),
+                               cross_negatives=int((cross & (data.label == 0)).sum()),
+                               cross_wrong=np.flatnonzero(cross & accepted & (data.label == 0)).tolist(),
+                               choice=f"{config}, cosine {cut.cosine:.2f}, bar {cut.bar:.2f}"))
+    return out

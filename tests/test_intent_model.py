@@ -29,6 +29,7 @@ sys.path.insert(0, str(ROOT / "scripts"))
 from intent_data import fold_of, read_table  # noqa: E402
 from intent_eval import evaluate, logits_of  # noqa: E402
 from intent_pooled import Inputs, fit_pooled, pooled_logits  # noqa: E402
+from intent_series import decide_series, mixed_folds, series_logits, series_table  # noqa: E402
 from intent_training import choose, fit, out_of_fold, softmax  # noqa: E402
 
 # (the rep's message, the prospect's reply, the side it is on): go-ahead in negative or budget words,
@@ -133,6 +134,46 @@ def test_the_sentence_reading_trains_deterministically_and_finds_the_decisive_se
     result = evaluate(logits, y, labels, folds, question=inputs.question)
     assert result.nested is not None and result.nested.shape == (n,)
     assert (result.said == y).mean() > 0.7 and result.choice.question_flip_mass is not None
+
+
+@pytest.mark.parametrize("inner", ["shared", "situation", "series"])
+def test_a_left_out_series_never_trains_the_model_that_reads_it(inner: str) -> None:
+    """Synthetic rows of three writers' series and rows of no series: every fit that reads a series' rows
+    was trained without any of them (and without rows the configuration may not learn from), and the
+    rows of no series are never scored."""
+    rng = np.random.default_rng(7)
+    n = 120
+    x = rng.normal(size=(n, 4))
+    y = (x[:, 0] > 0).astype(np.int64)
+    series = np.array(["", "t", "u", "v"])[np.arange(n) % 4]
+    allowed = series != "v"  # a configuration that never trains on v, and still reads it
+    folds = np.array(fold_of([f"g{i // 2}" for i in range(n)], folds=5, seed=12))
+    trained_on: dict[int, set[int]] = {}
+    reads_whole: set[str] = set()
+
+    def fit_rows(rows: np.ndarray) -> tuple[tuple[np.ndarray, np.ndarray], int]:
+        key = len(trained_on)
+        trained_on[key] = set(rows.tolist())
+        return fit(x[rows], y[rows], 2), key
+
+    def predict(model: tuple[tuple[np.ndarray, np.ndarray], int], rows: np.ndarray) -> np.ndarray:
+        (w, b), key = model
+        assert not trained_on[key] & set(rows.tolist())       # out of fold, always
+        assert trained_on[key] <= set(np.flatnonzero(allowed).tolist())
+        whole = {name for name in set(series[rows].tolist()) - {""} if (series[rows] == name).sum() == n // 4}
+        # A model that reads a whole series (its left-out reading) saw none of it.
+        assert not any(series[r] in whole for r in trained_on[key]), (whole, inner)
+        reads_whole.update(whole)
+        return x[rows] @ w + b
+
+    logits = series_logits(fit_rows, predict, 2, series=series, allowed=allowed, folds=folds, inner=inner)
+    labels = ["asks_pricing", "general"]
+    said = decide_series(logits, y, labels)
+    assert reads_whole == {"t", "u", "v"}
+    assert (said[series == ""] == -1).all() and (said[series != ""] >= 0).all()
+    assert set(mixed_folds(series, folds)[series != ""].tolist()) == {5, 6, 7}
+    lines = series_table("t", said, y, labels, series)
+    assert [line.split()[0] for line in lines[2:]] == ["t", "u", "v", "all"]
 
 
 async def test_every_offline_path_follows_the_model_reading(embedder: Embedder) -> None:

@@ -93,7 +93,7 @@ class IntentModel:
 
     def __init__(self, *, weights: Floats, bias: Floats, labels: list[str], min_confidence: float,
                  flip_mass: float, sentence_weights: Floats | None = None, sentence_bias: Floats | None = None,
-                 question_flip_mass: float | None = None, temperature: float = 1.0) -> None:
+                 question_flip_mass: float | None = None, temperature: float = 1.0, recipe: str = "") -> None:
         self.weights = weights
         self.bias = bias
         self.labels = labels
@@ -106,6 +106,9 @@ class IntentModel:
         # The smooth maximum over sentences is not linear in its weights, so the temperature cannot be
         # folded into them: it divides the summed logits.
         self.temperature = temperature
+        # How the weights were trained (`whole|sources`, scripts/train_models.py): the verifier's trainer
+        # re-trains intent models by it to read its training threads out of fold.
+        self.recipe = recipe
 
     @classmethod
     def load(cls, path: Path = INTENT_WEIGHTS) -> IntentModel:
@@ -119,7 +122,8 @@ class IntentModel:
                        sentence_bias=data["sentence_bias"].astype(np.float32) if sentences else None,
                        question_flip_mass=float(data["question_flip_mass"])
                        if "question_flip_mass" in data.files else None,
-                       temperature=float(data["temperature"]) if "temperature" in data.files else 1.0)
+                       temperature=float(data["temperature"]) if "temperature" in data.files else 1.0,
+                       recipe=str(data["recipe"]) if "recipe" in data.files else "")
 
     def save(self, path: Path = INTENT_WEIGHTS) -> None:
         """Write the weights (float16 halves the file; the scores move by < 1e-3)."""
@@ -127,6 +131,8 @@ class IntentModel:
             "weights": self.weights.astype(np.float16), "bias": self.bias, "labels": np.array(self.labels),
             "min_confidence": self.min_confidence, "flip_mass": self.flip_mass,
             "question_flip_mass": self.question_flip_mass, "temperature": self.temperature}
+        if self.recipe:
+            arrays["recipe"] = self.recipe
         if self.sentence_weights is not None and self.sentence_bias is not None:
             arrays |= {"sentence_weights": self.sentence_weights.astype(np.float16),
                        "sentence_bias": self.sentence_bias}
