@@ -23,7 +23,7 @@ __all__ = ["FACTS_VERSION", "FACT_KINDS", "FactCheck", "Facts", "durations", "fa
 
 # The rules' version, stored with each entry's facts: facts read by other rules ("10am" was the number 10,
 # now the time "at 10:00") are never compared with today's, so such an entry is refused ("version").
-FACTS_VERSION = 3
+FACTS_VERSION = 4
 # What a long reply answers is in the rep's message too: its numbers and standards must agree ("$3M" vs
 # "$30M raised", "SOC 2" vs "ISO 27001" asked about), a number on one side only included. Its times and
 # names are left out: rewordings of one situation move the rep's dates and name the prospect's company.
@@ -31,7 +31,7 @@ FACTS_VERSION = 3
 # true pairs pass without this check, 0.37 with it, 0.22 when a number on one side only is let through
 # (cross-situation pairs then come close), 0.38 with times as well but 46 fewer true pairs reaching it.
 _REP_SLOTS = ("numbers", "standards")
-_SLOTS = ("numbers", "times", "standards", "roles")
+_SLOTS = ("numbers", "times", "standards", "roles", "regions")
 _QUESTION = "question: "
 _RATE = "per "
 
