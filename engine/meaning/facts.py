@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from engine.cache.signature import Signature, clean_message, signature
 from engine.text.lengths import lengths_of_time
+from engine.text.standards import standards_agree
 
 if TYPE_CHECKING:  # only its attributes are read; no import at run time
     from engine.meaning.encoding import View
@@ -123,7 +124,7 @@ def fact_differences(query: Facts, candidate: Facts) -> Iterator[FactCheck]:
         yield FactCheck(False, "only one reply needs the rep's question", kind="short_reply")
     if query.rep is not None and candidate.rep is not None:
         for slot in _REP_SLOTS:
-            if getattr(query.rep, slot) != getattr(candidate.rep, slot):
+            if not _slot_agrees(slot, getattr(query.rep, slot), getattr(candidate.rep, slot)):
                 yield FactCheck(False, f"the rep's messages differ: {slot} differ", kind=f"rep:{slot}")
     yield from _differences(_filled(query) if both_short else query.message,
                             _filled(candidate) if both_short else candidate.message)
@@ -160,8 +161,14 @@ def _lengths_agree(query: Facts, candidate: Facts, *, filled: bool) -> bool:
 
 def _differences(query: Signature, candidate: Signature) -> Iterator[FactCheck]:
     for slot in _SLOTS:
-        if getattr(query, slot) != getattr(candidate, slot):
+        if not _slot_agrees(slot, getattr(query, slot), getattr(candidate, slot)):
             yield FactCheck(False, f"{slot} differ", kind=slot)
     if not query.entities <= candidate.words | candidate.forms or \
             not candidate.entities <= query.words | query.forms:
         yield FactCheck(False, "named vendors, products or regions differ", kind="entities")
+
+
+def _slot_agrees(slot: str, one: frozenset[str], other: frozenset[str]) -> bool:
+    """Exactly equal, except that a standard named without its type agrees with it typed ("SOC 2" and
+    "SOC 2 Type II": engine/text/standards.py)."""
+    return standards_agree(one, other) if slot == "standards" else one == other
