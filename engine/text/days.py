@@ -1,0 +1,54 @@
+"""Days of the month as dates, not counts: "the 14th", "14 March", "March 14th", "Tuesday the 14th", "Tuesday 14" and
+"14th of March" all name the day "day 14" (the month, if named, is read by the month reader).
+
+Without this, "on the 14th" was the number 14 and "14 March" the number 14 beside the month, so a date
+could clash with a count and "Friday the 14th" with "Friday 14 people". An ordinal is a date only where
+a date stands: next to a month, after a weekday, or as "the 14th" with no noun after it ("the 3rd
+floor", "our 2nd site" stay counts).
+"""
+
+from __future__ import annotations
+
+import re
+
+from engine.text.dates import MONTH, WEEKDAY
+from engine.text.facts import UNITS
+from engine.text.numerals import blank
+
+__all__ = ["DAY_OF_MONTH", "days_of_month"]
+
+_ORDINAL = r"(?:st|nd|rd|th)"
+# Words that may follow a bare "the 14th" when it is a date ("the 14th at 2pm", "the 14th works").
+_AFTER_DATE = (r"of|at|or|and|to|for|with|works?|would|could|is|suits?|then|in|on|if|please|instead|between"
+               r"|before|after|still|from|till|til|until|ok|okay|was|will|we|i|you|it|morning|afternoon|evening|am|pm")
+# "14 March", "14th of March", "March 14", "March 14th" (not "March 2026"), "Tuesday the 14th", "on the 14th".
+DAY_OF_MONTH = re.compile(
+    rf"(?<![\w.,:/])(?P<d1>\d{{1,2}}){_ORDINAL}?\s+(?:of\s+)?(?P<m1>{MONTH})"
+    rf"|(?P<m2>{MONTH})\.?\s+(?:the\s+)?(?P<d2>\d{{1,2}}){_ORDINAL}?(?![\w:.,/]?\d|\w)"
+    rf"|(?P<w>{WEEKDAY}),?\s+(?:the\s+)?(?P<d3>\d{{1,2}})(?P<o3>{_ORDINAL})?(?![\w:.,/%]|\s+(?:{UNITS})\b)"
+    rf"|\b(?:on|by|before|after|from|since|till|til|until|for)\s+(?:the\s+)?(?P<d5>\d{{1,2}}){_ORDINAL}(?!\w)"
+    rf"|\bthe\s+(?P<d4>\d{{1,2}}){_ORDINAL}(?!\w)(?!\s+(?!(?:{_AFTER_DATE})\b)[a-z])",
+    re.IGNORECASE)
+
+
+def days_of_month(text: str) -> tuple[frozenset[str], str]:
+    """The days of the month `text` names ("day 14") and the text with those numbers blanked."""
+    found: set[str] = set()
+    for match in DAY_OF_MONTH.finditer(text):
+        month = match.group("m1") or match.group("m2")
+        if month and month.lower() == "may" and month != "May":  # "we may 2x it": a verb, not the month
+            continue
+        if month and month.lower() in ("mar", "march") and month.islower() and not match.group("d1"):
+            continue  # "march 14 vans in": a verb
+        day = next(int(match.group(g)) for g in ("d1", "d2", "d3", "d4", "d5") if match.group(g))
+        if match.group("d3") and not match.group("o3") and day <= 12:
+            continue  # "Tuesday 10" is an hour (engine/text/clock.py), "Tuesday 14" or "Tuesday 14th" a day
+        if 1 <= day <= 31:
+            found.add(f"day {day}")
+            group = next(g for g in ("d1", "d2", "d3", "d4", "d5") if match.group(g))
+            text = blank(text, match.span(group))
+            end = match.end(group)
+            suffix = re.match(_ORDINAL, text[end:end + 2], re.IGNORECASE)
+            if suffix:
+                text = blank(text, (end, end + 2))
+    return frozenset(found), text
