@@ -16,6 +16,12 @@
   admissions, telematics, translation, hotels, mining safety, nonprofit payroll …; 2–5 message threads,
   forwarded mail, mixed language, decisive sentence mid-reply). Never trained or tuned on; measured once.
 
+- `blind3`: perf/data/held_blind3.jsonl, 110 threads in 22 situations (44 hard negatives of all 12 kinds)
+  written at the start of the fifth session by two writers who read only the samples' README, committed
+  before any model of that session was trained (freight forwarding, veterinary hospitals, mining safety,
+  film production, airport ground handling, microbreweries, offshore wind, ski resorts …). Not in the
+  default `SETS`: asked for by name (`--sets blind3`), measured once before and once after that session.
+
 The fourth session's blind set (`blind2`, z01–z22) was measured once before and once after that session
 and is training data since (scripts/data/pairs_written.jsonl).
 
@@ -39,6 +45,7 @@ SAMPLES = ROOT.parent / "shared" / "samples" / "threads.jsonl"
 NEW = ROOT / "perf" / "data" / "held_new.jsonl"
 FRESH = ROOT / "perf" / "data" / "held_fresh.jsonl"
 BLIND = ROOT / "perf" / "data" / "held_blind.jsonl"
+BLIND3 = ROOT / "perf" / "data" / "held_blind3.jsonl"
 SPLIT_SEED = 12
 SETS = ("tuning", "held", "new", "fresh", "blind")
 
@@ -67,6 +74,8 @@ def load_set(name: str, *, samples: Path = SAMPLES) -> list[dict[str, Any]]:
         return _read(FRESH)
     if name == "blind":
         return _read(BLIND)
+    if name == "blind3":
+        return _read(BLIND3)
     rows = _read(samples)
     tuning = tuning_situations(rows)
     return [row for row in rows if (situation(row["group"]) in tuning) == (name == "tuning")]
