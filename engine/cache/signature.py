@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from engine.cache import lexicon as lx
 from engine.text.dates import MONTHS, WEEKDAYS
-from engine.text.names import COMMON_ACRONYMS, ROLE_WORDS
+from engine.text.names import COMMON_ACRONYMS, GENERIC_TERMS, ROLE_WORDS
 from engine.text.patterns import EMAIL, PHONE, URL
 from engine.text.patterns import fold as _fold
 from engine.text.places import find_places
@@ -315,6 +315,8 @@ def signature(thread: str) -> Signature:
     quantities = read_quantities(text)
     # A currency is a number's fact ("US dollars" is not the region US); a place is read once, as a key.
     regions, text_without_places = find_places(blank_currencies(text), names=message.names)
+    # "Data Processing Agreement" is the DPA, not a name (engine/text/names.py).
+    text_without_places = GENERIC_TERMS.sub(lambda match: " " * len(match.group(0)), text_without_places)
     return Signature(
         asks=frozenset(asks), numbers=quantities.numbers, times=frozenset(times) | quantities.clock,
         standards=frozenset(standards),
