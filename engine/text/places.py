@@ -11,7 +11,8 @@ business cities), not words read from any conversation.
 
 Spellings that are also plain words or first names ("Turkey", "Jordan", "Georgia", "Chile" is safe) count
 only when capitalised; postal codes and ambiguous short forms ("US", "TX", "ANZ") only in capitals; the
-speakers' own names never count. English and the other language names are languages, not places, and are
+speakers' own names never count. Two-letter country codes count only in capitals and only where they are
+not also common business acronyms ("DE", "CH", "NL" count; "IT", "SE", "AE", "PT" do not). English and the other language names are languages, not places, and are
 left out where the language is the usual meaning ("English"; "Spanish" and "French" are kept: in a
 sales thread they name the market far more often).
 """
@@ -33,24 +34,24 @@ england: England
 scotland: Scotland, Scottish
 wales: Wales, Welsh
 northern-ireland: Northern Ireland
-ie: Ireland, Republic of Ireland, Irish
-de: Germany, German, Deutschland
-fr: France, French
-es: Spain, Spanish
+ie: Ireland, Republic of Ireland, Irish, =IE
+de: Germany, German, Deutschland, =DE
+fr: France, French, =FR
+es: Spain, Spanish, =ES
 pt: Portugal, Portuguese
 it: Italy, Italian
-nl: Netherlands, the Netherlands, Holland, Dutch
+nl: Netherlands, the Netherlands, Holland, Dutch, =NL
 be: Belgium, Belgian
 lu: Luxembourg, Luxembourgish
-ch: Switzerland, Swiss
-at: Austria, Austrian
+ch: Switzerland, Swiss, =CH
+at: Austria, Austrian, =AT
 se: Sweden, Swedish, ^Swede
 no: Norway, Norwegian
-dk: Denmark, Danish, ^Dane
-fi: Finland, Finnish, ^Finn
+dk: Denmark, Danish, ^Dane, =DK
+fi: Finland, Finnish, ^Finn, =FI
 is: Iceland, Icelandic
-pl: Poland, ^Polish, ^Pole
-cz: Czechia, Czech Republic, Czech
+pl: Poland, ^Polish, ^Pole, =PL
+cz: Czechia, Czech Republic, Czech, =CZ
 sk: Slovakia, Slovak, Slovakian
 hu: Hungary, Hungarian
 ro: Romania, Romanian
@@ -102,7 +103,7 @@ rw: Rwanda, Rwandan
 sn: Senegal, Senegalese
 ci: Ivory Coast, Côte d'Ivoire, Cote d'Ivoire, Ivorian
 cm: Cameroon, Cameroonian
-za: South Africa, South African
+za: South Africa, South African, =ZA
 zw: Zimbabwe, Zimbabwean
 zm: Zambia, Zambian
 bw: Botswana
@@ -113,12 +114,12 @@ pk: Pakistan, Pakistani
 bd: Bangladesh, Bangladeshi
 lk: Sri Lanka, Sri Lankan
 np: Nepal, Nepalese, Nepali
-cn: ^China, Chinese, PRC, Mainland China
-hk: Hong Kong
+cn: ^China, Chinese, PRC, Mainland China, =CN
+hk: Hong Kong, =HK
 tw: Taiwan, Taiwanese
-jp: Japan, Japanese
+jp: Japan, Japanese, =JP
 kr: South Korea, Korea, Korean, South Korean
-sg: Singapore, Singaporean
+sg: Singapore, Singaporean, =SG
 my: Malaysia, Malaysian
 id: Indonesia, Indonesian
 th: Thailand, Thai
@@ -126,11 +127,11 @@ vn: Vietnam, Viet Nam, Vietnamese
 ph: Philippines, the Philippines, Philippine, Filipino
 kh: Cambodia, Cambodian
 mm: Myanmar, Burma
-au: Australia, Australian, ^Aussie
+au: Australia, Australian, ^Aussie, =AU
 nz: New Zealand, =NZ, Aotearoa
 ca: Canada, Canadian
-mx: Mexico, Mexican
-br: Brazil, Brasil, Brazilian
+mx: Mexico, Mexican, =MX
+br: Brazil, Brasil, Brazilian, =BR
 ar: Argentina, Argentine, Argentinian
 cl: Chile, Chilean
 co: Colombia, Colombian
