@@ -25,7 +25,7 @@ _AFTER_DATE = (r"of|at|or|and|to|for|with|works?|would|could|is|suits?|then|in|o
 DAY_OF_MONTH = re.compile(
     rf"(?<![\w.,:/])(?P<d1>\d{{1,2}}){_ORDINAL}?\s+(?:of\s+)?(?P<m1>{MONTH})"
     rf"|(?P<m2>{MONTH})\.?\s+(?:the\s+)?(?P<d2>\d{{1,2}}){_ORDINAL}?(?![\w:.,/]?\d|\w)"
-    rf"|(?P<w>{WEEKDAY}),?\s+(?:the\s+)?(?P<d3>\d{{1,2}})(?P<o3>{_ORDINAL})?(?![\w/%]|[:.,]\d|\s+(?:{UNITS})\b)"
+    rf"|(?P<w>{WEEKDAY}),?\s+(?:the\s+)?(?P<d3>\d{{1,2}})(?P<o3>{_ORDINAL})?(?![\w/%]|[:.,]\d|\s+(?:{UNITS}|(?:of\s+)?{MONTH})\b)"
     rf"|\b(?:on|by|before|after|from|since|till|til|until|for)\s+(?:the\s+)?(?P<d5>\d{{1,2}}){_ORDINAL}(?!\w)"
     rf"|\bthe\s+(?P<d4>\d{{1,2}}){_ORDINAL}(?!\w)(?!\s+(?!(?:{_AFTER_DATE})\b)[a-z])",
     re.IGNORECASE)

@@ -377,8 +377,8 @@ def _patterns() -> tuple[tuple[re.Pattern[str], dict[str, frozenset[str]]], ...]
         alternation = "|".join(re.escape(form).replace(r"\ ", r"\s+")
                                for form in sorted(canonical, key=len, reverse=True))
         # A plural or possessive still names the place ("Germans", "Canadians", "India's"); "s" only
-        # after a letter that is not already an "s" ("Swiss" stays one word).
-        pattern = re.compile(rf"(?<![\w.&])(?:{alternation})(?:(?<=[^\Ws])s)?(?!\w|&)", 0 if sensitive else re.IGNORECASE)
+        # after a letter that is not already an "s" ("Swiss" stays one word). "AT&T" and "US$" are no places.
+        pattern = re.compile(rf"(?<![\w.&])(?:{alternation})(?:(?<=[^\Ws])s)?(?![\w&$])", 0 if sensitive else re.IGNORECASE)
         out.append((pattern, canonical))
     return tuple(out)
 
