@@ -33,7 +33,8 @@ _DIGITS = re.compile(
     r"(?<![\w/.,:'’])(?P<cur>(?:US|A|AU|C|CA|NZ|S)?[$€£¥₹])?\s?"
     r"(?P<num>\d{1,3}(?:[,'’\u00a0\u202f ]\d{3})+(?!\d|[.,]\d)|\d+(?:\.\d+)?)"
     r"(?:\s?(?P<mult>k|mm|mn|m|bn|b|million|billion|thousand)\b)?(?P<tail>\+|st|nd|rd|th|%|s)?"
-    r"(?![\w/])",
+    # not "24/7" or "3/4"; an amount per unit ("$35/seat", "£1,200/mo") is an amount
+    r"(?!\w|/\d)",
     re.IGNORECASE)
 # Currencies by code, symbol or name: "USD", "US dollars", "$"; a family per currency.
 _CURRENCY_WORDS = [
