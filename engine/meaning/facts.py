@@ -24,6 +24,8 @@ __all__ = ["FACTS_VERSION", "FACT_KINDS", "FactCheck", "Facts", "durations", "fa
 
 # The rules' version, stored with each entry's facts: facts read by other rules ("10am" was the number 10,
 # now the time "at 10:00") are never compared with today's, so such an entry is refused ("version").
+# 4: places are a slot of their own (`regions`), "the 14th" and "Tuesday 10" are times, standards are read
+# in full ("Business Associate Agreement"), general business acronyms are no names.
 FACTS_VERSION = 4
 # What a long reply answers is in the rep's message too: its numbers and standards must agree ("$3M" vs
 # "$30M raised", "SOC 2" vs "ISO 27001" asked about), a number on one side only included. Its times and
