@@ -44,7 +44,7 @@ class Signature:
     times: frozenset[str]
     standards: frozenset[str]
     roles: frozenset[str]
-    entities: frozenset[str]  # hashes of significant names (vendors, products, regions)
+    entities: frozenset[str]  # hashes of significant names (vendors, products, people); places are `regions`
     words: frozenset[str]     # hashes of every word, for checking the other side's entities
     forms: frozenset[str] = frozenset()  # hashes of words' other forms ("India's" -> "India"), for the same check
     regions: frozenset[str] = frozenset()  # places as keys ("de" for Germany, German, germany): engine/text/places.py

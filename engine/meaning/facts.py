@@ -167,7 +167,7 @@ def _differences(query: Signature, candidate: Signature) -> Iterator[FactCheck]:
             yield FactCheck(False, f"{slot} differ", kind=slot)
     if not query.entities <= candidate.words | candidate.forms or \
             not candidate.entities <= query.words | query.forms:
-        yield FactCheck(False, "named vendors, products or regions differ", kind="entities")
+        yield FactCheck(False, "named vendors, products or people differ", kind="entities")
 
 
 def _slot_agrees(slot: str, one: frozenset[str], other: frozenset[str]) -> bool:
