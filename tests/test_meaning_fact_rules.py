@@ -88,3 +88,16 @@ def test_every_difference_is_listed_and_the_first_is_the_verdict() -> None:
     kinds = [check.kind for check in fact_differences(first, second)]
     assert {"times", "standards", "regions"} <= set(kinds)
     assert facts_agree(first, second).kind == kinds[0]
+
+
+def test_an_automatic_replys_header_in_another_language_is_no_name() -> None:
+    english = _long("Automatic reply: I am out of the office until Monday with no access to e-mail.")
+    german = _long("Automatische Antwort: I am out of the office until Monday with no access to e-mail.")
+    assert _agree(english, german)
+
+
+def test_a_shouted_stop_and_a_shouted_yes_still_differ() -> None:
+    # Capitals read as a name, so "STOP" and "YES" to one question never share an analysis; the intent
+    # model alone would have to tell them apart otherwise (measured: scripts/measure_facts.py).
+    question = "Rep (Dana Fox): Hi Ola, shall I book the 15-minute call?\nOla Berg: "
+    assert not _agree(question + "STOP", question + "YES")

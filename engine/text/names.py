@@ -87,6 +87,10 @@ GENERIC_TERMS = re.compile(r"\b(?:" + "|".join(sorted((
     "Artificial Intelligence", "Machine Learning", "Attestation of Compliance", "Security Operations Center",
     "Security Operations Centre", "Frequently Asked Questions", "Request for Comment", "Terms and Conditions",
     "Terms of Service", "Privacy Policy", "Accounts Payable", "Accounts Receivable", "Profit and Loss",
+    # an automatic reply's header in the languages its mail clients write it in
+    "Automatische Antwort", "Automatic Reply", "Auto Reply", "Réponse automatique", "Respuesta automática",
+    "Risposta automatica", "Resposta automática", "Automatisch antwoord", "Automatiskt svar", "Automatisk svar",
+    "Automaattinen vastaus", "Automatyczna odpowiedź",
 ), key=len, reverse=True)).replace(" ", r"\s+") + r")\b")
 
 # Capitalised words that are titles, departments or politeness, not things the answer depends on.
