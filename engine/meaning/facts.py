@@ -13,6 +13,7 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from engine.cache.signature import Signature, clean_message, signature
+from engine.text.days import DAY_PREFIX
 from engine.text.lengths import lengths_of_time
 from engine.text.standards import standards_agree
 
@@ -126,7 +127,7 @@ def fact_differences(query: Facts, candidate: Facts) -> Iterator[FactCheck]:
         yield FactCheck(False, "only one reply needs the rep's question", kind="short_reply")
     if query.rep is not None and candidate.rep is not None:
         for slot in _REP_SLOTS:
-            if not _slot_agrees(slot, getattr(query.rep, slot), getattr(candidate.rep, slot)):
+            if not _slot_agrees(slot, _rep_slot(query.rep, slot), _rep_slot(candidate.rep, slot)):
                 yield FactCheck(False, f"the rep's messages differ: {slot} differ", kind=f"rep:{slot}")
     yield from _differences(_filled(query) if both_short else query.message,
                             _filled(candidate) if both_short else candidate.message)
@@ -168,6 +169,14 @@ def _differences(query: Signature, candidate: Signature) -> Iterator[FactCheck]:
     if not query.entities <= candidate.words | candidate.forms or \
             not candidate.entities <= query.words | query.forms:
         yield FactCheck(False, "named vendors, products or people differ", kind="entities")
+
+
+def _rep_slot(rep: Signature, slot: str) -> frozenset[str]:
+    """A slot of the rep's message as the rep check compares it: its numbers include its days of the month
+    ("the committee meets on the 14th"), which were numbers before days were read as times (rules 3)."""
+    if slot != "numbers":
+        return frozenset(getattr(rep, slot))
+    return rep.numbers | {time for time in rep.times if time.startswith(DAY_PREFIX)}
 
 
 def _slot_agrees(slot: str, one: frozenset[str], other: frozenset[str]) -> bool:

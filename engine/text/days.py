@@ -15,8 +15,9 @@ from engine.text.dates import MONTH, WEEKDAY
 from engine.text.facts import UNITS
 from engine.text.numerals import blank
 
-__all__ = ["DAY_OF_MONTH", "days_of_month"]
+__all__ = ["DAY_OF_MONTH", "DAY_PREFIX", "days_of_month"]
 
+DAY_PREFIX = "day "  # a day of the month reads "day 14"
 _ORDINAL = r"(?:st|nd|rd|th)"
 # Words that may follow a bare "the 14th" when it is a date ("the 14th at 2pm", "the 14th works").
 _AFTER_DATE = (r"of|at|or|and|to|for|with|works?|would|could|is|suits?|then|in|on|if|please|instead|between"
@@ -44,7 +45,7 @@ def days_of_month(text: str) -> tuple[frozenset[str], str]:
         if match.group("d3") and not match.group("o3") and day <= 12:
             continue  # "Tuesday 10" is an hour (engine/text/clock.py), "Tuesday 14" or "Tuesday 14th" a day
         if 1 <= day <= 31:
-            found.add(f"day {day}")
+            found.add(f"{DAY_PREFIX}{day}")
             group = next(g for g in ("d1", "d2", "d3", "d4", "d5") if match.group(g))
             text = blank(text, match.span(group))
             end = match.end(group)
