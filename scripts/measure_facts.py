@@ -74,7 +74,8 @@ def print_table(now: dict[str, Any], before: dict[str, Any] | None) -> None:
     for series in now:
         rows, old = now[series], (before or {}).get(series, {})
         total = rows["pairs"]
-        print(f"\n== {series}: {total.get('refused', 0)} paraphrase pairs, {total.get('caught', 0)} hard-negative pairs")
+        print(f"\n== {series}: {total.get('refused', 0)} paraphrase pairs, "
+              f"{total.get('caught', 0)} hard-negative pairs")
         print(f"{'kind':26}{'paraphrases refused':>20}{'negatives caught':>18}{'by it alone':>14}{'missed':>10}")
         for kind in sorted({*rows, *old} - {"pairs"}, key=lambda k: (k.startswith("negatives"), k != "any", k)):
             cells = []
@@ -90,8 +91,10 @@ def print_changes(now: dict[str, Any], before: dict[str, Any], *, show: str) -> 
         old = before.get(key)
         if old is None or bool(old["kinds"]) == bool(item["kinds"]):
             continue
-        what = ("paraphrase now agrees" if not item["kinds"] else "PARAPHRASE NOW REFUSED") \
-            if item["label"] == "paraphrase" else ("NEGATIVE NOW MISSED" if not item["kinds"] else "negative now caught")
+        if item["label"] == "paraphrase":
+            what = "paraphrase now agrees" if not item["kinds"] else "PARAPHRASE NOW REFUSED"
+        else:
+            what = "NEGATIVE NOW MISSED" if not item["kinds"] else "negative now caught"
         print(f"  {what:24} {item['label']:12} {key}  {old['kinds']} -> {item['kinds']}")
     if show:
         for key, item in now.items():

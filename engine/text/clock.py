@@ -53,7 +53,7 @@ def _bare_hours(text: str) -> tuple[set[str], str]:
         if hour > 23 or (hour > 12 and not marked):
             continue  # "Tuesday 14" is the 14th (engine/text/days.py), "Tuesday at 14" 14:00
         found.add(f"at {_business_hour(hour):02d}:{minute:02d}")
-        text = blank(text, match.span("h")[:1] + (match.end(),))
+        text = blank(text, (match.start("h"), match.end()))
     return found, text
 
 
