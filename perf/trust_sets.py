@@ -21,6 +21,10 @@
   before any model of that session was trained (freight forwarding, veterinary hospitals, mining safety,
   film production, airport ground handling, microbreweries, offshore wind, ski resorts …). Not in the
   default `SETS`: asked for by name (`--sets blind3`), measured once before and once after that session.
+- `blind4`: perf/data/held_blind4.jsonl, 110 threads in 22 situations, written a little later in the fifth
+  session the same way by two more writers (beekeeping, harbour pilots, tattoo studios, ambulance
+  dispatch, dialysis centres, timber mills, vending machines …; at least 8 hard negatives that flip
+  declining and going ahead). Asked for by name, measured once before and once after that session.
 
 The fourth session's blind set (`blind2`, z01–z22) was measured once before and once after that session
 and is training data since (scripts/data/pairs_written.jsonl).
@@ -46,6 +50,7 @@ NEW = ROOT / "perf" / "data" / "held_new.jsonl"
 FRESH = ROOT / "perf" / "data" / "held_fresh.jsonl"
 BLIND = ROOT / "perf" / "data" / "held_blind.jsonl"
 BLIND3 = ROOT / "perf" / "data" / "held_blind3.jsonl"
+BLIND4 = ROOT / "perf" / "data" / "held_blind4.jsonl"
 SPLIT_SEED = 12
 SETS = ("tuning", "held", "new", "fresh", "blind")
 
@@ -76,6 +81,8 @@ def load_set(name: str, *, samples: Path = SAMPLES) -> list[dict[str, Any]]:
         return _read(BLIND)
     if name == "blind3":
         return _read(BLIND3)
+    if name == "blind4":
+        return _read(BLIND4)
     rows = _read(samples)
     tuning = tuning_situations(rows)
     return [row for row in rows if (situation(row["group"]) in tuning) == (name == "tuning")]
