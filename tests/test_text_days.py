@@ -69,3 +69,9 @@ def test_an_hour_without_am_or_pm_is_read_in_business_hours() -> None:
 def test_a_day_is_blanked_for_the_number_reader() -> None:
     days, rest = days_of_month("Tuesday 12 January, 4 engineers")
     assert days == frozenset({"day 12"}) and "12" not in rest and "4" in rest
+
+
+def test_a_range_of_days_names_both_ends() -> None:
+    assert days_of_month("out of the office from 2 to 16 August")[0] == frozenset({"day 2", "day 16"})
+    assert days_of_month("away 2-16 August")[0] == frozenset({"day 2", "day 16"})
+    assert read_quantities("from 2 to 16 August").numbers == frozenset()

@@ -24,9 +24,12 @@ _AFTER_DATE = (r"of|at|or|and|to|for|with|works?|would|could|is|suits?|then|in|o
                r"|before|after|still|from|till|til|until|ok|okay|was|will|we|i|you|it|morning|afternoon|evening|am|pm")
 # "14 March", "14th of March", "March 14", "March 14th" (not "March 2026"), "Tuesday the 14th", "on the 14th".
 DAY_OF_MONTH = re.compile(
-    rf"(?<![\w.,:/])(?P<d1>\d{{1,2}}){_ORDINAL}?\s+(?:of\s+)?(?P<m1>{MONTH})"
+    rf"(?<![\w.,:/])(?P<d0>\d{{1,2}}){_ORDINAL}?\s*(?:-|–|to|until|till|through|and)\s*"  # "2 to 16 August"
+    rf"(?P<d1>\d{{1,2}}){_ORDINAL}?\s+(?:of\s+)?(?P<m1>{MONTH})"
+    rf"|(?<![\w.,:/])(?P<d1b>\d{{1,2}}){_ORDINAL}?\s+(?:of\s+)?(?P<m1b>{MONTH})"
     rf"|(?P<m2>{MONTH})\.?\s+(?:the\s+)?(?P<d2>\d{{1,2}}){_ORDINAL}?(?![\w:.,/]?\d|\w)"
-    rf"|(?P<w>{WEEKDAY}),?\s+(?:the\s+)?(?P<d3>\d{{1,2}})(?P<o3>{_ORDINAL})?(?![\w/%]|[:.,]\d|\s+(?:{UNITS}|(?:of\s+)?{MONTH})\b)"
+    rf"|(?P<w>{WEEKDAY}),?\s+(?:the\s+)?(?P<d3>\d{{1,2}})(?P<o3>{_ORDINAL})?"
+    rf"(?![\w/%]|[:.,]\d|\s+(?:{UNITS}|(?:of\s+)?{MONTH})\b)"
     rf"|\b(?:on|by|before|after|from|since|till|til|until|for)\s+(?:the\s+)?(?P<d5>\d{{1,2}}){_ORDINAL}(?!\w)"
     rf"|\bthe\s+(?P<d4>\d{{1,2}}){_ORDINAL}(?!\w)(?!\s+(?!(?:{_AFTER_DATE})\b)[a-z])",
     re.IGNORECASE)
@@ -36,20 +39,22 @@ def days_of_month(text: str) -> tuple[frozenset[str], str]:
     """The days of the month `text` names ("day 14") and the text with those numbers blanked."""
     found: set[str] = set()
     for match in DAY_OF_MONTH.finditer(text):
-        month = match.group("m1") or match.group("m2")
+        month = match.group("m1") or match.group("m1b") or match.group("m2")
         if month and month.lower() == "may" and month != "May":  # "we may 2x it": a verb, not the month
             continue
-        if month and month.lower() in ("mar", "march") and month.islower() and not match.group("d1"):
+        day_first = match.group("m1") or match.group("m1b")
+        if month and month.lower() in ("mar", "march") and month.islower() and not day_first:
             continue  # "march 14 vans in": a verb
-        day = next(int(match.group(g)) for g in ("d1", "d2", "d3", "d4", "d5") if match.group(g))
+        groups = [g for g in ("d0", "d1", "d1b", "d2", "d3", "d4", "d5") if match.group(g)]
+        day = int(match.group(groups[-1]))
         if match.group("d3") and not match.group("o3") and day <= 12:
             continue  # "Tuesday 10" is an hour (engine/text/clock.py), "Tuesday 14" or "Tuesday 14th" a day
-        if 1 <= day <= 31:
-            found.add(f"{DAY_PREFIX}{day}")
-            group = next(g for g in ("d1", "d2", "d3", "d4", "d5") if match.group(g))
-            text = blank(text, match.span(group))
-            end = match.end(group)
-            suffix = re.match(_ORDINAL, text[end:end + 2], re.IGNORECASE)
-            if suffix:
-                text = blank(text, (end, end + 2))
+        for group in groups:  # a range names each of its ends
+            value = int(match.group(group))
+            if 1 <= value <= 31:
+                found.add(f"{DAY_PREFIX}{value}")
+                text = blank(text, match.span(group))
+                end = match.end(group)
+                if re.match(_ORDINAL, text[end:end + 2], re.IGNORECASE):
+                    text = blank(text, (end, end + 2))
     return frozenset(found), text
