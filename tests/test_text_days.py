@@ -75,3 +75,10 @@ def test_a_range_of_days_names_both_ends() -> None:
     assert days_of_month("out of the office from 2 to 16 August")[0] == frozenset({"day 2", "day 16"})
     assert days_of_month("away 2-16 August")[0] == frozenset({"day 2", "day 16"})
     assert read_quantities("from 2 to 16 August").numbers == frozenset()
+
+
+def test_a_day_before_a_month_in_another_language_is_a_day() -> None:
+    # Bilingual automatic replies: "hasta el lunes 14 de diciembre ... until Monday 14 December".
+    for written in ("14 de diciembre", "14. Dezember", "14 décembre", "14 dicembre", "14 december"):
+        assert days_of_month(f"back on {written}")[0] == frozenset({"day 14"}), written
+    assert read_quantities("hasta el 14 de diciembre / until 14 December").numbers == frozenset()

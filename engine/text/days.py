@@ -19,14 +19,23 @@ __all__ = ["DAY_OF_MONTH", "DAY_PREFIX", "days_of_month"]
 
 DAY_PREFIX = "day "  # a day of the month reads "day 14"
 _ORDINAL = r"(?:st|nd|rd|th)"
+# The months in the other languages bilingual auto-replies are written in ("14 de diciembre", "14. Dezember",
+# "16 augustus", "14 décembre", "14 dicembre"), for the day before them only: the day is the fact compared,
+# and the English half of such a reply names the month.
+_OTHER_MONTHS = ("enero|febrero|marzo|abril|mayo|junio|julio|agosto|septiembre|setiembre|octubre|noviembre|diciembre"
+                 "|janvier|février|fevrier|mars|avril|mai|juin|juillet|août|aout|septembre|octobre|novembre|décembre"
+                 "|januar|jänner|februar|märz|maerz|juni|juli|oktober|dezember|januari|februari|maart|mei|augustus"
+                 "|gennaio|febbraio|aprile|maggio|giugno|luglio|settembre|ottobre|dicembre|janeiro|fevereiro|março"
+                 "|maio|junho|julho|setembro|outubro|novembro|dezembro")
 # Words that may follow a bare "the 14th" when it is a date ("the 14th at 2pm", "the 14th works").
 _AFTER_DATE = (r"of|at|or|and|to|for|with|works?|would|could|is|suits?|then|in|on|if|please|instead|between"
                r"|before|after|still|from|till|til|until|ok|okay|was|will|we|i|you|it|morning|afternoon|evening|am|pm")
 # "14 March", "14th of March", "March 14", "March 14th" (not "March 2026"), "Tuesday the 14th", "on the 14th".
 DAY_OF_MONTH = re.compile(
-    rf"(?<![\w.,:/])(?P<d0>\d{{1,2}}){_ORDINAL}?\s*(?:-|–|to|until|till|through|and)\s*"  # "2 to 16 August"
-    rf"(?P<d1>\d{{1,2}}){_ORDINAL}?\s+(?:of\s+)?(?P<m1>{MONTH})"
+    rf"(?<![\w.,:/])(?P<d0>\d{{1,2}}){_ORDINAL}?\s*(?:-|–|to|until|till|through|and|t/m|bis|al|au|a|et|und|e|y)\s*"  # "2 to 16 August"
+    rf"(?P<d1>\d{{1,2}}){_ORDINAL}?\.?\s+(?:of\s+|de\s+)?(?P<m1>{MONTH}|{_OTHER_MONTHS})"
     rf"|(?<![\w.,:/])(?P<d1b>\d{{1,2}}){_ORDINAL}?\s+(?:of\s+)?(?P<m1b>{MONTH})"
+    rf"|(?<![\w.,:/])(?P<d1c>\d{{1,2}})\.?\s+(?:de\s+)?(?:{_OTHER_MONTHS})\b"
     rf"|(?P<m2>{MONTH})\.?\s+(?:the\s+)?(?P<d2>\d{{1,2}}){_ORDINAL}?(?![\w:.,/]?\d|\w)"
     rf"|(?P<w>{WEEKDAY}),?\s+(?:the\s+)?(?P<d3>\d{{1,2}})(?P<o3>{_ORDINAL})?"
     rf"(?![\w/%]|[:.,]\d|\s+(?:{UNITS}|(?:of\s+)?{MONTH})\b)"
@@ -45,7 +54,7 @@ def days_of_month(text: str) -> tuple[frozenset[str], str]:
         day_first = match.group("m1") or match.group("m1b")
         if month and month.lower() in ("mar", "march") and month.islower() and not day_first:
             continue  # "march 14 vans in": a verb
-        groups = [g for g in ("d0", "d1", "d1b", "d2", "d3", "d4", "d5") if match.group(g)]
+        groups = [g for g in ("d0", "d1", "d1b", "d1c", "d2", "d3", "d4", "d5") if match.group(g)]
         day = int(match.group(groups[-1]))
         if match.group("d3") and not match.group("o3") and day <= 12:
             continue  # "Tuesday 10" is an hour (engine/text/clock.py), "Tuesday 14" or "Tuesday 14th" a day
