@@ -32,7 +32,8 @@ _AFTER_DATE = (r"of|at|or|and|to|for|with|works?|would|could|is|suits?|then|in|o
                r"|before|after|still|from|till|til|until|ok|okay|was|will|we|i|you|it|morning|afternoon|evening|am|pm")
 # "14 March", "14th of March", "March 14", "March 14th" (not "March 2026"), "Tuesday the 14th", "on the 14th".
 DAY_OF_MONTH = re.compile(
-    rf"(?<![\w.,:/])(?P<d0>\d{{1,2}}){_ORDINAL}?\s*(?:-|–|to|until|till|through|and|t/m|bis|al|au|a|et|und|e|y)\s*"  # "2 to 16 August"
+    # "2 to 16 August", "2 t/m 16 augustus", "del 2 al 16 de agosto": a range names both days
+    rf"(?<![\w.,:/])(?P<d0>\d{{1,2}}){_ORDINAL}?\s*(?:-|–|to|until|till|through|and|t/m|bis|al|au|a|et|und|e|y)\s*"
     rf"(?P<d1>\d{{1,2}}){_ORDINAL}?\.?\s+(?:of\s+|de\s+)?(?P<m1>{MONTH}|{_OTHER_MONTHS})"
     rf"|(?<![\w.,:/])(?P<d1b>\d{{1,2}}){_ORDINAL}?\s+(?:of\s+)?(?P<m1b>{MONTH})"
     rf"|(?<![\w.,:/])(?P<d1c>\d{{1,2}})\.?\s+(?:de\s+)?(?:{_OTHER_MONTHS})\b"
