@@ -2,17 +2,24 @@
 
 engine/metrics.py listens (counts by outcome and cause); the crew code knows nothing of metrics.
 This module imports nothing heavy (no crewai, no openai), so listeners can subscribe cheaply.
+
+Also the moment a call's request goes on the wire (`sending`), to the one callback the calling task's
+context carries (`on_sending`): engine/speculation.py holds a lookup's MiniLM encode until then.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 
-__all__ = ["LLMCallEvent", "add_listener", "remove_listener", "report"]
+__all__ = ["LLMCallEvent", "add_listener", "on_sending", "remove_listener", "report", "sending"]
 
 log = logging.getLogger(__name__)
+# A context variable, not a listener list: only the call made in this task's context is meant.
+_on_send: ContextVar[Callable[[], None] | None] = ContextVar("replycrew_llm_on_send", default=None)
 
 
 @dataclass(frozen=True)
@@ -51,3 +58,21 @@ def report(event: LLMCallEvent) -> None:
             listener(event)
         except Exception:
             log.exception("LLM call listener %r failed", listener)
+
+
+@contextmanager
+def on_sending(callback: Callable[[], None]) -> Iterator[None]:
+    """Within this block, tasks created (and calls made) here call `callback` as their request is sent."""
+    token = _on_send.set(callback)
+    try:
+        yield
+    finally:
+        _on_send.reset(token)
+
+
+def sending() -> None:
+    """An LLM client is about to send a request: tell the callback of this context, if any (once is
+    enough: the callback is idempotent)."""
+    callback = _on_send.get()
+    if callback is not None:
+        callback()

@@ -25,6 +25,7 @@ from engine.cache.layers import CacheLayers
 from engine.llm_events import LLMCallEvent, add_listener
 from engine.models import DraftRequest, ProspectProfile, Result, StepEvent, ThreadAnalysis
 from engine.protocols import AnalysisCache, AnalysisHit, FAQCache, ProfileCache, ResultCache
+from engine.speculation import Gate
 from engine.stats import percentile_ms
 
 if TYPE_CHECKING:  # engine.workflow imports the steps, which record LLM calls here
@@ -263,8 +264,8 @@ class _MeteredProfiles:
 class _MeteredAnalyses:
     inner: AnalysisCache
 
-    async def lookup(self, thread: str, *, scope: str) -> AnalysisHit | None:
-        hit = await self.inner.lookup(thread, scope=scope)
+    async def lookup(self, thread: str, *, scope: str, gate: Gate | None = None) -> AnalysisHit | None:
+        hit = await self.inner.lookup(thread, scope=scope, gate=gate)
         # The semantic index is asked only after the exact lookup missed.
         record_cache("analysis_exact", hit is not None and not hit.semantic)
         if hit is None or hit.semantic:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from engine.models import Draft, DraftRequest, ProspectProfile, Result, Source, ThreadAnalysis
+from engine.speculation import Gate
 
 __all__ = [
     "AnalysisBackend",
@@ -102,9 +103,11 @@ class ProfileCache(Protocol):
 
 
 class AnalysisCache(Protocol):
-    """Thread analyses, reused when a new thread means the same thing (within one scope)."""
+    """Thread analyses, reused when a new thread means the same thing (within one scope).
 
-    async def lookup(self, thread: str, *, scope: str) -> AnalysisHit | None: ...
+    `gate`: a lookup raced against the analysis call waits there before embedding (engine/speculation.py)."""
+
+    async def lookup(self, thread: str, *, scope: str, gate: Gate | None = None) -> AnalysisHit | None: ...
     async def put(self, thread: str, *, scope: str, analysis: ThreadAnalysis) -> None: ...
 
 

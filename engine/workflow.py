@@ -8,8 +8,10 @@ A step that fails or times out does not sink the draft: the reply is drafted fro
 (offline, if the reply step itself failed) and the result says `degraded: true`.
 
 Nothing but the steps sits on a draft's path: the analysis LLM call waits for the cache lookup at
-most SEMANTIC_LOOKUP_WAIT_MS (engine/speculation.py), and every cache write (result, profile,
-analysis insert) runs after the result is handed over; the next run's cache reads wait for them.
+most SEMANTIC_LOOKUP_WAIT_MS, and only for its exact check when the embedding would take longer; the
+lookup's MiniLM encode then starts once the call's request is sent (engine/speculation.py). Every
+cache write (result, profile, analysis insert) runs after the result is handed over; the next
+run's cache reads wait for them.
 """
 
 from __future__ import annotations
@@ -39,7 +41,7 @@ from engine.models import (
 )
 from engine.protocols import AnalysisHit, Backends, ReplyBackend, TemplateDrafter
 from engine.settings import EngineSettings
-from engine.speculation import lookup_or_call
+from engine.speculation import Gate, lookup_or_call
 from engine.steps import build_backends
 
 __all__ = ["Engine"]
@@ -112,6 +114,20 @@ class Engine:
         """Wait until every cache write of the runs so far is done (tests, benchmarks, shutdown)."""
         while self._writes or self._inserts:
             await asyncio.gather(*self._writes, *self._inserts, return_exceptions=True)
+
+    async def warm(self) -> None:
+        """Build now what the first draft would build on its path (the LLM steps' SDK clients and
+        response types: engine/steps/crew/warm.py); a server's start-up. Never fails: a step whose
+        warm-up failed builds on its first call, as without one."""
+        for backend in (self.backends.profile, self.backends.analysis, self.backends.reply):
+            warm: Callable[[], Awaitable[None]] | None = getattr(backend, "warm", None)
+            if warm is None:
+                continue
+            try:
+                await warm()
+            except Exception:
+                log.warning("warming the %s backend failed; its first call builds instead",
+                            type(backend).__name__, exc_info=True)
 
     @property
     def offline(self) -> bool:
@@ -216,11 +232,12 @@ class Engine:
                 analysis = await backend.analyse(thread)
                 run.writes.append(partial(self.caches.analyses.put, thread, scope=run.scope, analysis=analysis))
                 return analysis, backend.source
-            lookup = asyncio.ensure_future(self.caches.analyses.lookup(thread, scope=run.scope))
+            wait_s = self.settings.semantic_lookup_wait_ms / 1000
+            gate = Gate(wait_s=wait_s)  # the lookup embeds once the call is under way (speculation.py)
+            lookup = asyncio.ensure_future(self.caches.analyses.lookup(thread, scope=run.scope, gate=gate))
             lookup.add_done_callback(_retrieved)
             try:
-                raced = await lookup_or_call(lookup, partial(backend.analyse, thread),
-                                             wait_s=self.settings.semantic_lookup_wait_ms / 1000)
+                raced = await lookup_or_call(lookup, partial(backend.analyse, thread), wait_s=wait_s, gate=gate)
             except BaseException:
                 lookup.cancel()  # the step failed or timed out: nothing will be inserted
                 raise

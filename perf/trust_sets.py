@@ -26,6 +26,10 @@
   dispatch, dialysis centres, timber mills, vending machines …; at least 8 hard negatives that flip
   declining and going ahead). Asked for by name, measured once before and once after that session.
 
+- `written:<series>` (e.g. `written:wxs`): the written training threads of those series (the first letter
+  of their ids) from scripts/data/pairs_written.jsonl. Out of sample only for weights trained without
+  them: session 5 used it to score session 4's shipped weights on the seven series written after them.
+
 The fourth session's blind set (`blind2`, z01–z22) was measured once before and once after that session
 and is training data since (scripts/data/pairs_written.jsonl).
 
@@ -49,6 +53,7 @@ SAMPLES = ROOT.parent / "shared" / "samples" / "threads.jsonl"
 NEW = ROOT / "perf" / "data" / "held_new.jsonl"
 FRESH = ROOT / "perf" / "data" / "held_fresh.jsonl"
 BLIND = ROOT / "perf" / "data" / "held_blind.jsonl"
+WRITTEN = ROOT / "scripts" / "data" / "pairs_written.jsonl"
 BLIND3 = ROOT / "perf" / "data" / "held_blind3.jsonl"
 BLIND4 = ROOT / "perf" / "data" / "held_blind4.jsonl"
 SPLIT_SEED = 12
@@ -83,6 +88,9 @@ def load_set(name: str, *, samples: Path = SAMPLES) -> list[dict[str, Any]]:
         return _read(BLIND3)
     if name == "blind4":
         return _read(BLIND4)
+    if name.startswith("written:"):
+        series = set(name.removeprefix("written:"))
+        return [row for row in _read(WRITTEN) if row["id"][0] in series]
     rows = _read(samples)
     tuning = tuning_situations(rows)
     return [row for row in rows if (situation(row["group"]) in tuning) == (name == "tuning")]

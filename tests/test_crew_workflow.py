@@ -181,3 +181,20 @@ async def test_crewais_stock_provider_is_refused_by_the_strict_schema_rules(
     assert list(failed) == ["analysis"], failed
     assert "'default' is not permitted" in failed["analysis"]
     assert one(fake_openai, "ThreadAnalysis").status == 400
+
+
+async def test_warming_makes_no_llm_call_and_drafts_as_before(fake_openai: FakeOpenAI,
+                                                          data_dir: Path) -> None:
+    engine = crew_engine(fake_openai, data_dir)
+    await engine.warm()  # a server's start-up
+    assert fake_openai.history == []  # no request: nothing is spent, nothing needs the LLM up
+    result = await run(engine)
+    assert [step.source for step in result.steps] == ["llm", "llm", "llm"] and not result.degraded
+    assert {r.schema_name for r in fake_openai.history} == {"ProspectProfile", "ThreadAnalysis", "ReplyText"}
+
+
+async def test_warming_an_offline_engine_does_nothing_and_drafts_as_before(data_dir: Path) -> None:
+    engine = Engine(EngineSettings(data_dir=data_dir))
+    await engine.warm()
+    result = await run(engine)
+    assert [step.source for step in result.steps] == ["offline", "offline", "offline"]

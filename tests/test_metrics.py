@@ -174,7 +174,7 @@ class _Analyses:
     def __init__(self) -> None:
         self.saved: dict[str, Any] = {}
 
-    async def lookup(self, thread: str, *, scope: str) -> Any:
+    async def lookup(self, thread: str, *, scope: str, gate: Any = None) -> Any:
         if thread in self.saved:
             return AnalysisHit(analysis=self.saved[thread], similarity=1.0, semantic=False)
         if self.saved:

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 from engine.models import DraftRequest, ProspectProfile, Result, ThreadAnalysis
 from engine.protocols import AnalysisCache, AnalysisHit, FAQCache, ProfileCache, ResultCache
+from engine.speculation import Gate
 
 __all__ = ["CacheLayers"]
 
@@ -31,7 +32,7 @@ class _NoProfiles:
 
 
 class _NoAnalyses:
-    async def lookup(self, thread: str, *, scope: str) -> AnalysisHit | None:
+    async def lookup(self, thread: str, *, scope: str, gate: Gate | None = None) -> AnalysisHit | None:
         return None
 
     async def put(self, thread: str, *, scope: str, analysis: ThreadAnalysis) -> None:

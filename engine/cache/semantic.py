@@ -41,6 +41,7 @@ from engine.meaning.pairs import Side
 from engine.meaning.verifier import PairVerifier
 from engine.models import ThreadAnalysis
 from engine.protocols import AnalysisHit
+from engine.speculation import Gate
 from engine.text.scrub import scrub_analysis
 
 __all__ = ["CHECKS", "Lookup", "SemanticAnalyses", "judge"]
@@ -94,6 +95,9 @@ class SemanticAnalyses:
         self._load_lock = asyncio.Lock()
         self._rebuild: asyncio.Task[None] | None = None
         self._recent: dict[str, _Seen] = {}
+        # The quickest embedding + reading so far: a lookup parks at its gate when the call racing it
+        # would start before even that much is done (None: none yet, so the first one never parks).
+        self._fastest_read_s: float | None = None
         self._writes: set[asyncio.Task[str]] = set()
         health.on_recover(self._forget)  # the store may have restarted empty or moved on without us
 
@@ -123,15 +127,17 @@ class SemanticAnalyses:
                 "verifier_threshold": self.verifier_threshold, "models": self.models.status(),
                 "semantic_reuse": reuse}
 
-    async def lookup(self, thread: str, *, scope: str) -> AnalysisHit | None:
-        found = await self.lookup_detailed(thread, scope=scope)
+    async def lookup(self, thread: str, *, scope: str, gate: Gate | None = None) -> AnalysisHit | None:
+        found = await self.lookup_detailed(thread, scope=scope, gate=gate)
         if found.decision != "hit" or found.analysis is None:
             return None
         return AnalysisHit(analysis=found.analysis, similarity=found.similarity or 1.0,
                            semantic=found.semantic)
 
-    async def lookup_detailed(self, thread: str, *, scope: str) -> Lookup:
-        """The decision for `thread` in `scope`: an exact or guarded semantic hit, a miss, or a refusal."""
+    async def lookup_detailed(self, thread: str, *, scope: str, gate: Gate | None = None) -> Lookup:
+        """The decision for `thread` in `scope`: an exact or guarded semantic hit, a miss, or a refusal.
+
+        `gate`: where to wait, after the exact miss, before embedding (engine/speculation.py)."""
         scope_id = keys.scope_digest(scope)  # raises ScopeRequired before anything is read
         await self._drain()  # our own pending inserts land first, so a repeat is seen
         store = self._health.store
@@ -143,6 +149,8 @@ class SemanticAnalyses:
                           check="exact")
         if not self.models.ready:
             return Lookup("miss", reason="models not ready: exact reuse only", check="not_ready")
+        if gate is not None and thread not in self._recent:
+            await gate.before_encode(self._fastest_read_s or 0.0)
         seen = await self._seen(thread)
         if seen is None:
             return Lookup("miss", reason="no prospect message to compare", check="empty")
@@ -205,8 +213,11 @@ class SemanticAnalyses:
         view = view_of(thread)
         if not view.text:
             return None
+        started = time.perf_counter()
         read = await self.models.read(view)
         facts = facts_of_view(thread, view)
+        took = time.perf_counter() - started
+        self._fastest_read_s = took if self._fastest_read_s is None else min(self._fastest_read_s, took)
         seen = _Seen(read=read, side=self.models.side(read, tokens=facts.message.words),
                      intent=read.reading.intent, facts=facts)
         self._recent[thread] = seen

@@ -60,6 +60,10 @@ class CrewProfile:
         self.settings = settings
         self.pool = pool
 
+    async def warm(self) -> None:
+        """Build what this step's first call would (a server's start-up)."""
+        await self.pool.warm()
+
     async def enrich(self, request: DraftRequest) -> ProspectProfile:
         notes: list[str] = []
         title = description = text = ""
@@ -108,6 +112,10 @@ class CrewAnalysis:
     def __init__(self, pool: CrewPool[ThreadAnalysis]) -> None:
         self.pool = pool
 
+    async def warm(self) -> None:
+        """Build what this step's first call would (a server's start-up)."""
+        await self.pool.warm()
+
     async def analyse(self, thread: str) -> ThreadAnalysis:
         analysis = await self.pool.run({"thread": _latest(thread)})
         return scrub_analysis(analysis, thread=thread)
@@ -120,6 +128,10 @@ class CrewReply:
 
     def __init__(self, pool: CrewPool[ReplyText]) -> None:
         self.pool = pool
+
+    async def warm(self) -> None:
+        """Build what this step's first call would (a server's start-up)."""
+        await self.pool.warm()
 
     async def draft(
         self, request: DraftRequest, *, profile: ProspectProfile | None,

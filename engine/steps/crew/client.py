@@ -40,7 +40,7 @@ import openai.resources  # noqa: F401
 from crewai.llms.base_llm import BaseLLM
 from pydantic import BaseModel, Field, PrivateAttr, ValidationError
 
-from engine.llm_events import LLMCallEvent, report
+from engine.llm_events import LLMCallEvent, report, sending
 from engine.steps.crew import compat
 from engine.steps.crew.bounds import bounded_schema
 from engine.steps.crew.failures import LLMCallFailed, describe_sdk_error, is_schema_refusal, no_retry_hook
@@ -142,6 +142,10 @@ class OpenAICompatibleLLM(BaseLLM):
         """The call, awaited on the caller's event loop."""
         return await self._complete(messages, response_model)
 
+    async def warm_client(self) -> None:
+        """Build this loop's client now (a server's start-up), not on the first draft's path."""
+        await self._client()
+
     async def aclose(self) -> None:
         """Close this endpoint's clients on the running loop (others close with their loops)."""
         clients = _clients.get(asyncio.get_running_loop(), {})
@@ -235,6 +239,7 @@ class OpenAICompatibleLLM(BaseLLM):
         client = await self._client()
         json_object = response_model is not None and self._endpoint_key in _json_object_only
         request = self._request(messages, response_model, json_object=json_object)
+        sending()  # a lookup racing this call may start its embedding now (engine/speculation.py)
         try:
             completion = await client.chat.completions.create(**request)
         except openai.APIStatusError as exc:

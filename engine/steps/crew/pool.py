@@ -38,6 +38,7 @@ from engine.settings import EngineSettings
 from engine.steps.crew import compat
 from engine.steps.crew.llm import describe_llm_failure
 from engine.steps.crew.prompts import LLM_WORDS, CrewText
+from engine.steps.crew.warm import warm_llm
 
 __all__ = ["CrewPool"]
 
@@ -89,6 +90,10 @@ class CrewPool(Generic[M]):
         compat.disable_task_log(crew)
         self.built += 1
         return crew
+
+    async def warm(self) -> None:
+        """Build what the first kickoff would build on a draft's path (engine/steps/crew/warm.py)."""
+        await warm_llm(self.llm)
 
     def prebuild(self, count: int) -> int:
         """Build idle crews up to `count` now (a batch worker's start-up); returns how many exist."""
