@@ -115,7 +115,7 @@ def fact_lines(item: Thread, facts: Facts) -> str:
     words = {_h(w): w for w in _TOKEN.findall(text)}
     words.update({_h(w[:-1]): w[:-1] for w in _TOKEN.findall(text) if w[:-1].isupper() and w.endswith("s")})
     sig = facts.message
-    parts = [f"{name}={sorted(getattr(sig, name))}" for name in ("numbers", "times", "standards", "roles")
+    parts = [f"{name}={sorted(getattr(sig, name))}" for name in ("numbers", "times", "standards", "roles", "regions")
              if getattr(sig, name)]
     if sig.entities:
         parts.append(f"entities={sorted(words.get(h, h) for h in sig.entities)}")
@@ -137,7 +137,8 @@ def conflicting(a: Facts, b: Facts) -> bool:
 
     sides = [(a.message, b.message)] + ([(a.context, b.context)] if a.context and b.context else [])
     for one, other in sides:
-        if any(clash(getattr(one, slot), getattr(other, slot)) for slot in ("numbers", "times", "standards", "roles")):
+        if any(clash(getattr(one, slot), getattr(other, slot))
+               for slot in ("numbers", "times", "standards", "roles", "regions")):
             return True
         known, other_known = (x.words | getattr(x, "forms", frozenset()) for x in (one, other))
         if one.entities and other.entities and (not one.entities <= other_known or not other.entities <= known):

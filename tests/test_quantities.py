@@ -30,6 +30,9 @@ def numbers(text: str) -> frozenset[str]:
     ("the 13th", "March 13th"),
     ("30% over budget", "30 percent above budget"),
     ("100%. asana is not working for our 70 engineers", "Very. asana is not working for our 70 engineers"),
+    ("£1,200/month", "£1,200 a month"),  # an amount per unit: "/" read "1,200/month" as 1
+    ("$8,000/year", "$8,000 per year"),
+    ("$35/seat", "$35 a seat"),
 ])
 def test_the_same_number_in_other_words_reads_the_same(one: str, other: str) -> None:
     assert numbers(one) - {"currency:usd"} == numbers(other) - {"currency:usd"}

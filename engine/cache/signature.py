@@ -16,9 +16,10 @@ from dataclasses import dataclass
 
 from engine.cache import lexicon as lx
 from engine.text.dates import MONTHS, WEEKDAYS
-from engine.text.names import COMMON_ACRONYMS, ROLE_WORDS
+from engine.text.names import COMMON_ACRONYMS, GENERIC_TERMS, ROLE_WORDS
 from engine.text.patterns import EMAIL, PHONE, URL
 from engine.text.patterns import fold as _fold
+from engine.text.places import find_places
 from engine.text.quantities import blank_currencies, read_quantities
 from engine.text.thread import is_quote_line, is_signature_tail, latest_turn, parse_messages
 
@@ -43,9 +44,10 @@ class Signature:
     times: frozenset[str]
     standards: frozenset[str]
     roles: frozenset[str]
-    entities: frozenset[str]  # hashes of significant names (vendors, products, regions)
+    entities: frozenset[str]  # hashes of significant names (vendors, products, people); places are `regions`
     words: frozenset[str]     # hashes of every word, for checking the other side's entities
     forms: frozenset[str] = frozenset()  # hashes of words' other forms ("India's" -> "India"), for the same check
+    regions: frozenset[str] = frozenset()  # places as keys ("de" for Germany, German, germany): engine/text/places.py
 
     def to_json(self) -> dict[str, list[str]]:
         """A JSON-ready form, stored beside each cached analysis."""
@@ -57,7 +59,7 @@ class Signature:
         return cls(**{name: frozenset(data.get(name, ())) for name in _FIELDS})
 
 
-_FIELDS = ("asks", "numbers", "times", "standards", "roles", "entities", "words", "forms")
+_FIELDS = ("asks", "numbers", "times", "standards", "roles", "entities", "words", "forms", "regions")
 # Written like names but dates: quarters, halves and fiscal years ("Q3", "H2", "FY26").
 _PERIOD = re.compile(r"(?:q[1-4]|h[12]|fy(?:\d\d){0,2})", re.IGNORECASE)
 # The entity reader's tokens: _TOKEN's, split at slashes ("iOS/Android" names two things).
@@ -311,12 +313,16 @@ def signature(thread: str) -> Signature:
     words = {_h(w) for w in _TOKEN.findall(message.text)}
     words |= {_h(w[:-1]) for w in _TOKEN.findall(message.text) if w[:-1].isupper() and w.endswith("s")}
     quantities = read_quantities(text)
+    # A currency is a number's fact ("US dollars" is not the region US); a place is read once, as a key.
+    regions, text_without_places = find_places(blank_currencies(text), names=message.names)
+    # "Data Processing Agreement" is the DPA, not a name (engine/text/names.py).
+    text_without_places = GENERIC_TERMS.sub(lambda match: " " * len(match.group(0)), text_without_places)
     return Signature(
         asks=frozenset(asks), numbers=quantities.numbers, times=frozenset(times) | quantities.clock,
         standards=frozenset(standards),
         roles=frozenset(role for role, pattern in lx.ROLE_FAMILIES.items() if pattern.search(text)),
-        # A currency is a number's fact ("US dollars" is not the region US).
-        entities=frozenset(_entities(blank_currencies(text), message.names)),
+        entities=frozenset(_entities(text_without_places, message.names)),
         words=frozenset(words),
         forms=frozenset(_h(w) for w in _PARTS.findall(_POSSESSIVE_ANYWHERE.sub("", message.text))) - words,
+        regions=regions,
     )

@@ -1,12 +1,18 @@
 """Clock times, normalised to 24 hours: "10am", "10 AM" and "10:00" are "at 10:00"; "2pm", "14:00" and
-"14h00" are "at 14:00"; a range "2-4pm" shares its suffix. "2:00" without am/pm stays 02:00: a rule
-never guesses the afternoon.
+"14h00" are "at 14:00"; a range "2-4pm" shares its suffix. "2:00" on its own stays 02:00.
+
+An hour with no am/pm where a meeting time stands, right after a weekday, "today"/"tomorrow" or a date
+("Tuesday 10", "thurs at 2", "14 March at 3", "tue 10h"), is a clock time read in business hours: 7-11 the
+morning, 12 noon, 1-6 the afternoon (nobody books a call at 3am), 13-23 as written. Before this rule
+"Tuesday 10" was the count 10 and never met "Tuesday 10am".
 """
 
 from __future__ import annotations
 
 import re
 
+from engine.text.dates import MONTH, WEEKDAY
+from engine.text.facts import UNITS
 from engine.text.numerals import blank
 
 __all__ = ["clock_times"]
@@ -19,6 +25,37 @@ _CLOCK = re.compile(
     r"|(?<![\w:.,])(?P<h>\d{1,2})(?:(?:[:.](?P<m>[0-5]\d))?\s*" + _MERIDIEM.format("mer") + r"|[:h](?P<mm>[0-5]\d)\b)"
     r"|\b(?P<noon>noon|midday)\b",
     re.IGNORECASE)
+
+_ORDINAL = r"(?:st|nd|rd|th)"
+# Where a meeting time stands: a weekday, today/tomorrow, or a date ("14 March", "March 14th", "the 14th").
+_WHEN = (rf"(?P<when>\b(?:{WEEKDAY}|today|tomorrow|tmrw)|\b\d{{1,2}}{_ORDINAL}?\s+(?:of\s+)?{MONTH}"
+         rf"|\b{MONTH}\.?\s+\d{{1,2}}{_ORDINAL}?|\bthe\s+\d{{1,2}}{_ORDINAL})")
+_BARE = re.compile(
+    _WHEN + r",?\s+(?P<at>(?:at|@|around|from|by)\s*)?(?P<h>\d{1,2})(?:[:.h](?P<m>[0-5]\d)\b|(?P<hh>h)\b)?"
+    # not a day ("Tuesday 12 January", "Friday 3rd"), a count ("Tuesday 10 users"), a range or a share
+    rf"(?![\w%/]|[:.,\-–]\d|\s*(?:-|–|to)\s*\d|\s+(?:of\s+)?{MONTH}|\s+(?:{UNITS})\b)",
+    re.IGNORECASE)
+
+
+def _business_hour(hour: int) -> int:
+    return hour + 12 if 1 <= hour <= 6 else hour
+
+
+def _bare_hours(text: str) -> tuple[set[str], str]:
+    """Hours without am/pm right after a weekday or a date, in business hours (see the module docstring)."""
+    found: set[str] = set()
+    for match in _BARE.finditer(text):
+        when = match.group("when")
+        if when.lower().rstrip(".") in ("sat", "sun") and when.islower():
+            continue  # "we sat 10 people": a verb, not Saturday
+        hour, minute = int(match.group("h")), int(match.group("m") or 0)
+        marked = bool(match.group("at") or match.group("hh") or match.group("m"))
+        if hour > 23 or (hour > 12 and not marked):
+            continue  # "Tuesday 14" is the 14th (engine/text/days.py), "Tuesday at 14" 14:00
+        found.add(f"at {_business_hour(hour):02d}:{minute:02d}")
+        text = blank(text, (match.start("h"), match.end()))
+    return found, text
+
 
 def _hour(hour: int, minute: int, meridiem: str | None) -> str:
     mer = (meridiem or "").lower().replace(".", "")
@@ -50,4 +87,5 @@ def clock_times(text: str) -> tuple[frozenset[str], str]:
                 continue
             found.add(_hour(hour, minute, match.group("mer")))
         text = blank(text, match.span())
-    return frozenset(found), text
+    bare, text = _bare_hours(text)
+    return frozenset(found | bare), text

@@ -22,7 +22,7 @@ _UNIT = r"(?P<{0}>min(?:ute)?s?|hours?|hrs?|days?|weeks?|wks?|fortnights?|months
 _COUNT = rf"(?P<count>\d+(?:[.,]\d+)?|{WORD}|an?|couple|few|several)"
 _LENGTH = re.compile(
     rf"\b(?P<half>half an? hour|an? hour and a half|\d+ and a half (?:hours?|days?|weeks?|months?|years?))"
-    rf"|(?<!\w)(?P<rate>per|a|an|each|every|/)\s?{_UNIT.format('per')}\b"
+    rf"|(?P<rate>(?<!\w)(?:per|a|an|each|every)|/)\s?{_UNIT.format('per')}\b"  # "£1,200/month" too
     rf"|\b{_COUNT}(?:\s+of)?(?:\s+(?:more|additional|extra|further|full))?[\s-]*{_UNIT.format('unit')}\b"
     rf"(?P<ago>\s+ago\b)?",
     re.IGNORECASE)

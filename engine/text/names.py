@@ -12,6 +12,7 @@ from urllib.parse import unquote, urlsplit
 
 __all__ = [
     "COMMON_ACRONYMS",
+    "GENERIC_TERMS",
     "GREETINGS",
     "NAME_WORD",
     "NOT_NAMES",
@@ -46,8 +47,9 @@ NOT_NAMES = frozenset({"rep", "prospect", "team", "unknown", "none", "null", "un
                        "folks", "both", "again", "friend", "friends", "you", "y'all", "colleagues", "guys",
                        "mon", "tue", "tues", "wed", "thu", "thurs", "fri", "sat", "sun", "monday", "tuesday",
                        "wednesday", "thursday", "friday", "saturday", "sunday"}) | TITLES
-# Acronyms for roles and product categories (who is involved, what kind of tool), not names;
-# vendor and region acronyms (SAP, AWS, EU, US) are not listed: they may matter.
+# Acronyms for roles, departments, documents and product categories (who is involved, what kind of tool or
+# paper), not names: the general business vocabulary, not read from any conversation. Vendor, agency and
+# region acronyms (SAP, AWS, FDA, NHS, EU, US) are not listed: they may matter.
 COMMON_ACRONYMS = frozenset({
     "CEO", "CFO", "CTO", "CIO", "CISO", "CHRO", "COO", "CMO", "CRO", "CPO", "CDO", "DPO", "VP", "SVP",
     "EVP", "HR", "IT", "PM", "SE", "AE", "SDR", "BDR", "OPS", "GM", "MD", "RSSI",
@@ -56,7 +58,40 @@ COMMON_ACRONYMS = frozenset({
     "AM", "TLDR", "DM", "QA", "SLA", "SSO", "MFA", "DPA", "RFP", "RFI", "MSA", "SOW", "UI", "UX",
     "LOL", "THX", "PDF", "CSV", "IMHO", "AFAIK", "EOD", "EOW", "OOO", "SOA", "TCO", "PR", "L&D", "R&D",
     "SME", "SMB", "KYC", "MVP", "Q&A", "USD", "EUR", "GBP", "POC",
+    # kinds of system and data
+    "PHI", "PII", "EHR", "EMR", "WMS", "TMS", "DMS", "LIMS", "PMS", "CPQ", "CMS", "CDP", "DAM", "PIM", "MDM",
+    "BI", "ETL", "RPA", "ATS", "HCM", "CMMS", "EAM", "FSM", "CAD", "BIM", "PLM", "QMS", "MES", "MRP", "OMS",
+    "SIEM", "EDR", "XDR", "MDR", "IAM", "PAM", "VPN", "WAN", "LAN", "IOT", "OT", "SCADA", "PLC", "HMI", "EDI",
+    "SDK", "SAML", "SCIM", "2FA", "OTP", "AI", "ML", "LLM", "GPU", "PAAS", "IAAS", "SQL", "CDN", "DNS", "SSL",
+    "TLS", "E2E", "EPOS", "VFX", "AR", "VR", "EV", "PV", "HVAC", "BESS",
+    # kinds of business, team and document
+    "MSP", "MSSP", "SI", "ISV", "VAR", "OEM", "ODM", "3PL", "SOC", "NOC", "CSM", "PMM", "GTM", "ICP", "SEO",
+    "SEM", "PPC", "CX", "NPS", "CSAT", "SLO", "RFQ", "AP", "GL", "P&L", "FP&A", "MRR", "ARR", "ACV", "TCV",
+    "CAC", "LTV", "GMV", "SKU", "D2C", "FTE", "PTO", "HQ", "IPO", "VC", "M&A", "YOY", "QOQ", "YTD", "WFH",
+    "TBD", "TBC", "RMA", "ASN", "OTIF", "DC", "WIP", "OEE", "ESG", "CSR", "DEI", "EHS", "HSE", "SOP", "CAPA",
+    "GMP", "GLP", "GXP", "AML", "KYB", "PSP", "CPG", "FMCG", "QSR", "F&B", "F&I", "O&M", "RX", "DVM", "AOC",
+    "ICU", "ED", "ER", "GP", "EOY", "EOQ", "EOM", "AOB", "NB",
 })
+# The same general vocabulary written out in title case ("Data Processing Agreement" is the DPA, "Quality
+# Assurance" the QA team): a document or a department, never a name.
+GENERIC_TERMS = re.compile(r"\b(?:" + "|".join(sorted((
+    "Data Processing Agreement", "Data Processing Addendum", "Statement of Work", "Master Services Agreement",
+    "Master Service Agreement", "Non-Disclosure Agreement", "Non Disclosure Agreement", "Service Level Agreement",
+    "Request for Proposal", "Request for Information", "Request for Quote", "Proof of Concept", "Single Sign-On",
+    "Single Sign On", "Quality Assurance", "Quality Control", "Purchase Order", "Point of Sale",
+    "Return on Investment", "Total Cost of Ownership", "Key Performance Indicator", "Protected Health Information",
+    "Personally Identifiable Information", "Electronic Health Record", "Electronic Medical Record",
+    "Warehouse Management System", "Transportation Management System", "Document Management System",
+    "Laboratory Information Management System", "Customer Relationship Management", "Enterprise Resource Planning",
+    "Human Resources", "Managed Service Provider", "Systems Integrator", "System Integrator", "Business Intelligence",
+    "Artificial Intelligence", "Machine Learning", "Attestation of Compliance", "Security Operations Center",
+    "Security Operations Centre", "Frequently Asked Questions", "Request for Comment", "Terms and Conditions",
+    "Terms of Service", "Privacy Policy", "Accounts Payable", "Accounts Receivable", "Profit and Loss",
+    # an automatic reply's header in the languages its mail clients write it in
+    "Automatische Antwort", "Automatic Reply", "Auto Reply", "Réponse automatique", "Respuesta automática",
+    "Risposta automatica", "Resposta automática", "Automatisch antwoord", "Automatiskt svar", "Automatisk svar",
+    "Automaattinen vastaus", "Automatyczna odpowiedź",
+), key=len, reverse=True)).replace(" ", r"\s+") + r")\b")
 
 # Capitalised words that are titles, departments or politeness, not things the answer depends on.
 ROLE_WORDS = frozenset({

@@ -10,7 +10,8 @@ Rules, because these are facts, not meaning. What is deliberately not a number f
   - the count 1 ("one of our sites", "a month", "1 user"): it is mostly an article; the noun after
     it carries the fact, and any other count on the other side still differs from nothing;
   - counts of the message's own points ("two things", "3 quick questions", "two must-haves: ...");
-  - numbers that are part of a clock time or a length of time (they are compared as such);
+  - numbers that are part of a clock time, a day of the month or a length of time (they are compared as
+    such: "Tuesday 10" is "at 10:00", "the 14th" is "day 14");
   - list markers ("1)", "2."), phone numbers, and anything in quoted mail or signatures (the thread
     reader drops those before the facts are read).
 """
@@ -21,6 +22,7 @@ import re
 from dataclasses import dataclass
 
 from engine.text.clock import clock_times
+from engine.text.days import days_of_month
 from engine.text.facts import UNITS
 from engine.text.lengths import lengths_of_time
 from engine.text.numerals import SCALES, UNIT_WORDS, WORD, blank, number_words
@@ -31,7 +33,8 @@ _DIGITS = re.compile(
     r"(?<![\w/.,:'’])(?P<cur>(?:US|A|AU|C|CA|NZ|S)?[$€£¥₹])?\s?"
     r"(?P<num>\d{1,3}(?:[,'’\u00a0\u202f ]\d{3})+(?!\d|[.,]\d)|\d+(?:\.\d+)?)"
     r"(?:\s?(?P<mult>k|mm|mn|m|bn|b|million|billion|thousand)\b)?(?P<tail>\+|st|nd|rd|th|%|s)?"
-    r"(?![\w/])",
+    # not "24/7" or "3/4"; an amount per unit ("$35/seat", "£1,200/mo") is an amount
+    r"(?!\w|/\d)",
     re.IGNORECASE)
 # Currencies by code, symbol or name: "USD", "US dollars", "$"; a family per currency.
 _CURRENCY_WORDS = [
@@ -77,7 +80,7 @@ class Quantities:
     """The number facts of a text: counts and amounts, clock times, and lengths of time and rates."""
 
     numbers: frozenset[str]  # "18000", "12.5", "x2" (a multiplier), "currency:eur"
-    clock: frozenset[str]    # "at 14:00"
+    clock: frozenset[str]    # "at 14:00"; and days of the month, "day 14" (engine/text/days.py)
     lengths: frozenset[str]  # "30 minute", "14 day", "24 month", "per month", "few day"
 
 
@@ -113,6 +116,8 @@ def blank_currencies(text: str) -> str:
 def read_quantities(text: str) -> Quantities:
     """The number facts of a (cleaned) message; see the module docstring for what is left out."""
     clock, text = clock_times(text)
+    days, text = days_of_month(text)  # after the clock: "14 March at 10" is a day and an hour
+    clock |= days
     lengths, text = lengths_of_time(text)
     text = _ENUMERATOR.sub(" ", text)
     found: set[str] = set()

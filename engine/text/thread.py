@@ -57,7 +57,17 @@ SIGNOFF_WORDS = ("thanks", "thank you", "many thanks", "thanks again", "best", "
                  "warm regards", "regards", "cheers", "sincerely", "yours", "all the best", "best wishes",
                  "talk soon", "speak soon", "take care", "br", "grazie", "merci", "saludos", "gracias",
                  "obrigado", "obrigada", "groet", "groeten", "ngā mihi", "nga mihi", "danke", "cordialement",
-                 "un saludo", "atentamente", "mit freundlichen grüßen", "with thanks", "thx", "ta")
+                 "un saludo", "atentamente", "mit freundlichen grüßen", "with thanks", "thx", "ta",
+                 # the usual closings of other languages a prospect writes in (German, Dutch, French, Italian,
+                 # Spanish, Portuguese, the Nordic languages, Polish, Czech, Hungarian, Turkish)
+                 "mit freundlichen grüssen", "freundliche grüße", "freundliche grüsse", "viele grüße", "viele grüsse",
+                 "beste grüße", "beste grüsse", "liebe grüße", "liebe grüsse", "lg", "vg", "mfg",
+                 "met vriendelijke groet", "met vriendelijke groeten", "vriendelijke groet", "hartelijke groet",
+                 "bien cordialement", "bien à vous", "salutations", "cordiali saluti", "distinti saluti", "saluti",
+                 "un saluto", "cordialmente", "un abrazo", "abraços", "atenciosamente", "cumprimentos",
+                 "med vänlig hälsning", "vänliga hälsningar", "mvh", "med venlig hilsen", "venlig hilsen",
+                 "vennlig hilsen", "med vennlig hilsen", "ystävällisin terveisin", "pozdrawiam", "z poważaniem",
+                 "s pozdravem", "üdvözlettel", "saygılarımla")
 SIGNOFF_ALTERNATION = "|".join(re.escape(w) for w in sorted(SIGNOFF_WORDS, key=len, reverse=True))
 SIGNOFF = re.compile(rf"^(?:{SIGNOFF_ALTERNATION})[,.!]?$", re.IGNORECASE)
 _SIGNATURE_TAIL = re.compile(r"^(--\s*|—|sent from (?:my|outlook|mail)\b.*|get outlook for .*|"
