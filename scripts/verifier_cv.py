@@ -103,7 +103,8 @@ def cross_logits(data: Data, config: Config, folds: Sequence[int]) -> np.ndarray
 
 def choose_cut(data: Data, oof: np.ndarray, cosines: Sequence[float], margin: float) -> tuple[Cut, list[Cut]]:
     """For each candidate cosine: the bar is the highest out-of-fold negative + `margin` (never below even
-    odds); the cut kept lets the most positives through (the first, lowest cosine, on a tie)."""
+    odds); the cut kept lets the most positives through (on a tie the highest cosine: fewer candidates to
+    score for the same reuse; session 5's data tied every cosine at zero)."""
     scored = ~np.isnan(oof)
     positives = max(int((scored & (data.label == 1)).sum()), 1)
     cuts = []
@@ -113,7 +114,7 @@ def choose_cut(data: Data, oof: np.ndarray, cosines: Sequence[float], margin: fl
         bar = max((float(negatives.max()) if len(negatives) else float("-inf")) + margin, 0.0)
         passed = int((shown & (data.label == 1) & (oof >= bar)).sum())
         cuts.append(Cut(share=passed / positives * data.gate, cosine=float(cosine), bar=bar))
-    return max(cuts, key=lambda cut: cut.share), cuts
+    return max(cuts, key=lambda cut: (cut.share, cut.cosine)), cuts
 
 
 def nested(data: Data, configs: Sequence[Config], folds: int, cosines: Sequence[float],
