@@ -7,7 +7,10 @@ re-trains intent models by the recipe stored in them to read its own training th
                                              [--out NPZ] [--series [--series-only] [--inner shared|situation|series]
                                              [--flip-costs 15,60] [--save-series PREFIX]]
 
-The shipped weights: SHIPPED_RECIPE_LINE
+The shipped weights (session 5): `--whole --calibrate series --flip-cost 300` (the whole-message model on
+every row, its thresholds chosen on out-of-series logits with a decline <-> go-ahead flip costing 300
+right readings: leaving one writer's series out, 1 flip against the session-4 weights' 3). Then
+`scripts/train_verifier.py --l2s 30,100 --levels 0.9`.
 
 Reproducible: fixed seeds and folds, L-BFGS from zeros (no sampling). The intent model learns from
 the rows of scripts/intent_data.py: scripts/data/intent_examples.txt, intent_contrasts.txt,

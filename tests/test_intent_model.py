@@ -65,11 +65,11 @@ def test_contrast_messages_are_read_on_their_side(model: IntentModel, embedder: 
     opposite = [(text, got) for (_, text, side), got in zip(CONTRASTS, said, strict=True)
                 if got in (GO_AHEAD if side is DECLINE else DECLINE)]
     assert not opposite, opposite
-    # Not by saying `general` to everything: most of them commit, and to the right side. (The flip mass
-    # chosen on the 1,469 training rows is 0.01, so a reading that keeps 2-9% on the other side asks
-    # instead: 7 of these 10 commit; the model's top label is on the right side for all of them.)
+    # Not by saying `general` to everything: half of them commit, and to the right side. (The flip mass
+    # chosen with a flip costing 300 right readings is 0.001, so a reading that keeps more than 0.1% on
+    # the other side asks instead: 5 of these 10 commit; the top label is on the right side for all.)
     right = sum(got in side for (_, _, side), got in zip(CONTRASTS, said, strict=True))
-    assert right >= 7, said
+    assert right >= 5, said
     encoded = encode_views(embedder, [View(text=text, context=context) for context, text, _ in CONTRASTS])
     top = [model.labels[int(np.argmax(model.message_probabilities(e)))] for e in encoded]
     assert all(label in side for (_, _, side), label in zip(CONTRASTS, top, strict=True)), top
@@ -77,8 +77,13 @@ def test_contrast_messages_are_read_on_their_side(model: IntentModel, embedder: 
 
 def test_a_bare_reply_means_what_the_rep_asked(model: IntentModel, embedder: Embedder) -> None:
     said = read(model, embedder, [("Shall I take you off our mailing list?", "Yes, please do."),
-                                  ("Shall I send you a calendar invite for Thursday at 2?", "Yes, please do.")])
-    assert said == ["unsubscribe_request", "interested_book_meeting"]
+                                  ("Shall I send you a calendar invite for Thursday at 2?", "Yes, please do."),
+                                  ("Shall I send you a calendar invite for Thursday at 2?",
+                                   "Yes please, Thursday at 2 works.")])
+    # The same two words mean opposite things; the session-5 weights ask (`general`) on the bare "yes"
+    # to an invite rather than risk a flip, and commit once the reply says what it agrees to.
+    assert said[0] == "unsubscribe_request" and said[1] in ("interested_book_meeting", "general")
+    assert said[2] == "interested_book_meeting"
 
 
 def test_messages_that_say_nothing_read_as_general(model: IntentModel, embedder: Embedder) -> None:
@@ -184,12 +189,14 @@ async def test_every_offline_path_follows_the_model_reading(embedder: Embedder) 
     models = get_models()
     assert await models.warm()
     reading = await read_thread(THREAD, models=models)
-    assert reading.intent == "wants_trial" and RULES_NOTE not in reading.summary
-    assert analyse_thread(THREAD).intent == "not_interested"  # the rules read this one the other way
+    # "not interested in a long sales process, but a trial would be great": the rules read a decline;
+    # the model (a flip costing 300 right readings since session 5) is unsure and asks rather than assume.
+    assert reading.intent == "general" and RULES_NOTE not in reading.summary
+    assert analyse_thread(THREAD).intent == "not_interested"  # the rules read this one as a decline
     request = DraftRequest(conversation_thread=THREAD, channel="email")
     engine = build_engine(EngineSettings())
     result = await run_template(engine, request, scope="team:T1")
-    assert result.analysis is not None and result.analysis.intent == "wants_trial"
-    assert result.draft.template_id is not None and "trial" in result.draft.template_id
+    assert result.analysis is not None and result.analysis.intent == reading.intent
+    assert "not_interested" not in (result.draft.template_id or "")  # no template of the rules' reading
     drafted = await OfflineReply(MeaningModels(embedder)).draft(request, profile=None, analysis=None)
     assert drafted == plain_reply(request, profile=None, analysis=reading)
