@@ -18,7 +18,7 @@ import numpy as np
 import numpy.typing as npt
 from intent_training import Choice, choose, score, softmax, temperature
 
-__all__ = ["Evaluation", "Logits", "evaluate", "logits_of", "table"]
+__all__ = ["Evaluation", "Fit", "Logits", "Predict", "evaluate", "logits_of", "table"]
 
 Array = npt.NDArray[np.float64]
 Fit = Callable[[npt.NDArray[np.int64]], Any]             # training rows -> fitted model

@@ -19,19 +19,16 @@ anything that S is scored on.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+from intent_eval import Fit, Predict
 from intent_training import choose, score, softmax, temperature
 
 __all__ = ["SeriesLogits", "decide_series", "mixed_folds", "series_logits", "series_table"]
 
 Array = npt.NDArray[np.float64]
-Fit = Callable[[npt.NDArray[np.int64]], Any]             # training rows -> fitted model
-Predict = Callable[[Any, npt.NDArray[np.int64]], Array]  # fitted model, rows -> logits
 
 
 @dataclass(frozen=True)
