@@ -25,6 +25,13 @@
   session the same way by two more writers (beekeeping, harbour pilots, tattoo studios, ambulance
   dispatch, dialysis centres, timber mills, vending machines …; at least 8 hard negatives that flip
   declining and going ahead). Asked for by name, measured once before and once after that session.
+- `blind5`, `blind6`: perf/data/held_blind5.jsonl and held_blind6.jsonl, 110 threads each in 22 situations,
+  written at the start of the sixth session the same way by four more writers, committed before any model
+  of that session was trained (blind5: logistics, veterinary clinics, law firms, esports, wine distribution,
+  airports …, long mails with the decision mid-mail or in a P.S.; blind6: city governments, orthodontics,
+  solar installers, ski resorts, semiconductor fabs …, facts written differently, forwarded and
+  mixed-language mail, warm declines and grumpy go-aheads). Asked for by name, measured once before and
+  once after that session.
 
 - `written:<series>` (e.g. `written:wxs`): the written training threads of those series (the first letter
   of their ids) from scripts/data/pairs_written.jsonl. Out of sample only for weights trained without
@@ -54,8 +61,8 @@ NEW = ROOT / "perf" / "data" / "held_new.jsonl"
 FRESH = ROOT / "perf" / "data" / "held_fresh.jsonl"
 BLIND = ROOT / "perf" / "data" / "held_blind.jsonl"
 WRITTEN = ROOT / "scripts" / "data" / "pairs_written.jsonl"
-BLIND3 = ROOT / "perf" / "data" / "held_blind3.jsonl"
-BLIND4 = ROOT / "perf" / "data" / "held_blind4.jsonl"
+# The blind sets asked for by name: each measured once before and once after the session that wrote it.
+BLIND_BY_NAME = {name: ROOT / "perf" / "data" / f"held_{name}.jsonl" for name in ("blind3", "blind4", "blind5", "blind6")}
 SPLIT_SEED = 12
 SETS = ("tuning", "held", "new", "fresh", "blind")
 
@@ -84,10 +91,8 @@ def load_set(name: str, *, samples: Path = SAMPLES) -> list[dict[str, Any]]:
         return _read(FRESH)
     if name == "blind":
         return _read(BLIND)
-    if name == "blind3":
-        return _read(BLIND3)
-    if name == "blind4":
-        return _read(BLIND4)
+    if name in BLIND_BY_NAME:
+        return _read(BLIND_BY_NAME[name])
     if name.startswith("written:"):
         series = set(name.removeprefix("written:"))
         return [row for row in _read(WRITTEN) if row["id"][0] in series]
