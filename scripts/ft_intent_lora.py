@@ -23,10 +23,10 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
-import torch  # noqa: E402
-from torch.nn import functional  # noqa: E402
+import torch
+from torch.nn import functional
 
-from engine.meaning.finetuned import LINEARS, FinetunedIntent, base_weights, layer_forward  # noqa: E402
+from engine.meaning.finetuned import LINEARS, FinetunedIntent, base_weights, layer_forward
 
 __all__ = ["base_state", "fit_lora", "lower_states", "predict"]
 

