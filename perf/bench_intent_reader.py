@@ -64,13 +64,13 @@ def main() -> None:
             began = time.perf_counter()
             ft.read(encoded)
             steps["ft"].append((time.perf_counter() - began) * 1000)
-    ideal = percentile(steps["pass"], 50)
+    ideal = percentile(steps["pass"], 0.5)
     rows = []
     print(f"{'step':14} {'n':>4} {'p50 ms':>8} {'p95 ms':>8} {'p50 / pass p50':>15}")
     for name, values in steps.items():
         if not values:
             continue
-        p50, p95 = percentile(values, 50), percentile(values, 95)
+        p50, p95 = percentile(values, 0.5), percentile(values, 0.95)
         rows.append({"step": name, "n": len(values), "p50_ms": round(p50, 2), "p95_ms": round(p95, 2),
                      "ratio_vs_pass": round(p50 / ideal, 3)})
         print(f"{name:14} {len(values):>4} {p50:>8.2f} {p95:>8.2f} {p50 / ideal:>15.3f}")
