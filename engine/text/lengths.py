@@ -29,6 +29,16 @@ _LENGTH = re.compile(
 # "a month" right after an amount or a count is a rate: "£1,200 a month", "300 users a month", "twice a year".
 _AFTER_AMOUNT = re.compile(r"(\d[\d,.]*\s?[kmb%]?|\b(?:users?|seats?|licen[cs]es?|twice|once|times|people|person"
                            r"|head|each|usd|eur|gbp|aud|cad|chf|inr|dollars?|euros?|pounds?|bucks))$", re.IGNORECASE)
+# "2,500 loads a month", "~150 companies a year", "200 rooftop systems a year": a count of something, then "a
+# month", is a rate too, however the things are named; "3 trucks for a month" is a length ("for", "in" before it).
+_AFTER_COUNT = re.compile(r"\d[\d,.]*\s?(?:k|m|bn|million|thousand)?\+?(?:\s+(?:or so|odd|ish))?"
+                          r"(?:\s+[a-z][\w-]*){1,3}$", re.IGNORECASE)
+_NOT_RATE = re.compile(r"\b(?:for|in|within|over|after|of|than|about|around|only|just|once|every|per|each|than|"
+                       r"under|to|by|from|until|till|at|on|is|are|was|were|be|been|takes?|took|lasts?|needs?)$",
+                       re.IGNORECASE)
+# Whole months written in days ("a 30-day trial" is "a one-month trial", "90 days" "3 months"); other day
+# counts stay days (a week is 7 days, "14 days" two weeks, never half a month).
+_DAYS_PER_MONTH, _DAYS_PER_YEAR = 30, 365
 _RATE_WORDS = re.compile(r"\b(?P<w>month-to-month|monthly|annually|annual|yearly|per annum|p\.a\.|weekly|daily"
                          r"|hourly)\b", re.IGNORECASE)
 _RATE_OF = {"month-to-month": "month", "monthly": "month", "annually": "year", "annual": "year", "yearly": "year",
@@ -55,7 +65,7 @@ def lengths_of_time(text: str) -> tuple[frozenset[str], str]:
             rate, unit = match.group("rate").lower(), match.group("per").lower()
             before = text[:match.start()].rstrip()
             # "a month" after an amount or a count is a rate ("£1,200 a month", "twice a year").
-            if rate in ("a", "an") and not _AFTER_AMOUNT.search(before):
+            if rate in ("a", "an") and not _AFTER_AMOUNT.search(before) and not _counted(before):
                 name, value = _normal_unit(unit, 1)
                 found.add(f"{value:g} {name}")
             else:
@@ -78,6 +88,12 @@ def lengths_of_time(text: str) -> tuple[frozenset[str], str]:
     return frozenset(found), text
 
 
+def _counted(before: str) -> bool:
+    """`before` ends in a count and the things counted ("2,500 loads", "~150 companies we place"), not in a
+    word that makes the next "a month" a length ("for", "in")."""
+    return _AFTER_COUNT.search(before) is not None and _NOT_RATE.search(before) is None
+
+
 def _plain_unit(unit: str) -> str:
     unit = unit.lower()
     unit = unit[:-1] if unit.endswith("s") and unit not in ("hrs", "mins", "wks", "mos", "yrs") else unit
@@ -88,4 +104,9 @@ def _plain_unit(unit: str) -> str:
 def _normal_unit(unit: str, count: float) -> tuple[str, float]:
     plain = _plain_unit(unit)
     name, factor = _TIME_UNITS.get(plain, (plain, 1))
-    return name, count * factor
+    value = count * factor
+    if name == "day" and value >= _DAYS_PER_MONTH and value % _DAYS_PER_MONTH == 0 and value <= 12 * _DAYS_PER_MONTH:
+        return "month", value // _DAYS_PER_MONTH
+    if name == "day" and value % _DAYS_PER_YEAR == 0:
+        return "month", value // _DAYS_PER_YEAR * 12
+    return name, value
