@@ -26,6 +26,7 @@ from engine.text.days import days_of_month
 from engine.text.facts import UNITS
 from engine.text.lengths import lengths_of_time
 from engine.text.numerals import SCALES, UNIT_WORDS, WORD, blank, number_words
+from engine.text.periods import named_periods
 
 __all__ = ["Quantities", "blank_currencies", "read_quantities"]
 
@@ -80,7 +81,7 @@ class Quantities:
     """The number facts of a text: counts and amounts, clock times, and lengths of time and rates."""
 
     numbers: frozenset[str]  # "18000", "12.5", "x2" (a multiplier), "currency:eur"
-    clock: frozenset[str]    # "at 14:00"; and days of the month, "day 14" (engine/text/days.py)
+    clock: frozenset[str]    # "at 14:00"; days of the month, "day 14" (days.py); periods, "q2" (periods.py)
     lengths: frozenset[str]  # "30 minute", "14 day", "24 month", "per month", "few day"
 
 
@@ -117,7 +118,8 @@ def read_quantities(text: str) -> Quantities:
     """The number facts of a (cleaned) message; see the module docstring for what is left out."""
     clock, text = clock_times(text)
     days, text = days_of_month(text)  # after the clock: "14 March at 10" is a day and an hour
-    clock |= days
+    periods, text = named_periods(text)  # "the second quarter" is Q2: a time, not the count 2
+    clock |= days | periods
     lengths, text = lengths_of_time(text)
     text = _ENUMERATOR.sub(" ", text)
     found: set[str] = set()
