@@ -38,6 +38,7 @@ _REP_SLOTS = ("numbers", "standards")
 _SLOTS = ("numbers", "times", "standards", "roles", "regions")
 _QUESTION = "question: "
 _RATE = "per "
+_CURRENCY = "currency:"  # engine/text/quantities.py: the currency an amount is in
 
 
 # The kinds of fact a check can find different (the `kind` of a failed FactCheck), in checking order.
@@ -181,5 +182,15 @@ def _rep_slot(rep: Signature, slot: str) -> frozenset[str]:
 
 def _slot_agrees(slot: str, one: frozenset[str], other: frozenset[str]) -> bool:
     """Exactly equal, except that a standard named without its type agrees with it typed ("SOC 2" and
-    "SOC 2 Type II": engine/text/standards.py)."""
-    return standards_agree(one, other) if slot == "standards" else one == other
+    "SOC 2 Type II": engine/text/standards.py), and that currencies are compared only when both sides name
+    one: "$40M" and "40M" are one amount, the amounts themselves are still compared exactly, and "$40M" and
+    "€40M" still differ."""
+    if slot == "standards":
+        return standards_agree(one, other)
+    if slot == "numbers" and (not _currencies(one) or not _currencies(other)):
+        return one - _currencies(one) == other - _currencies(other)
+    return one == other
+
+
+def _currencies(numbers: frozenset[str]) -> frozenset[str]:
+    return frozenset(number for number in numbers if number.startswith(_CURRENCY))
