@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from engine.cache.signature import Signature, clean_message, signature
 from engine.text.days import DAY_PREFIX
 from engine.text.lengths import lengths_of_time
+from engine.text.periods import COVERS, quarter_months
 from engine.text.standards import standards_agree
 
 if TYPE_CHECKING:  # only its attributes are read; no import at run time
@@ -187,9 +188,19 @@ def _slot_agrees(slot: str, one: frozenset[str], other: frozenset[str]) -> bool:
     "€40M" still differ."""
     if slot == "standards":
         return standards_agree(one, other)
+    if slot == "times":
+        return _quarters_whole(one) == _quarters_whole(other)
     if slot == "numbers" and (not _currencies(one) or not _currencies(other)):
         return one - _currencies(one) == other - _currencies(other)
     return one == other
+
+
+def _quarters_whole(times: frozenset[str]) -> frozenset[str]:
+    """Times with a quarter written as its months ("July to September") read as the quarter alone, as "Q3" is
+    (engine/text/periods.py marks such a quarter)."""
+    marked = [time.removeprefix(COVERS) for time in times if time.startswith(COVERS)]
+    covered = {COVERS + quarter for quarter in marked} | {month for quarter in marked for month in quarter_months(quarter)}
+    return times - covered
 
 
 def _currencies(numbers: frozenset[str]) -> frozenset[str]:

@@ -1,5 +1,5 @@
 """Calendar periods written out, read as the cache's time keys: "the second quarter" is "q2" as "Q2" is,
-"next wk" is "next_week" as "next week" is.
+"July to September" is "q3" too, "next wk" is "next_week" as "next week" is.
 
 The short forms ("Q2", "next week") are read by the signature's time reader (engine/cache/signature.py); this
 reads the other spellings of the same periods into the same keys, so a rewording that spells a period out
@@ -10,9 +10,19 @@ from __future__ import annotations
 
 import re
 
+from engine.text.dates import MONTH, MONTHS
 from engine.text.numerals import blank
 
-__all__ = ["named_periods"]
+__all__ = ["COVERS", "named_periods", "quarter_months"]
+
+# The marker a quarter written as its months leaves beside "q3" ("covers q3"): the month reader also reads
+# "July" and "September" there, and the comparison (engine/meaning/facts.py) drops the months a marked
+# quarter covers, so "July to September" and "Q3" agree while "July or September" stays two months.
+COVERS = "covers "
+_QUARTERS = {1: ("jan", "feb", "mar"), 2: ("apr", "may", "jun"), 3: ("jul", "aug", "sep"), 4: ("oct", "nov", "dec")}
+# "July to September", "between July and September", "Jul-Sep", "July through September": first to last month.
+_MONTH_RANGE = re.compile(rf"\b(?P<first>{MONTH})\.?\s*(?:-|–|to|through|thru|until|till|and)\s*(?P<last>{MONTH})",
+                          re.IGNORECASE)
 
 _QUARTER_ORDINALS = {"first": 1, "1st": 1, "second": 2, "2nd": 2, "third": 3, "3rd": 3, "fourth": 4, "4th": 4,
                      "final": 4}
@@ -26,6 +36,12 @@ _WEEK = re.compile(r"\b(?P<which>next|this)\s+wk\b", re.IGNORECASE)
 def named_periods(text: str) -> tuple[frozenset[str], str]:
     """The periods `text` spells out ("q2", "next_week") and the text with them blanked."""
     found: set[str] = set()
+    for match in _MONTH_RANGE.finditer(text):
+        first, last = MONTHS[match.group("first").lower()], MONTHS[match.group("last").lower()]
+        quarter = next((q for q, months in _QUARTERS.items() if (months[0], months[-1]) == (first, last)), None)
+        if quarter is not None and "may" not in (match.group("first"), match.group("last")):
+            found |= {f"q{quarter}", f"{COVERS}q{quarter}"}
+            text = blank(text, match.span())
     for match in _QUARTER.finditer(text):
         found.add(f"q{_QUARTER_ORDINALS[match.group('n').lower()]}")
         text = blank(text, match.span())
@@ -33,3 +49,8 @@ def named_periods(text: str) -> tuple[frozenset[str], str]:
         found.add(f"{match.group('which').lower()}_week")
         text = blank(text, match.span())
     return frozenset(found), text
+
+
+def quarter_months(quarter: str) -> tuple[str, ...]:
+    """The months of a quarter key ("q3" -> jul, aug, sep), as the month reader names them."""
+    return _QUARTERS[int(quarter.removeprefix("q"))]
