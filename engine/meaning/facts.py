@@ -28,7 +28,9 @@ __all__ = ["FACTS_VERSION", "FACT_KINDS", "FactCheck", "Facts", "durations", "fa
 # now the time "at 10:00") are never compared with today's, so such an entry is refused ("version").
 # 4: places are a slot of their own (`regions`), "the 14th" and "Tuesday 10" are times, standards are read
 # in full ("Business Associate Agreement"), general business acronyms are no names.
-FACTS_VERSION = 4
+# 5: "the Nordics" and "EMEA" are read as their members, whole months written in days are months ("30 day" is
+# "1 month"), "2,500 loads a month" is a rate, quarters written out and "covers q3" markers are times.
+FACTS_VERSION = 5
 # What a long reply answers is in the rep's message too: its numbers and standards must agree ("$3M" vs
 # "$30M raised", "SOC 2" vs "ISO 27001" asked about), a number on one side only included. Its times and
 # names are left out: rewordings of one situation move the rep's dates and name the prospect's company.
