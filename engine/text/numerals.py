@@ -1,4 +1,6 @@
-"""Numbers written as words, read as values: "six" 6, "twenty-five" 25, "a dozen" 12, "three thousand" 3000.
+"""Numbers written as words, read as values: "six" 6, "twenty-five" 25, "a dozen" 12, "three thousand" 3000,
+"one hundred and twenty" 120, "three thousand five hundred" 3500, "one point two million" 1.2 million, "two and
+a half thousand" 2500.
 
 One vocabulary for every reader of numbers in engine/text (quantities.py, lengths.py).
 """
@@ -47,9 +49,45 @@ def count_value(word: str) -> str:
     return word.replace(",", ".")
 
 
+_SCALE_WORD = r"(?P<s>thousand|million|billion)"
+# "two and a half thousand", "1 and a half million": the count, a half, then the scale.
+_AND_A_HALF = re.compile(rf"\b(?P<n>{WORD}|\d+)\s+and\s+a\s+half\s+{_SCALE_WORD}\b", re.IGNORECASE)
+# What joins two spelled parts of one number: "one hundred [and] twenty", "one [point] two million".
+_JOIN = re.compile(r"\s+(?:and\s+)?|\s*-\s*", re.IGNORECASE)
+_POINT = re.compile(r"\s+point\s+", re.IGNORECASE)
+
+
+def _joined(parts: list[tuple[tuple[int, int], float]], text: str) -> list[tuple[tuple[int, int], float]]:
+    """Adjacent spelled parts read as one number: a round hundred or thousand followed by a smaller part
+    ("one hundred and twenty" 120, "three thousand five hundred" 3500), and a unit "point" a unit with a scale
+    ("one point two million" 1.2 million)."""
+    out: list[tuple[tuple[int, int], float]] = []
+    for span, value in parts:
+        if out:
+            (start, end), previous = out[-1]
+            gap = text[end:span[0]]
+            step = 1000 if previous % 1000 == 0 else 100
+            if previous >= 100 and previous % 100 == 0 and value < step and _JOIN.fullmatch(gap):
+                out[-1] = ((start, span[1]), previous + value)
+                continue
+            scale = next((s for s in (1e9, 1e6, 1e3) if value >= s and value % s == 0), 0.0)
+            if previous < 10 and previous == int(previous) and scale and value / scale < 10 and _POINT.fullmatch(gap):
+                out[-1] = ((start, span[1]), (previous + value / scale / 10) * scale)
+                continue
+        out.append((span, value))
+    return out
+
+
 def number_words(text: str) -> list[tuple[tuple[int, int], float]]:
-    """Spelled-out numbers and their values: "twenty-five" 25, "a dozen" 12, "three thousand" 3000."""
-    out = []
+    """Spelled-out numbers and their values: "twenty-five" 25, "a dozen" 12, "three thousand" 3000 (and the
+    compounds of the module docstring)."""
+    out: list[tuple[tuple[int, int], float]] = []
+    for match in _AND_A_HALF.finditer(text):
+        count = match.group("n").lower()
+        base = float(count) if count.isdigit() else float(UNIT_WORDS.get(count, _TENS_WORDS.get(count, 0)))
+        out.append((match.span(), (base + 0.5) * SCALES[match.group("s").lower()]))
+        text = blank(text, match.span())
+    parts: list[tuple[tuple[int, int], float]] = []
     for match in _SPELLED.finditer(text):
         if match.group("a"):
             value = {"dozen": 12, "hundred": 100, "thousand": 1e3, "million": 1e6}[match.group("ascale").lower()]
@@ -61,5 +99,5 @@ def number_words(text: str) -> list[tuple[tuple[int, int], float]]:
             value = UNIT_WORDS[match.group("word").lower()]
             scale = (match.group("scale") or "").lower()
             value *= 12 if scale == "dozen" else SCALES.get(scale, 1)
-        out.append((match.span(), float(value)))
-    return out
+        parts.append((match.span(), float(value)))
+    return sorted(out + _joined(parts, text))

@@ -32,7 +32,7 @@ __all__ = ["Quantities", "blank_currencies", "read_quantities"]
 
 _DIGITS = re.compile(
     r"(?<![\w/.,:'’])(?P<cur>(?:US|A|AU|C|CA|NZ|S)?[$€£¥₹])?\s?"
-    r"(?P<num>\d{1,3}(?:[,'’\u00a0\u202f ]\d{3})+(?!\d|[.,]\d)|\d+(?:\.\d+)?)"
+    r"(?P<num>[1-9]\d{0,2}(?:\.\d{3}){2,}(?!\d|[.,]\d)|\d{1,3}(?:[,'’\u00a0\u202f ]\d{3})+(?!\d|[.,]\d)|\d+(?:\.\d+)?)"
     r"(?:\s?(?P<mult>k|mm|mn|m|bn|b|million|billion|thousand)\b)?(?P<tail>\+|st|nd|rd|th|%|s)?"
     # not "24/7" or "3/4"; an amount per unit ("$35/seat", "£1,200/mo") is an amount
     r"(?!\w|/\d)",
@@ -72,6 +72,13 @@ _ONE = re.compile(rf"\b(?:one|1|a single)\s+(?:of\s+(?:our|the|your|their|these|
                   rf"(?:{UNITS})\b", re.IGNORECASE)
 # "100%." or "100% agree" opening a sentence says yes, not a share.
 _AGREEMENT = re.compile(r"(?:^|(?<=[.!?]\s))100\s?%(?=\s*(?:[.!,]|agree|yes|$))", re.IGNORECASE | re.MULTILINE)
+# Dots between thousands, as euro amounts are written in much of Europe ("40.000 €", "€ 1.250", "1.200.000"):
+# two dot groups always, one dot group only next to the euro (a dollar amount "$1.250" keeps its decimals).
+_DOT_THOUSANDS = re.compile(r"[1-9]\d{0,2}(?:\.\d{3})+")
+_EURO_AFTER = re.compile(r"\s?(?:€|eur\b|euros?\b)", re.IGNORECASE)
+# A version is one fact however it is written: "version 3", "v3", "V 3.2", "ver. 3.2.1" are "v3", "v3.2", "v3.2.1"
+# (the bare count 3 no longer, and "v3" was read as nothing).
+_VERSION = re.compile(r"(?<![\w.])(?:version|ver\.?|v)\s?(?P<v>\d+(?:\.\d+)*)(?![\w%]|\.\d)", re.IGNORECASE)
 _ENUMERATOR = re.compile(r"(^|\s)\(?\d\)\s|^\s*\d{1,2}(?:[.)]|\s[-–])\s+(?!\d)", re.MULTILINE)
 
 
@@ -123,6 +130,9 @@ def read_quantities(text: str) -> Quantities:
     lengths, text = lengths_of_time(text)
     text = _ENUMERATOR.sub(" ", text)
     found: set[str] = set()
+    for match in _VERSION.finditer(text):
+        found.add(f"v{match.group('v')}")
+        text = blank(text, match.span())
     for match in _MULTIPLIER.finditer(text):
         times = 2 if match.group("twice") else 3 if match.group("thrice") else None
         if times is None:
@@ -140,7 +150,11 @@ def read_quantities(text: str) -> Quantities:
         if not match.group("cur") and not match.group("mult") and match.group("tail") != "%" \
                 and _meta_count(text, match.end()):
             continue
-        value = float(re.sub(r"[,'’\u00a0\u202f ]", "", match.group("num")))
+        number = match.group("num")
+        if _DOT_THOUSANDS.fullmatch(number) and (number.count(".") > 1 or "€" in (match.group("cur") or "")
+                                                 or _EURO_AFTER.match(text, match.end())):
+            number = number.replace(".", "")
+        value = float(re.sub(r"[,'’\u00a0\u202f ]", "", number))
         value *= SCALES.get((match.group("mult") or "").lower(), 1.0)
         if value != 1 or match.group("cur") or match.group("tail") == "%":
             found.add(f"{value:g}")
