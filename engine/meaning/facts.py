@@ -8,6 +8,7 @@ vehicles" or "SOC 2" vs "ISO 27001" never share an analysis, however alike they 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
@@ -41,6 +42,8 @@ _REP_SLOTS = ("numbers", "standards")
 _SLOTS = ("numbers", "times", "standards", "roles", "regions")
 _QUESTION = "question: "
 _RATE = "per "
+_CLOCK = re.compile(r"at \d\d:\d\d")  # engine/text/clock.py
+_PARTS_OF_DAY = {"morning": (5, 12), "afternoon": (12, 18), "evening": (17, 23)}  # hours [first, last)
 _CURRENCY = "currency:"  # engine/text/quantities.py: the currency an amount is in
 
 
@@ -191,17 +194,25 @@ def _slot_agrees(slot: str, one: frozenset[str], other: frozenset[str]) -> bool:
     if slot == "standards":
         return standards_agree(one, other)
     if slot == "times":
-        return _quarters_whole(one) == _quarters_whole(other)
+        return _canonical_times(one) == _canonical_times(other)
     if slot == "numbers" and (not _currencies(one) or not _currencies(other)):
         return one - _currencies(one) == other - _currencies(other)
     return one == other
 
 
-def _quarters_whole(times: frozenset[str]) -> frozenset[str]:
-    """Times with a quarter written as its months ("July to September") read as the quarter alone, as "Q3" is
-    (engine/text/periods.py marks such a quarter)."""
+def _canonical_times(times: frozenset[str]) -> frozenset[str]:
+    """Times as one date is written however it is spelled:
+      - a quarter written as its months ("July to September") is the quarter alone, as "Q3" is (engine/text/
+        periods.py marks such a quarter);
+      - a day of the month pins its week: "next Tuesday the 9th" is "Tuesday the 9th" (periods.py marks the
+        week such a weekday names, and only that "next week" goes: "the 4th" and "a call next week" stay two);
+      - a clock time holds its part of the day: "3 in the afternoon" is "3pm", "Tuesday morning at 10" is
+        "Tuesday at 10am" ("afternoon" goes beside 15:00; "Tuesday morning" alone still differs from 10am)."""
     marked = [time.removeprefix(COVERS) for time in times if time.startswith(COVERS)]
-    covered = {COVERS + quarter for quarter in marked} | {month for quarter in marked for month in quarter_months(quarter)}
+    covered = {COVERS + mark for mark in marked} | {mark for mark in marked if mark.endswith("_week")}
+    covered |= {month for mark in marked if mark.startswith("q") for month in quarter_months(mark)}
+    hours = [int(time[3:5]) for time in times if _CLOCK.fullmatch(time)]
+    covered |= {part for part, (first, last) in _PARTS_OF_DAY.items() if any(first <= hour < last for hour in hours)}
     return times - covered
 
 

@@ -1,7 +1,7 @@
-"""Lengths of time and rates, normalised: "half an hour" and "30 minutes" are "30 minute", "a 14-day trial"
-and "two weeks" are "14 day", "another two years" is "24 month"; "£1,200 a month" and "monthly" are
-"per month". Hours count in minutes, weeks in days, quarters and years in months; "3 months ago" is a
-date, not a length.
+"""Lengths of time and rates, normalised: "half an hour" and "30 minutes" are "30 minute" ("three quarters of an
+hour" 45), "a 14-day trial" and "two weeks" are "14 day", "a 30-day pilot" and "a one-month pilot" are "1 month",
+"another two years" is "24 month"; "£1,200 a month", "monthly" and "2,500 loads a month" are "per month".
+Hours count in minutes, weeks in days, quarters and years in months; "3 months ago" is a date, not a length.
 """
 
 from __future__ import annotations
@@ -21,7 +21,8 @@ _TIME_UNITS = {"min": ("minute", 1), "mins": ("minute", 1), "minute": ("minute",
 _UNIT = r"(?P<{0}>min(?:ute)?s?|hours?|hrs?|days?|weeks?|wks?|fortnights?|months?|mos?|quarters?|years?|yrs?)"
 _COUNT = rf"(?P<count>\d+(?:[.,]\d+)?|{WORD}|an?|couple|few|several)"
 _LENGTH = re.compile(
-    rf"\b(?P<half>half an? hour|an? hour and a half|\d+ and a half (?:hours?|days?|weeks?|months?|years?))"
+    rf"\b(?P<quarter>(?:a|one|three)\s+quarters?\s+of\s+an\s+hour|(?:a\s+)?quarter[\s-]hour)"
+    rf"|\b(?P<half>half an? hour|an? hour and a half|\d+ and a half (?:hours?|days?|weeks?|months?|years?))"
     rf"|(?P<rate>(?<!\w)(?:per|a|an|each|every)|/)\s?{_UNIT.format('per')}\b"  # "£1,200/month" too
     rf"|\b{_COUNT}(?:\s+of)?(?:\s+(?:more|additional|extra|further|full))?[\s-]*{_UNIT.format('unit')}\b"
     rf"(?P<ago>\s+ago\b)?",
@@ -53,7 +54,9 @@ def lengths_of_time(text: str) -> tuple[frozenset[str], str]:
     """
     found: set[str] = set()
     for match in _LENGTH.finditer(text):
-        if match.group("half"):
+        if match.group("quarter"):  # "three quarters of an hour" 45 minutes, not nine months
+            found.add("45 minute" if match.group("quarter").lower().startswith("three") else "15 minute")
+        elif match.group("half"):
             phrase = match.group("half").lower()
             if phrase.startswith(("half", "an hour", "a hour")):
                 found.add("30 minute" if phrase.startswith("half") else "90 minute")

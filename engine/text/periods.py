@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from engine.text.dates import MONTH, MONTHS
+from engine.text.dates import MONTH, MONTHS, WEEKDAY
 from engine.text.numerals import blank
 
 __all__ = ["COVERS", "named_periods", "quarter_months"]
@@ -29,6 +29,11 @@ _QUARTER_ORDINALS = {"first": 1, "1st": 1, "second": 2, "2nd": 2, "third": 3, "3
 # "the second quarter", "Q2" spelled out; "in the final quarter (of the year)" is Q4. Not "a quarter of our
 # budget" (no ordinal), not "the first quarter-hour".
 _QUARTER = re.compile(r"\b(?P<n>first|1st|second|2nd|third|3rd|fourth|4th|final)\s+quarter\b(?!-)", re.IGNORECASE)
+# "next Tuesday the 9th", "this Friday, 14th": the day of the month pins the week the signature reads from
+# "next Tuesday", so that week is marked as covered ("covers next_week") and "Tuesday the 9th" agrees.
+_PINNED = re.compile(rf"\b(?P<which>next|this)\s+{WEEKDAY},?\s+(?:the\s+)?\d{{1,2}}(?:st|nd|rd|th)?(?![\d:.h])(?!\s*(?:am|pm|a\.m|p\.m)\b)"
+                     rf"|\b(?P<which2>next|this)\s+{WEEKDAY},?\s+(?:the\s+)?(?:\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?)?{MONTH}"
+                     rf"(?:\s+\d{{1,2}}(?:st|nd|rd|th)?)?", re.IGNORECASE)
 # "next wk", "this wk": the week, abbreviated.
 _WEEK = re.compile(r"\b(?P<which>next|this)\s+wk\b", re.IGNORECASE)
 
@@ -45,6 +50,8 @@ def named_periods(text: str) -> tuple[frozenset[str], str]:
     for match in _QUARTER.finditer(text):
         found.add(f"q{_QUARTER_ORDINALS[match.group('n').lower()]}")
         text = blank(text, match.span())
+    for match in _PINNED.finditer(text):  # not blanked: the day is read by the day reader
+        found.add(f"{COVERS}{(match.group('which') or match.group('which2')).lower()}_week")
     for match in _WEEK.finditer(text):
         found.add(f"{match.group('which').lower()}_week")
         text = blank(text, match.span())

@@ -123,9 +123,9 @@ def blank_currencies(text: str) -> str:
 
 def read_quantities(text: str) -> Quantities:
     """The number facts of a (cleaned) message; see the module docstring for what is left out."""
+    periods, text = named_periods(text)  # "the second quarter" is Q2: a time, not the count 2
     clock, text = clock_times(text)
     days, text = days_of_month(text)  # after the clock: "14 March at 10" is a day and an hour
-    periods, text = named_periods(text)  # "the second quarter" is Q2: a time, not the count 2
     clock |= days | periods
     lengths, text = lengths_of_time(text)
     text = _ENUMERATOR.sub(" ", text)
