@@ -16,15 +16,15 @@ UNIT_WORDS = {"zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "
               "fifteen": 15, "sixteen": 16, "seventeen": 17, "eighteen": 18, "nineteen": 19}
 _TENS_WORDS = {"twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80,
                "ninety": 90}
-SCALES = {"hundred": 100, "thousand": 1e3, "k": 1e3, "million": 1e6, "m": 1e6, "mm": 1e6, "mn": 1e6,
+SCALES = {"hundred": 100, "thousand": 1e3, "grand": 1e3, "k": 1e3, "million": 1e6, "m": 1e6, "mm": 1e6, "mn": 1e6,
           "billion": 1e9, "bn": 1e9, "b": 1e9}
 WORD = "|".join(sorted([*UNIT_WORDS, *_TENS_WORDS], key=len, reverse=True))
 # "twenty-five", "two hundred", "a dozen", "three thousand", "a hundred"
 _SPELLED = re.compile(
     rf"\b(?:(?P<a>an?)\s+(?P<ascale>dozen|hundred|thousand|million)"
     rf"|(?P<tens>{'|'.join(_TENS_WORDS)})(?:[\s-](?P<unit>{'|'.join(k for k in UNIT_WORDS if UNIT_WORDS[k] < 10)}))?"
-    rf"(?:\s+(?P<tscale>hundred|thousand|million|billion))?"
-    rf"|(?P<word>{WORD})(?:\s+(?P<scale>dozen|hundred|thousand|million|billion))?)\b",
+    rf"(?:\s+(?P<tscale>hundred|thousand|grand|million|billion))?"
+    rf"|(?P<word>{WORD})(?:\s+(?P<scale>dozen|hundred|thousand|grand|million|billion))?)\b",
     re.IGNORECASE)
 
 
@@ -93,7 +93,7 @@ def number_words(text: str) -> list[tuple[tuple[int, int], float]]:
             value = {"dozen": 12, "hundred": 100, "thousand": 1e3, "million": 1e6}[match.group("ascale").lower()]
         elif match.group("tens"):
             value = _TENS_WORDS[match.group("tens").lower()] + UNIT_WORDS.get((match.group("unit") or "").lower(), 0)
-            value *= {"hundred": 100, "thousand": 1e3, "million": 1e6, "billion": 1e9}.get(
+            value *= {"hundred": 100, "thousand": 1e3, "grand": 1e3, "million": 1e6, "billion": 1e9}.get(
                 (match.group("tscale") or "").lower(), 1)
         else:
             value = UNIT_WORDS[match.group("word").lower()]

@@ -33,7 +33,7 @@ __all__ = ["Quantities", "blank_currencies", "read_quantities"]
 _DIGITS = re.compile(
     r"(?<![\w/.,:'’])(?P<cur>(?:US|A|AU|C|CA|NZ|S)?[$€£¥₹])?\s?"
     r"(?P<num>[1-9]\d{0,2}(?:\.\d{3}){2,}(?!\d|[.,]\d)|\d{1,3}(?:[,'’\u00a0\u202f ]\d{3})+(?!\d|[.,]\d)|\d+(?:\.\d+)?)"
-    r"(?:\s?(?P<mult>k|mm|mn|m|bn|b|million|billion|thousand)\b)?(?P<tail>\+|st|nd|rd|th|%|s)?"
+    r"(?:\s?(?P<mult>k|mm|mn|m|bn|b|million|billion|thousand|grand)\b)?(?P<tail>\+|st|nd|rd|th|%|s)?"
     # not "24/7" or "3/4"; an amount per unit ("$35/seat", "£1,200/mo") is an amount
     r"(?!\w|/\d)",
     re.IGNORECASE)
@@ -72,6 +72,7 @@ _ONE = re.compile(rf"\b(?:one|1|a single)\s+(?:of\s+(?:our|the|your|their|these|
                   rf"(?:{UNITS})\b", re.IGNORECASE)
 # "100%." or "100% agree" opening a sentence says yes, not a share.
 _AGREEMENT = re.compile(r"(?:^|(?<=[.!?]\s))100\s?%(?=\s*(?:[.!,]|agree|yes|$))", re.IGNORECASE | re.MULTILINE)
+_ORDINAL_TAILS = frozenset({"st", "nd", "rd", "th"})
 # Dots between thousands, as euro amounts are written in much of Europe ("40.000 €", "€ 1.250", "1.200.000"):
 # two dot groups always, one dot group only next to the euro (a dollar amount "$1.250" keeps its decimals).
 _DOT_THOUSANDS = re.compile(r"[1-9]\d{0,2}(?:\.\d{3})+")
@@ -150,6 +151,8 @@ def read_quantities(text: str) -> Quantities:
         if not match.group("cur") and not match.group("mult") and match.group("tail") != "%" \
                 and _meta_count(text, match.end()):
             continue
+        if not match.group("cur") and match.group("tail") in _ORDINAL_TAILS:
+            continue  # "the 3rd time", "our 2nd site": a rank, said as often "the third"; dates are read by days.py
         number = match.group("num")
         if _DOT_THOUSANDS.fullmatch(number) and (number.count(".") > 1 or "€" in (match.group("cur") or "")
                                                  or _EURO_AFTER.match(text, match.end())):
