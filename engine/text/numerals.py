@@ -1,6 +1,6 @@
 """Numbers written as words, read as values: "six" 6, "twenty-five" 25, "a dozen" 12, "three thousand" 3000,
 "one hundred and twenty" 120, "three thousand five hundred" 3500, "one point two million" 1.2 million, "two and
-a half thousand" 2500.
+a half thousand" 2500, "a hundred thousand" 100,000, "half a dozen" 6, "a couple of" 2.
 
 One vocabulary for every reader of numbers in engine/text (quantities.py, lengths.py).
 """
@@ -17,11 +17,11 @@ UNIT_WORDS = {"zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "
 _TENS_WORDS = {"twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80,
                "ninety": 90}
 SCALES = {"hundred": 100, "thousand": 1e3, "grand": 1e3, "k": 1e3, "million": 1e6, "m": 1e6, "mm": 1e6, "mn": 1e6,
-          "billion": 1e9, "bn": 1e9, "b": 1e9}
+          "mil": 1e6, "mio": 1e6, "billion": 1e9, "bn": 1e9, "b": 1e9}
 WORD = "|".join(sorted([*UNIT_WORDS, *_TENS_WORDS], key=len, reverse=True))
 # "twenty-five", "two hundred", "a dozen", "three thousand", "a hundred"
 _SPELLED = re.compile(
-    rf"\b(?:(?P<a>an?)\s+(?P<ascale>dozen|hundred|thousand|million)"
+    rf"\b(?:(?P<a>an?)\s+(?P<ascale>dozen|hundred|thousand|million)(?:\s+(?P<ascale2>thousand|million))?"
     rf"|(?P<tens>{'|'.join(_TENS_WORDS)})(?:[\s-](?P<unit>{'|'.join(k for k in UNIT_WORDS if UNIT_WORDS[k] < 10)}))?"
     rf"(?:\s+(?P<tscale>hundred|thousand|grand|million|billion))?"
     rf"|(?P<word>{WORD})(?:\s+(?P<scale>dozen|hundred|thousand|grand|million|billion))?)\b",
@@ -50,6 +50,9 @@ def count_value(word: str) -> str:
 
 
 _SCALE_WORD = r"(?P<s>thousand|million|billion)"
+# "a couple of sites", "a pair of vans" (2), "half a dozen" (6), "half a million" (500,000).
+_IDIOMS = re.compile(r"\ba\s+(?:couple|pair)\s+of\b|\bhalf\s+an?\s+(?P<half>dozen|hundred|thousand|million)\b",
+                     re.IGNORECASE)
 # "two and a half thousand", "1 and a half million": the count, a half, then the scale.
 _AND_A_HALF = re.compile(rf"\b(?P<n>{WORD}|\d+)\s+and\s+a\s+half\s+{_SCALE_WORD}\b", re.IGNORECASE)
 # What joins two spelled parts of one number: "one hundred [and] twenty", "one [point] two million".
@@ -87,10 +90,15 @@ def number_words(text: str) -> list[tuple[tuple[int, int], float]]:
         base = float(count) if count.isdigit() else float(UNIT_WORDS.get(count, _TENS_WORDS.get(count, 0)))
         out.append((match.span(), (base + 0.5) * SCALES[match.group("s").lower()]))
         text = blank(text, match.span())
+    for match in _IDIOMS.finditer(text):
+        half = (match.group("half") or "").lower()
+        out.append((match.span(), 6.0 if half == "dozen" else SCALES[half] / 2 if half else 2.0))
+        text = blank(text, match.span())
     parts: list[tuple[tuple[int, int], float]] = []
     for match in _SPELLED.finditer(text):
         if match.group("a"):
             value = {"dozen": 12, "hundred": 100, "thousand": 1e3, "million": 1e6}[match.group("ascale").lower()]
+            value *= SCALES.get((match.group("ascale2") or "").lower(), 1)
         elif match.group("tens"):
             value = _TENS_WORDS[match.group("tens").lower()] + UNIT_WORDS.get((match.group("unit") or "").lower(), 0)
             value *= {"hundred": 100, "thousand": 1e3, "grand": 1e3, "million": 1e6, "billion": 1e9}.get(

@@ -33,7 +33,7 @@ __all__ = ["Quantities", "blank_currencies", "read_quantities"]
 _DIGITS = re.compile(
     r"(?<![\w/.,:'’])(?P<cur>(?:US|A|AU|C|CA|NZ|S)?[$€£¥₹])?\s?"
     r"(?P<num>[1-9]\d{0,2}(?:\.\d{3}){2,}(?!\d|[.,]\d)|\d{1,3}(?:[,'’\u00a0\u202f ]\d{3})+(?!\d|[.,]\d)|\d+(?:\.\d+)?)"
-    r"(?:\s?(?P<mult>k|mm|mn|m|bn|b|million|billion|thousand|grand)\b)?(?P<tail>\+|st|nd|rd|th|%|s)?"
+    r"(?:\s?(?P<mult>k|mm|mn|m|bn|b|million|billion|thousand|grand|mil|mio)\b)?(?P<tail>\+|st|nd|rd|th|%|s|ish)?"
     # not "24/7" or "3/4"; an amount per unit ("$35/seat", "£1,200/mo") is an amount
     r"(?!\w|/\d)",
     re.IGNORECASE)
@@ -57,7 +57,8 @@ _AMOUNT_BEFORE = re.compile(r"(\d\s?(?:k|m|bn|million|billion|thousand)?|\b(?:in
 # ("we went twice", "double entry" are no amounts).
 _COMPARED = r"(?=\s+(?:what|the|our|my|your|their|that|this|it|as|more|higher|larger|bigger|over|above))"
 _MULTIPLIER = re.compile(rf"\b(?:(?P<n>\d+)x(?!\w)|(?P<w>two|three|four|five|ten|\d+)\s+times\b{_COMPARED}"
-                         rf"|(?P<twice>twice|doubl(?:e[ds]?|ing)){_COMPARED}|(?P<thrice>tripl(?:e[ds]?|ing)|thrice){_COMPARED})",
+                         rf"|(?P<twice>twice|doubl(?:e[ds]?|ing)){_COMPARED}|(?P<thrice>tripl(?:e[ds]?|ing)|thrice){_COMPARED}"
+                         rf"|(?P<twice2>doubled)|(?P<thrice2>tripled))",
                          re.IGNORECASE)
 # "two things", "3 quick questions", "one more point": counts of the message's own points.
 _META_NOUNS = frozenset({"thing", "things", "question", "questions", "point", "points", "item", "items", "issue",
@@ -73,6 +74,8 @@ _ONE = re.compile(rf"\b(?:one|1|a single)\s+(?:of\s+(?:our|the|your|their|these|
 # "100%." or "100% agree" opening a sentence says yes, not a share.
 _AGREEMENT = re.compile(r"(?:^|(?<=[.!?]\s))100\s?%(?=\s*(?:[.!,]|agree|yes|$))", re.IGNORECASE | re.MULTILINE)
 _ORDINAL_TAILS = frozenset({"st", "nd", "rd", "th"})
+# Cents: "5 cents" is 0.05, "0.79 US cents" 0.0079 US dollars (the currency only when named).
+_CENTS = re.compile(r"(?<![\w.,])(?P<n>\d+(?:\.\d+)?)\s?(?P<cur>US\s+|euro\s+)?(?:cents?\b|¢)", re.IGNORECASE)
 # Dots between thousands, as euro amounts are written in much of Europe ("40.000 €", "€ 1.250", "1.200.000"):
 # two dot groups always, one dot group only next to the euro (a dollar amount "$1.250" keeps its decimals).
 _DOT_THOUSANDS = re.compile(r"[1-9]\d{0,2}(?:\.\d{3})+")
@@ -119,6 +122,7 @@ def _currencies(text: str) -> list[re.Match[str]]:
 
 def blank_currencies(text: str) -> str:
     """`text` with currency codes, names and symbols blanked ("priced in US dollars" -> "priced in   ")."""
+    text = _CENTS.sub(lambda match: " " * len(match.group(0)), text)  # "0.79 US cents" names no region
     return _CURRENCY.sub(lambda match: " " * len(match.group(0)), text)
 
 
@@ -134,8 +138,14 @@ def read_quantities(text: str) -> Quantities:
     for match in _VERSION.finditer(text):
         found.add(f"v{match.group('v')}")
         text = blank(text, match.span())
+    for match in _CENTS.finditer(text):
+        found.add(f"{float(match.group('n')) / 100:g}")
+        if match.group("cur"):
+            found.add("currency:" + ("usd" if match.group("cur").strip().lower() == "us" else "eur"))
+        text = blank(text, match.span())
     for match in _MULTIPLIER.finditer(text):
-        times = 2 if match.group("twice") else 3 if match.group("thrice") else None
+        times = 2 if match.group("twice") or match.group("twice2") else \
+            3 if match.group("thrice") or match.group("thrice2") else None
         if times is None:
             n = (match.group("n") or match.group("w")).lower()
             times = int(n) if n.isdigit() else UNIT_WORDS[n]
