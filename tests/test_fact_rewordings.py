@@ -118,3 +118,68 @@ def test_a_quarter_in_months_is_marked_so_only_its_own_months_fold_into_it() -> 
     assert named_periods("from April to June")[0] == frozenset({"q2", "covers q2"})
     assert named_periods("April or June")[0] == frozenset()
     assert named_periods("from July to August")[0] == frozenset()
+
+
+@pytest.mark.parametrize(("one", "other"), [
+    ("one hundred and twenty beds", "120 beds"), ("a hundred and ten beds", "110 beds"),
+    ("four thousand two hundred pallets", "4,200 pallets"), ("one point five million records", "1.5M records"),
+    ("three and a half thousand tickets", "3,500 tickets"), ("a hundred thousand meters", "100k meters"),
+    ("half a dozen kiosks", "6 kiosks"), ("a couple of kiosks", "2 kiosks"), ("70ish kiosks", "about 70 kiosks"),
+    ("€25.000 budget", "25,000 EUR budget"), ("25.000 € budget", "€25k budget"), ("2.400.000 rows", "2.4M rows"),
+    ("a budget of 80 grand", "a budget of 80,000"), ("2 mil in funding", "2M in funding"),
+    ("9 cents per scan", "0.09 per scan"), ("0.5 US cents per scan", "$0.005 per scan"),
+    ("we doubled headcount", "we grew headcount 2x"),
+    ("on version 4.1 of the app", "on v4.1 of the app"),
+    ("this is my 5th email", "this is my fifth email"),
+])
+def test_a_number_written_differently_reads_the_same(one: str, other: str) -> None:
+    first, second = _facts(one), _facts(other)
+    assert first.message.numbers == second.message.numbers
+
+
+@pytest.mark.parametrize(("one", "other"), [
+    ("one hundred and twenty beds", "one hundred and thirty beds"), ("4,200 pallets", "four thousand pallets"),
+    ("€25.000 budget", "€2.500 budget"), ("$1.250 per unit", "$1,250 per unit"),
+    ("on version 4.1 of the app", "on version 4.2 of the app"), ("half a dozen kiosks", "a dozen kiosks"),
+    ("9 cents per scan", "9 dollars per scan"), ("we doubled headcount", "we tripled headcount"),
+    ("a budget of 80 grand", "a budget of 8 grand"),
+])
+def test_a_changed_number_still_differs(one: str, other: str) -> None:
+    assert "numbers" in _kinds(one, other)
+
+
+def test_a_number_that_is_a_rank_or_a_version_is_no_count() -> None:
+    assert _facts("this is my 5th email").message.numbers == frozenset()
+    assert _facts("Is it on version 3?").message.numbers == frozenset({"v3"})
+
+
+@pytest.mark.parametrize(("one", "other"), [
+    ("Can we talk at four in the afternoon on Tuesday?", "Can we talk Tuesday at 4pm?"),
+    ("Tuesday, half past two in the afternoon?", "Tuesday 2:30pm?"),
+    ("Tuesday at 11 o'clock?", "Tuesday at 11am?"),
+    ("Could we speak at 9 tomorrow?", "Could we speak tomorrow at 9am?"),
+    ("Thursday morning at 9:30 suits me.", "Thursday at 9:30am suits me."),
+    ("How about next Thursday the 12th?", "How about Thu 12th?"),
+    ("The call can take three quarters of an hour.", "The call can take 45 minutes."),
+    ("Weds works for a call.", "Wednesday works for a call."),
+])
+def test_a_time_said_differently_agrees(one: str, other: str) -> None:
+    first, second = _facts(one), _facts(other)
+    assert facts_agree(first, second).ok and facts_agree(second, first).ok
+
+
+@pytest.mark.parametrize(("one", "other", "kind"), [
+    ("Can we talk at four in the afternoon on Tuesday?", "Can we talk Tuesday at 4am?", "times"),
+    ("Thursday morning suits me.", "Thursday at 9:30am suits me.", "times"),
+    ("Thursday evening at 9:30 suits me.", "Thursday at 9:30am suits me.", "times"),
+    ("How about next Thursday?", "How about Thursday?", "times"),
+    ("How about next Thursday the 12th?", "How about Thursday the 19th?", "times"),
+    ("We met on the 4th; can we talk next week?", "We met on the 4th; can we talk?", "times"),
+    ("The call can take three quarters of an hour.", "The call can take half an hour.", "durations"),
+])
+def test_a_changed_time_said_differently_still_refuses(one: str, other: str, kind: str) -> None:
+    assert kind in _kinds(one, other)
+
+
+def test_a_count_before_a_part_of_the_day_is_no_hour() -> None:
+    assert _facts("We run three in the afternoon shift.").message.times == frozenset({"afternoon"})
