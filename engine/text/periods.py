@@ -31,9 +31,11 @@ _QUARTER_ORDINALS = {"first": 1, "1st": 1, "second": 2, "2nd": 2, "third": 3, "3
 _QUARTER = re.compile(r"\b(?P<n>first|1st|second|2nd|third|3rd|fourth|4th|final)\s+quarter\b(?!-)", re.IGNORECASE)
 # "next Tuesday the 9th", "this Friday, 14th": the day of the month pins the week the signature reads from
 # "next Tuesday", so that week is marked as covered ("covers next_week") and "Tuesday the 9th" agrees.
-_PINNED = re.compile(rf"\b(?P<which>next|this)\s+{WEEKDAY},?\s+(?:the\s+)?\d{{1,2}}(?:st|nd|rd|th)?(?![\d:.h])(?!\s*(?:am|pm|a\.m|p\.m)\b)"
-                     rf"|\b(?P<which2>next|this)\s+{WEEKDAY},?\s+(?:the\s+)?(?:\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?)?{MONTH}"
-                     rf"(?:\s+\d{{1,2}}(?:st|nd|rd|th)?)?", re.IGNORECASE)
+_DAY = r"\d{1,2}(?:st|nd|rd|th)?"
+_PINNED = re.compile(rf"\b(?P<which>next|this)\s+{WEEKDAY},?\s+(?:the\s+)?{_DAY}"
+                     rf"(?![\d:.h])(?!\s*(?:am|pm|a\.m|p\.m)\b)"  # "next Tuesday 10am": an hour, the week stays
+                     rf"|\b(?P<which2>next|this)\s+{WEEKDAY},?\s+(?:the\s+)?(?:{_DAY}\s+(?:of\s+)?)?{MONTH}"
+                     rf"(?:\s+{_DAY})?", re.IGNORECASE)
 # "next wk", "this wk": the week, abbreviated.
 _WEEK = re.compile(r"\b(?P<which>next|this)\s+wk\b", re.IGNORECASE)
 
@@ -44,7 +46,7 @@ def named_periods(text: str) -> tuple[frozenset[str], str]:
     for match in _MONTH_RANGE.finditer(text):
         first, last = MONTHS[match.group("first").lower()], MONTHS[match.group("last").lower()]
         quarter = next((q for q, months in _QUARTERS.items() if (months[0], months[-1]) == (first, last)), None)
-        if quarter is not None and "may" not in (match.group("first"), match.group("last")):
+        if quarter is not None:
             found |= {f"q{quarter}", f"{COVERS}q{quarter}"}
             text = blank(text, match.span())
     for match in _QUARTER.finditer(text):
