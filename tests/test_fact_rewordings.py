@@ -128,7 +128,7 @@ def test_a_quarter_in_months_is_marked_so_only_its_own_months_fold_into_it() -> 
     ("€25.000 budget", "25,000 EUR budget"), ("25.000 € budget", "€25k budget"), ("2.400.000 rows", "2.4M rows"),
     ("a budget of 80 grand", "a budget of 80,000"), ("2 mil in funding", "2M in funding"),
     ("9 cents per scan", "0.09 per scan"), ("0.5 US cents per scan", "$0.005 per scan"),
-    ("we doubled headcount", "we grew headcount 2x"),
+    ("we doubled headcount", "we grew headcount 2x"), ("the twelve-thousand-pound quote", "the 12,000 quote"),
     ("on version 4.1 of the app", "on v4.1 of the app"),
     ("this is my 5th email", "this is my fifth email"),
 ])

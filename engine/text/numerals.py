@@ -23,8 +23,8 @@ WORD = "|".join(sorted([*UNIT_WORDS, *_TENS_WORDS], key=len, reverse=True))
 _SPELLED = re.compile(
     rf"\b(?:(?P<a>an?)\s+(?P<ascale>dozen|hundred|thousand|million)(?:\s+(?P<ascale2>thousand|million))?"
     rf"|(?P<tens>{'|'.join(_TENS_WORDS)})(?:[\s-](?P<unit>{'|'.join(k for k in UNIT_WORDS if UNIT_WORDS[k] < 10)}))?"
-    rf"(?:\s+(?P<tscale>hundred|thousand|grand|million|billion))?"
-    rf"|(?P<word>{WORD})(?:\s+(?P<scale>dozen|hundred|thousand|grand|million|billion))?)\b",
+    rf"(?:[\s-]+(?P<tscale>hundred|thousand|grand|million|billion))?"
+    rf"|(?P<word>{WORD})(?:[\s-]+(?P<scale>dozen|hundred|thousand|grand|million|billion))?)\b",
     re.IGNORECASE)
 
 
