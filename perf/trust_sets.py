@@ -62,7 +62,8 @@ FRESH = ROOT / "perf" / "data" / "held_fresh.jsonl"
 BLIND = ROOT / "perf" / "data" / "held_blind.jsonl"
 WRITTEN = ROOT / "scripts" / "data" / "pairs_written.jsonl"
 # The blind sets asked for by name: each measured once before and once after the session that wrote it.
-BLIND_BY_NAME = {name: ROOT / "perf" / "data" / f"held_{name}.jsonl" for name in ("blind3", "blind4", "blind5", "blind6")}
+BLIND_BY_NAME = {name: ROOT / "perf" / "data" / f"held_{name}.jsonl"
+                 for name in ("blind3", "blind4", "blind5", "blind6")}
 SPLIT_SEED = 12
 SETS = ("tuning", "held", "new", "fresh", "blind")
 
