@@ -13,7 +13,12 @@ Rules, because these are facts, not meaning. What is deliberately not a number f
   - numbers that are part of a clock time, a day of the month or a length of time (they are compared as
     such: "Tuesday 10" is "at 10:00", "the 14th" is "day 14");
   - list markers ("1)", "2."), phone numbers, and anything in quoted mail or signatures (the thread
-    reader drops those before the facts are read).
+    reader drops those before the facts are read);
+  - ranks written with digits ("the 3rd time", "our 2nd site"), said as often in words ("the third time");
+    a version is its own fact, "v3" however written ("version 3", "v3", "ver. 3").
+Amounts are read however written: "€40.000" and "40.000 €" with dots between thousands, "50 grand", "3 mil",
+"0.79 US cents", "one hundred and twenty", "an eighteen-thousand-dollar quote"; a currency is compared only
+when both sides name one (engine/meaning/facts.py).
 """
 
 from __future__ import annotations
