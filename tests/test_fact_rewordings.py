@@ -131,6 +131,7 @@ def test_a_quarter_in_months_is_marked_so_only_its_own_months_fold_into_it() -> 
     ("we doubled headcount", "we grew headcount 2x"), ("the twelve-thousand-pound quote", "the 12,000 quote"),
     ("on version 4.1 of the app", "on v4.1 of the app"),
     ("this is my 5th email", "this is my fifth email"),
+    ("opening our 4th depot", "opening our fourth depot"),
 ])
 def test_a_number_written_differently_reads_the_same(one: str, other: str) -> None:
     first, second = _facts(one), _facts(other)
@@ -143,6 +144,7 @@ def test_a_number_written_differently_reads_the_same(one: str, other: str) -> No
     ("on version 4.1 of the app", "on version 4.2 of the app"), ("half a dozen kiosks", "a dozen kiosks"),
     ("9 cents per scan", "9 dollars per scan"), ("we doubled headcount", "we tripled headcount"),
     ("a budget of 80 grand", "a budget of 8 grand"),
+    ("opening our 4th depot", "opening our 6th depot"), ("opening our fourth depot", "opening our sixth depot"),
 ])
 def test_a_changed_number_still_differs(one: str, other: str) -> None:
     assert "numbers" in _kinds(one, other)
@@ -150,6 +152,7 @@ def test_a_changed_number_still_differs(one: str, other: str) -> None:
 
 def test_a_number_that_is_a_rank_or_a_version_is_no_count() -> None:
     assert _facts("this is my 5th email").message.numbers == frozenset()
+    assert _facts("we use 3rd party tools").message.numbers == frozenset()
     assert _facts("Is it on version 3?").message.numbers == frozenset({"v3"})
 
 

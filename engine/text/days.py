@@ -13,7 +13,7 @@ import re
 
 from engine.text.dates import MONTH, WEEKDAY
 from engine.text.facts import UNITS
-from engine.text.numerals import blank
+from engine.text.numerals import ORDINAL_WORD, blank, ordinal_value
 
 __all__ = ["DAY_OF_MONTH", "DAY_PREFIX", "days_of_month"]
 
@@ -45,25 +45,13 @@ DAY_OF_MONTH = re.compile(
     re.IGNORECASE)
 
 
-_ORDINAL_WORDS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7, "eighth": 8,
-                  "ninth": 9, "tenth": 10, "eleventh": 11, "twelfth": 12, "thirteenth": 13, "fourteenth": 14,
-                  "fifteenth": 15, "sixteenth": 16, "seventeenth": 17, "eighteenth": 18, "nineteenth": 19,
-                  "twentieth": 20, "thirtieth": 30}
-_ORDINAL_WORD = (r"(?:(?:twenty|thirty)[\s-](?:first|second|third|fourth|fifth|sixth|seventh|eighth|ninth)|"
-                 + "|".join(sorted(_ORDINAL_WORDS, key=len, reverse=True)) + ")")
 # A day written as a word, where only a date can stand: "the third of March", "March the third", "Monday the
 # third" ("the first of all", "the second quarter" name no day).
 _SPELLED_DAY = re.compile(
-    rf"\b(?:the\s+)?(?P<a>{_ORDINAL_WORD})\s+of\s+(?P<ma>{MONTH})"
-    rf"|\b(?P<mb>{MONTH})\.?\s+the\s+(?P<b>{_ORDINAL_WORD})\b"
-    rf"|\b{WEEKDAY},?\s+the\s+(?P<c>{_ORDINAL_WORD})\b",
+    rf"\b(?:the\s+)?(?P<a>{ORDINAL_WORD})\s+of\s+(?P<ma>{MONTH})"
+    rf"|\b(?P<mb>{MONTH})\.?\s+the\s+(?P<b>{ORDINAL_WORD})\b"
+    rf"|\b{WEEKDAY},?\s+the\s+(?P<c>{ORDINAL_WORD})\b",
     re.IGNORECASE)
-
-
-def _ordinal_value(word: str) -> int:
-    """ "third" 3, "twenty-first" 21."""
-    parts = re.split(r"[\s-]+", word.lower())
-    return sum({"twenty": 20, "thirty": 30}.get(part, 0) or _ORDINAL_WORDS.get(part, 0) for part in parts)
 
 
 def _spelled_days(text: str) -> tuple[set[str], str]:
@@ -74,7 +62,7 @@ def _spelled_days(text: str) -> tuple[set[str], str]:
         if month and month.lower() in ("may", "mar", "march") and not month[0].isupper():
             continue  # "march", "may": verbs
         group = next(g for g in ("a", "b", "c") if match.group(g))
-        value = _ordinal_value(match.group(group))
+        value = ordinal_value(match.group(group))
         if 1 <= value <= 31:
             found.add(f"{DAY_PREFIX}{value}")
             text = blank(text, match.span(group))

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["SCALES", "UNIT_WORDS", "WORD", "blank", "count_value", "number_words"]
+__all__ = ["ORDINAL_WORD", "SCALES", "UNIT_WORDS", "WORD", "blank", "count_value", "number_words", "ordinal_value"]
 
 UNIT_WORDS = {"zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
               "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14,
@@ -26,6 +26,21 @@ _SPELLED = re.compile(
     rf"(?:[\s-]+(?P<tscale>hundred|thousand|grand|million|billion))?"
     rf"|(?P<word>{WORD})(?:[\s-]+(?P<scale>dozen|hundred|thousand|grand|million|billion))?)\b",
     re.IGNORECASE)
+
+
+_ORDINAL_WORDS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7, "eighth": 8,
+                  "ninth": 9, "tenth": 10, "eleventh": 11, "twelfth": 12, "thirteenth": 13, "fourteenth": 14,
+                  "fifteenth": 15, "sixteenth": 16, "seventeenth": 17, "eighteenth": 18, "nineteenth": 19,
+                  "twentieth": 20, "thirtieth": 30}
+# "third", "twenty-first": an ordinal in words (a day of the month in days.py, a rank in quantities.py).
+ORDINAL_WORD = (r"(?:(?:twenty|thirty)[\s-](?:first|second|third|fourth|fifth|sixth|seventh|eighth|ninth)|"
+                + "|".join(sorted(_ORDINAL_WORDS, key=len, reverse=True)) + ")")
+
+
+def ordinal_value(word: str) -> int:
+    """ "third" 3, "twenty-first" 21."""
+    parts = re.split(r"[\s-]+", word.lower())
+    return sum({"twenty": 20, "thirty": 30}.get(part, 0) or _ORDINAL_WORDS.get(part, 0) for part in parts)
 
 
 def blank(text: str, span: tuple[int, int]) -> str:

@@ -14,7 +14,8 @@ Rules, because these are facts, not meaning. What is deliberately not a number f
     such: "Tuesday 10" is "at 10:00", "the 14th" is "day 14");
   - list markers ("1)", "2."), phone numbers, and anything in quoted mail or signatures (the thread
     reader drops those before the facts are read);
-  - ranks written with digits ("the 3rd time", "our 2nd site"), said as often in words ("the third time");
+  - ranks written with digits ("the 3rd time", "3rd party"), said as often in words ("the third time"); the
+    rank of one of the deal's units is a fact, in digits or words ("our 3rd location" = "our third location");
     a version is its own fact, "v3" however written ("version 3", "v3", "ver. 3").
 Amounts are read however written: "€40.000" and "40.000 €" with dots between thousands, "50 grand", "3 mil",
 "0.79 US cents", "one hundred and twenty", "an eighteen-thousand-dollar quote"; a currency is compared only
@@ -30,7 +31,7 @@ from engine.text.clock import clock_times
 from engine.text.days import days_of_month
 from engine.text.facts import UNITS
 from engine.text.lengths import lengths_of_time
-from engine.text.numerals import SCALES, UNIT_WORDS, WORD, blank, number_words
+from engine.text.numerals import ORDINAL_WORD, SCALES, UNIT_WORDS, WORD, blank, number_words, ordinal_value
 from engine.text.periods import named_periods
 
 __all__ = ["Quantities", "blank_currencies", "read_quantities"]
@@ -79,6 +80,10 @@ _ONE = re.compile(rf"\b(?:one|1|a single)\s+(?:of\s+(?:our|the|your|their|these|
 # "100%." or "100% agree" opening a sentence says yes, not a share.
 _AGREEMENT = re.compile(r"(?:^|(?<=[.!?]\s))100\s?%(?=\s*(?:[.!,]|agree|yes|$))", re.IGNORECASE | re.MULTILINE)
 _ORDINAL_TAILS = frozenset({"st", "nd", "rd", "th"})
+# The rank of one of the deal's units is a fact, in digits or words alike: "our 3rd location" and "our third
+# location" are 3 (and differ from "our 5th location"); "the 3rd time", "3rd party" rank nothing of the deal.
+_UNIT_RANK = re.compile(rf"(?<![\w.,])(?:(?P<d>\d{{1,2}})(?:st|nd|rd|th)|(?P<w>{ORDINAL_WORD}))"
+                        rf"\s+(?:new\s+|next\s+)?(?:{UNITS})\b", re.IGNORECASE)
 # Cents: "5 cents" is 0.05, "0.79 US cents" 0.0079 US dollars (the currency only when named).
 _CENTS = re.compile(r"(?<![\w.,])(?P<n>\d+(?:\.\d+)?)\s?(?P<cur>US\s+|euro\s+)?(?:cents?\b|¢)", re.IGNORECASE)
 # Dots between thousands, as euro amounts are written in much of Europe ("40.000 €", "€ 1.250", "1.200.000"):
@@ -162,12 +167,17 @@ def read_quantities(text: str) -> Quantities:
             name for name, value in match.groupdict().items() if value)
         found.add(f"currency:{code}")
     text = _AGREEMENT.sub(" ", text)
+    for match in _UNIT_RANK.finditer(text):
+        rank = int(match.group("d")) if match.group("d") else ordinal_value(match.group("w"))
+        if rank > 1:
+            found.add(f"{rank}")
+        text = blank(text, (match.start(), match.end("d") + 2 if match.group("d") else match.end("w")))
     for match in _DIGITS.finditer(text):
         if not match.group("cur") and not match.group("mult") and match.group("tail") != "%" \
                 and _meta_count(text, match.end()):
             continue
         if not match.group("cur") and match.group("tail") in _ORDINAL_TAILS:
-            continue  # "the 3rd time", "our 2nd site": a rank, said as often "the third"; dates are read by days.py
+            continue  # "the 3rd time": a rank, said as often "the third" (days are read by days.py, units' ranks above)
         number = match.group("num")
         if _DOT_THOUSANDS.fullmatch(number) and (number.count(".") > 1 or "€" in (match.group("cur") or "")
                                                  or _EURO_AFTER.match(text, match.end())):
