@@ -2,6 +2,7 @@
 
     .venv/bin/python scripts/measure_facts.py [--label after] [--compare perf/results/facts_before.json]
                                               [--show KIND] [--sources pairs_written,tuning]
+                                              [--groups "read=c,t,u,v,z,w,x,s;set aside=r,q,k,m,l"]
 
 Reads only training data, as scripts/measure_gates.py does (the same threads and pairs: every two threads
 of a group are a paraphrase pair, each hard negative is paired with every thread of its anchor's group).
@@ -12,13 +13,17 @@ and catch are seen whole. For each series and kind of fact it prints
   - `caught`: hard-negative pairs that this kind finds different,
   - `alone`: hard-negative pairs that ONLY this kind finds different (what loosening it would let through
     to the verifier).
-With --compare, the same numbers before -> after, and every pair whose verdict changed. Writes
+With --compare, the same numbers before -> after, and every pair whose verdict changed. With --groups,
+one markdown table per group of series (the letters of the threads' ids; `tuning` for the samples): per
+kind of fact the paraphrase pairs refused and the hard-negative pairs caught, and per kind of hard negative
+how many any fact catches (rules written reading one group can be reported on another). Writes
 perf/results/facts_<label>.json.
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import sys
 from collections import Counter
@@ -85,6 +90,52 @@ def print_table(now: dict[str, Any], before: dict[str, Any] | None) -> None:
             print(f"{kind:26}{cells[0]:>20}{cells[1]:>18}{cells[2]:>14}{cells[3]:>10}")
 
 
+def _letter(series: str) -> str:
+    """The writer's series of a measure_gates source: `pairs_written` is t, `pairs_written_c` is c."""
+    return "tuning" if series == "tuning" else "t" if series == "pairs_written" else series.rsplit("_", 1)[-1]
+
+
+def group_rows(pairs: dict[str, Any], members: set[str]) -> dict[str, Counter[str]]:
+    """For the pairs of these series: `refused`/`caught` per fact kind (and `any`), `negatives`/`total` per
+    kind of hard negative, and the pair totals under `pairs`."""
+    rows: dict[str, Counter[str]] = {"refused": Counter(), "caught": Counter(), "negatives": Counter(),
+                                     "total": Counter(), "pairs": Counter()}
+    for item in pairs.values():
+        if _letter(item["series"]) not in members:
+            continue
+        paraphrase = item["label"] == "paraphrase"
+        rows["pairs"]["paraphrase" if paraphrase else "negative"] += 1
+        for kind in [*item["kinds"], *(["any"] if item["kinds"] else [])]:
+            rows["refused" if paraphrase else "caught"][kind] += 1
+        if not paraphrase:
+            rows["total"][item["label"]] += 1
+            rows["negatives"][item["label"]] += bool(item["kinds"])
+    return rows
+
+
+def _cell(rows: dict[str, Counter[str]], old: dict[str, Counter[str]] | None, table: str, key: str) -> str:
+    return str(rows[table][key]) if old is None else f"{old[table][key]} -> {rows[table][key]}"
+
+
+def print_groups(now: dict[str, Any], before: dict[str, Any] | None, groups: str) -> None:
+    """One markdown table per group ("name=letters;name=letters"), each cell before -> after with `before`."""
+    for spec in filter(None, groups.split(";")):
+        name, letters = spec.split("=", 1)
+        members = {letter.strip() for letter in letters.split(",")}
+        rows, old = group_rows(now, members), group_rows(before or {}, members)
+        cell = functools.partial(_cell, rows, old if before is not None else None)
+
+        print(f"\n### {name} ({','.join(sorted(members))}): {rows['pairs']['paraphrase']} paraphrase pairs, "
+              f"{rows['pairs']['negative']} hard-negative pairs\n")
+        print("| fact kind | paraphrase pairs refused | hard-negative pairs caught |\n|---|---|---|")
+        kinds = {*rows["refused"], *rows["caught"], *old["refused"], *old["caught"]}
+        for kind in sorted(kinds, key=lambda k: (k != "any", k)):
+            print(f"| {kind} | {cell('refused', kind)} | {cell('caught', kind)} |")
+        print("\n| hard negative | caught by any fact |\n|---|---|")
+        for label in sorted(rows["total"]):
+            print(f"| {label} | {cell('negatives', label)} of {rows['total'][label]} |")
+
+
 def print_changes(now: dict[str, Any], before: dict[str, Any], *, show: str) -> None:
     """Pairs whose verdict changed, and (with `show`) the pairs a kind refuses now."""
     for key, item in now.items():
@@ -108,11 +159,14 @@ def main() -> None:
     parser.add_argument("--compare", type=Path, default=None, help="an earlier perf/results/facts_<label>.json")
     parser.add_argument("--show", default="", help="list the paraphrase pairs this kind refuses")
     parser.add_argument("--sources", default="pairs_written,tuning")
+    parser.add_argument("--groups", default="", help='markdown tables per group: "read=c,t,u;set aside=r,q"')
     args = parser.parse_args()
     pairs = measure(args.sources.split(","))
     before = json.loads(args.compare.read_text("utf-8")) if args.compare else None
     print_table(table(pairs), table(before["pairs"]) if before else None)
     print_changes(pairs, before["pairs"] if before else {}, show=args.show)
+    if args.groups:
+        print_groups(pairs, before["pairs"] if before else None, args.groups)
     RESULTS.mkdir(parents=True, exist_ok=True)
     out = RESULTS / f"facts_{args.label}.json"
     out.write_text(json.dumps({"label": args.label, "table": table(pairs), "pairs": pairs}, indent=1) + "\n")

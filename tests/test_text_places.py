@@ -80,4 +80,4 @@ def test_the_longest_name_wins_and_is_blanked() -> None:
 
 
 def test_every_key_is_readable_by_its_own_spelling() -> None:
-    assert {"de", "us", "uk", "europe", "nordics", "us-tx", "sa", "ae"} <= PLACE_KEYS
+    assert {"de", "us", "uk", "europe", "baltics", "us-tx", "sa", "ae", "mea"} <= PLACE_KEYS

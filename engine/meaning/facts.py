@@ -8,6 +8,7 @@ vehicles" or "SOC 2" vs "ISO 27001" never share an analysis, however alike they 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
@@ -15,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from engine.cache.signature import Signature, clean_message, signature
 from engine.text.days import DAY_PREFIX
 from engine.text.lengths import lengths_of_time
+from engine.text.periods import COVERS, quarter_months
 from engine.text.standards import standards_agree
 
 if TYPE_CHECKING:  # only its attributes are read; no import at run time
@@ -27,7 +29,9 @@ __all__ = ["FACTS_VERSION", "FACT_KINDS", "FactCheck", "Facts", "durations", "fa
 # now the time "at 10:00") are never compared with today's, so such an entry is refused ("version").
 # 4: places are a slot of their own (`regions`), "the 14th" and "Tuesday 10" are times, standards are read
 # in full ("Business Associate Agreement"), general business acronyms are no names.
-FACTS_VERSION = 4
+# 5: "the Nordics" and "EMEA" are read as their members, whole months written in days are months ("30 day" is
+# "1 month"), "2,500 loads a month" is a rate, quarters written out and "covers q3" markers are times.
+FACTS_VERSION = 5
 # What a long reply answers is in the rep's message too: its numbers and standards must agree ("$3M" vs
 # "$30M raised", "SOC 2" vs "ISO 27001" asked about), a number on one side only included. Its times and
 # names are left out: rewordings of one situation move the rep's dates and name the prospect's company.
@@ -38,6 +42,9 @@ _REP_SLOTS = ("numbers", "standards")
 _SLOTS = ("numbers", "times", "standards", "roles", "regions")
 _QUESTION = "question: "
 _RATE = "per "
+_CLOCK = re.compile(r"at \d\d:\d\d")  # engine/text/clock.py
+_PARTS_OF_DAY = {"morning": (5, 12), "afternoon": (12, 18), "evening": (17, 23)}  # hours [first, last)
+_CURRENCY = "currency:"  # engine/text/quantities.py: the currency an amount is in
 
 
 # The kinds of fact a check can find different (the `kind` of a failed FactCheck), in checking order.
@@ -181,5 +188,33 @@ def _rep_slot(rep: Signature, slot: str) -> frozenset[str]:
 
 def _slot_agrees(slot: str, one: frozenset[str], other: frozenset[str]) -> bool:
     """Exactly equal, except that a standard named without its type agrees with it typed ("SOC 2" and
-    "SOC 2 Type II": engine/text/standards.py)."""
-    return standards_agree(one, other) if slot == "standards" else one == other
+    "SOC 2 Type II": engine/text/standards.py), and that currencies are compared only when both sides name
+    one: "$40M" and "40M" are one amount, the amounts themselves are still compared exactly, and "$40M" and
+    "€40M" still differ."""
+    if slot == "standards":
+        return standards_agree(one, other)
+    if slot == "times":
+        return _canonical_times(one) == _canonical_times(other)
+    if slot == "numbers" and (not _currencies(one) or not _currencies(other)):
+        return one - _currencies(one) == other - _currencies(other)
+    return one == other
+
+
+def _canonical_times(times: frozenset[str]) -> frozenset[str]:
+    """Times as one date is written however it is spelled:
+      - a quarter written as its months ("July to September") is the quarter alone, as "Q3" is (engine/text/
+        periods.py marks such a quarter);
+      - a day of the month pins its week: "next Tuesday the 9th" is "Tuesday the 9th" (periods.py marks the
+        week such a weekday names, and only that "next week" goes: "the 4th" and "a call next week" stay two);
+      - a clock time holds its part of the day: "3 in the afternoon" is "3pm", "Tuesday morning at 10" is
+        "Tuesday at 10am" ("afternoon" goes beside 15:00; "Tuesday morning" alone still differs from 10am)."""
+    marked = [time.removeprefix(COVERS) for time in times if time.startswith(COVERS)]
+    covered = {COVERS + mark for mark in marked} | {mark for mark in marked if mark.endswith("_week")}
+    covered |= {month for mark in marked if mark.startswith("q") for month in quarter_months(mark)}
+    hours = [int(time[3:5]) for time in times if _CLOCK.fullmatch(time)]
+    covered |= {part for part, (first, last) in _PARTS_OF_DAY.items() if any(first <= hour < last for hour in hours)}
+    return times - covered
+
+
+def _currencies(numbers: frozenset[str]) -> frozenset[str]:
+    return frozenset(number for number in numbers if number.startswith(_CURRENCY))

@@ -8,7 +8,8 @@
     quantities.py numbers as hard facts, normalised ("six" = "6", "2k" = "2,000", "€", "2x"), with
     numerals.py   number words ("twenty-five", "a dozen"), clock.py clock times ("10am" = "10:00",
                   "Tuesday 10" = "Tuesday 10am"), days.py days of the month ("the 14th" = "14 March"'s day) and
-    lengths.py    lengths of time and rates ("half an hour" = "30 minutes", "£1,200 a month" = "monthly")
+    lengths.py    lengths of time and rates ("half an hour" = "30 minutes", "£1,200 a month" = "monthly"),
+    periods.py    and periods spelled out ("the second quarter" = "Q2", "July to September" = "Q3")
     standards.py  compliance standards, acronym or in full ("BAA" = "Business Associate Agreement")
     places.py     countries, adjectives, regions, states and cities as keys ("German" = "Germany" = "de")
     negation.py   is a cue asked for, or negated ("no need for a demo")?

@@ -13,7 +13,7 @@ import re
 
 from engine.text.dates import MONTH, WEEKDAY
 from engine.text.facts import UNITS
-from engine.text.numerals import blank
+from engine.text.numerals import UNIT_WORDS, blank
 
 __all__ = ["clock_times"]
 
@@ -35,6 +35,43 @@ _BARE = re.compile(
     # not a day ("Tuesday 12 January", "Friday 3rd"), a count ("Tuesday 10 users"), a range or a share
     rf"(?![\w%/]|[:.,\-–]\d|\s*(?:-|–|to)\s*\d|\s+(?:of\s+)?{MONTH}|\s+(?:{UNITS})\b)",
     re.IGNORECASE)
+
+
+_HOUR_WORDS = {word: value for word, value in UNIT_WORDS.items() if 1 <= value <= 12}
+_HOUR = rf"(?P<h>\d{{1,2}}|{'|'.join(sorted(_HOUR_WORDS, key=len, reverse=True))})"
+# An hour said rather than written: "three in the afternoon", "3 o'clock", "half past three", "quarter to ten
+# in the morning", "at 10 tomorrow". The part of the day sets am/pm; without one, business hours (below).
+_SPOKEN = re.compile(
+    rf"(?P<at>\b(?:at|around|about|by|from|until|till|after|before)\s+)?"
+    rf"(?:(?P<past>half|quarter)\s+past\s+|(?P<to>quarter)\s+to\s+)?"
+    rf"(?<![\w:.,]){_HOUR}(?:\s*o['’]?\s?clock\b(?P<oclock>)|(?=\s+(?:in\s+the\s+)?(?:morning|afternoon|evening)\b))"
+    rf"(?:\s+(?:in\s+the\s+)?(?P<part>morning|afternoon|evening))?"
+    rf"|(?<=\bat\s)(?P<h2>\d{{1,2}})(?=\s+(?:today|tomorrow|tmrw|on\s+{WEEKDAY}|{WEEKDAY}))",
+    re.IGNORECASE)
+
+
+def _spoken_hours(text: str) -> tuple[set[str], str]:
+    """Hours said in words or with a part of the day (see `_SPOKEN`), as "at HH:MM"."""
+    found: set[str] = set()
+    for match in _SPOKEN.finditer(text):
+        written = (match.group("h") or match.group("h2")).lower()
+        hour = int(written) if written.isdigit() else _HOUR_WORDS[written]
+        said = match.group("at") or match.group("past") or match.group("to") or match.group("oclock") is not None
+        if (hour > 12 and not match.group("h2")) or not (said or match.group("h2")):
+            continue  # "three in the afternoon shift": a count, unless an hour is said ("at three", "3 o'clock")
+        minute = 30 if match.group("past") == "half" else 15 if match.group("past") else 0
+        if match.group("to"):
+            hour, minute = hour - 1, 45
+        part = (match.group("part") or "").lower()
+        if part in ("afternoon", "evening") and hour < 12:
+            hour += 12
+        elif not part:
+            hour = _business_hour(hour)
+        found.add(f"at {hour:02d}:{minute:02d}")
+        start = match.start("past") if match.group("past") else match.start("to") if match.group("to") else \
+            match.start("h") if match.group("h") else match.start("h2")
+        text = blank(text, (start, match.end("part") if match.group("part") else match.end()))
+    return found, text
 
 
 def _business_hour(hour: int) -> int:
@@ -87,5 +124,6 @@ def clock_times(text: str) -> tuple[frozenset[str], str]:
                 continue
             found.add(_hour(hour, minute, match.group("mer")))
         text = blank(text, match.span())
+    spoken, text = _spoken_hours(text)
     bare, text = _bare_hours(text)
-    return frozenset(found | bare), text
+    return frozenset(found | spoken | bare), text

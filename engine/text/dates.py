@@ -12,7 +12,7 @@ from collections.abc import Iterable
 
 __all__ = ["FULL_MONTH", "FULL_WEEKDAY", "MONTH", "MONTHS", "WEEKDAY", "WEEKDAYS"]
 
-_WEEKDAY_NAMES = {"monday": ("mon",), "tuesday": ("tue", "tues"), "wednesday": ("wed",),
+_WEEKDAY_NAMES = {"monday": ("mon",), "tuesday": ("tue", "tues"), "wednesday": ("wed", "weds"),
                   "thursday": ("thu", "thur", "thurs"), "friday": ("fri",), "saturday": ("sat",),
                   "sunday": ("sun",)}
 _MONTH_NAMES = {"january": ("jan",), "february": ("feb",), "march": ("mar",), "april": ("apr",), "may": (),

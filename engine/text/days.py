@@ -13,7 +13,7 @@ import re
 
 from engine.text.dates import MONTH, WEEKDAY
 from engine.text.facts import UNITS
-from engine.text.numerals import blank
+from engine.text.numerals import ORDINAL_WORD, blank, ordinal_value
 
 __all__ = ["DAY_OF_MONTH", "DAY_PREFIX", "days_of_month"]
 
@@ -45,9 +45,33 @@ DAY_OF_MONTH = re.compile(
     re.IGNORECASE)
 
 
+# A day written as a word, where only a date can stand: "the third of March", "March the third", "Monday the
+# third" ("the first of all", "the second quarter" name no day).
+_SPELLED_DAY = re.compile(
+    rf"\b(?:the\s+)?(?P<a>{ORDINAL_WORD})\s+of\s+(?P<ma>{MONTH})"
+    rf"|\b(?P<mb>{MONTH})\.?\s+the\s+(?P<b>{ORDINAL_WORD})\b"
+    rf"|\b{WEEKDAY},?\s+the\s+(?P<c>{ORDINAL_WORD})\b",
+    re.IGNORECASE)
+
+
+def _spelled_days(text: str) -> tuple[set[str], str]:
+    """Days of the month written as ordinal words ("the third of March" is "day 3", as "3 March" is)."""
+    found: set[str] = set()
+    for match in _SPELLED_DAY.finditer(text):
+        month = match.group("ma") or match.group("mb")
+        if month and month.lower() in ("may", "mar", "march") and not month[0].isupper():
+            continue  # "march", "may": verbs
+        group = next(g for g in ("a", "b", "c") if match.group(g))
+        value = ordinal_value(match.group(group))
+        if 1 <= value <= 31:
+            found.add(f"{DAY_PREFIX}{value}")
+            text = blank(text, match.span(group))
+    return found, text
+
+
 def days_of_month(text: str) -> tuple[frozenset[str], str]:
     """The days of the month `text` names ("day 14") and the text with those numbers blanked."""
-    found: set[str] = set()
+    found, text = _spelled_days(text)
     for match in DAY_OF_MONTH.finditer(text):
         month = match.group("m1") or match.group("m1b") or match.group("m2")
         if month and month.lower() == "may" and month != "May":  # "we may 2x it": a verb, not the month

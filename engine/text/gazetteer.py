@@ -12,7 +12,9 @@ from __future__ import annotations
 __all__ = ["GAZETTEER"]
 
 # key: spellings. "^Word" counts only capitalised; "=WORD" only exactly as written; other spellings in any
-# case. A key joined by "+" is a group read as its members ("DACH" = Germany + Austria + Switzerland).
+# case. A key joined by "+" is a group read as its members ("DACH" = Germany + Austria + Switzerland), so the
+# group and its members listed agree: "the Nordics" is Denmark, Finland, Norway and Sweden (the sales region;
+# Iceland counts when named), "EMEA" is Europe and the Middle East and Africa.
 GAZETTEER = """
 us: United States, United States of America, USA, U.S.A., =US, =U.S., ^the States, ^America, ^American, Stateside
 uk: United Kingdom, UK, U.K., Great Britain, Britain, British, ^Brit
@@ -140,7 +142,7 @@ western-europe: Western Europe, Western European
 northern-europe: Northern Europe, Northern European
 southern-europe: Southern Europe, Southern European
 cee: Eastern Europe, Eastern European, Central and Eastern Europe, Central Eastern Europe, CEE
-nordics: Nordics, Nordic, Nordic countries, Scandinavia, Scandinavian
+dk+fi+no+se: Nordics, Nordic, Nordic countries, Nordic region, Scandinavia, Scandinavian
 baltics: Baltics, Baltic states, Baltic
 iberia: Iberia, Iberian Peninsula, Iberian
 balkans: Balkans, Balkan
@@ -148,7 +150,7 @@ de+at+ch: DACH, DACH region
 be+nl+lu: Benelux
 au+nz: =ANZ, Australia and New Zealand, Australia & New Zealand
 uk+ie: UK and Ireland, UK & Ireland, UKI, UK&I
-emea: EMEA
+europe+mea: EMEA
 apac: APAC, Asia Pacific, Asia-Pacific, APJ
 asia: Asia, Asian
 southeast-asia: Southeast Asia, South-East Asia, South East Asia, SE Asia, ASEAN
@@ -156,7 +158,7 @@ south-asia: South Asia, South Asian
 central-asia: Central Asia, Central Asian
 middle-east: Middle East, Middle Eastern
 mena: MENA, Middle East and North Africa
-mea: =MEA, Middle East and Africa
+mea: =MEA, Middle East and Africa, Middle East & Africa
 gcc: =GCC, ^Gulf, Gulf states, Gulf region, GCC countries, Gulf Cooperation Council
 africa: Africa, African
 sub-saharan-africa: Sub-Saharan Africa, Subsaharan Africa

@@ -70,7 +70,7 @@ def _patterns() -> tuple[tuple[re.Pattern[str], dict[str, frozenset[str]]], ...]
 
 
 def find_places(text: str, *, names: Iterable[str] = ()) -> tuple[frozenset[str], str]:
-    """The places `text` names, as keys ("de", "us-tx", "nordics"), and the text with them blanked so the
+    """The places `text` names, as keys ("de", "us-tx", "baltics"), and the text with them blanked so the
     name reader does not read them again. `names`: folded words of the speakers' names, never places."""
     skip = {name.casefold() for name in names}
     spans: list[tuple[int, int, frozenset[str]]] = []

@@ -13,7 +13,13 @@ Rules, because these are facts, not meaning. What is deliberately not a number f
   - numbers that are part of a clock time, a day of the month or a length of time (they are compared as
     such: "Tuesday 10" is "at 10:00", "the 14th" is "day 14");
   - list markers ("1)", "2."), phone numbers, and anything in quoted mail or signatures (the thread
-    reader drops those before the facts are read).
+    reader drops those before the facts are read);
+  - ranks written with digits ("the 3rd time", "3rd party"), said as often in words ("the third time"); the
+    rank of one of the deal's units is a fact, in digits or words ("our 3rd location" = "our third location");
+    a version is its own fact, "v3" however written ("version 3", "v3", "ver. 3").
+Amounts are read however written: "€40.000" and "40.000 €" with dots between thousands, "50 grand", "3 mil",
+"0.79 US cents", "one hundred and twenty", "an eighteen-thousand-dollar quote"; a currency is compared only
+when both sides name one (engine/meaning/facts.py).
 """
 
 from __future__ import annotations
@@ -25,14 +31,15 @@ from engine.text.clock import clock_times
 from engine.text.days import days_of_month
 from engine.text.facts import UNITS
 from engine.text.lengths import lengths_of_time
-from engine.text.numerals import SCALES, UNIT_WORDS, WORD, blank, number_words
+from engine.text.numerals import ORDINAL_WORD, SCALES, UNIT_WORDS, WORD, blank, number_words, ordinal_value
+from engine.text.periods import named_periods
 
 __all__ = ["Quantities", "blank_currencies", "read_quantities"]
 
 _DIGITS = re.compile(
     r"(?<![\w/.,:'’])(?P<cur>(?:US|A|AU|C|CA|NZ|S)?[$€£¥₹])?\s?"
-    r"(?P<num>\d{1,3}(?:[,'’\u00a0\u202f ]\d{3})+(?!\d|[.,]\d)|\d+(?:\.\d+)?)"
-    r"(?:\s?(?P<mult>k|mm|mn|m|bn|b|million|billion|thousand)\b)?(?P<tail>\+|st|nd|rd|th|%|s)?"
+    r"(?P<num>[1-9]\d{0,2}(?:\.\d{3}){2,}(?!\d|[.,]\d)|\d{1,3}(?:[,'’\u00a0\u202f ]\d{3})+(?!\d|[.,]\d)|\d+(?:\.\d+)?)"
+    r"(?:\s?(?P<mult>k|mm|mn|m|bn|b|million|billion|thousand|grand|mil|mio)\b)?(?P<tail>\+|st|nd|rd|th|%|s|ish)?"
     # not "24/7" or "3/4"; an amount per unit ("$35/seat", "£1,200/mo") is an amount
     r"(?!\w|/\d)",
     re.IGNORECASE)
@@ -56,7 +63,8 @@ _AMOUNT_BEFORE = re.compile(r"(\d\s?(?:k|m|bn|million|billion|thousand)?|\b(?:in
 # ("we went twice", "double entry" are no amounts).
 _COMPARED = r"(?=\s+(?:what|the|our|my|your|their|that|this|it|as|more|higher|larger|bigger|over|above))"
 _MULTIPLIER = re.compile(rf"\b(?:(?P<n>\d+)x(?!\w)|(?P<w>two|three|four|five|ten|\d+)\s+times\b{_COMPARED}"
-                         rf"|(?P<twice>twice|doubl(?:e[ds]?|ing)){_COMPARED}|(?P<thrice>tripl(?:e[ds]?|ing)|thrice){_COMPARED})",
+                         rf"|(?P<twice>twice|doubl(?:e[ds]?|ing)){_COMPARED}|(?P<thrice>tripl(?:e[ds]?|ing)|thrice){_COMPARED}"
+                         rf"|(?P<twice2>doubled)|(?P<thrice2>tripled))",
                          re.IGNORECASE)
 # "two things", "3 quick questions", "one more point": counts of the message's own points.
 _META_NOUNS = frozenset({"thing", "things", "question", "questions", "point", "points", "item", "items", "issue",
@@ -71,6 +79,20 @@ _ONE = re.compile(rf"\b(?:one|1|a single)\s+(?:of\s+(?:our|the|your|their|these|
                   rf"(?:{UNITS})\b", re.IGNORECASE)
 # "100%." or "100% agree" opening a sentence says yes, not a share.
 _AGREEMENT = re.compile(r"(?:^|(?<=[.!?]\s))100\s?%(?=\s*(?:[.!,]|agree|yes|$))", re.IGNORECASE | re.MULTILINE)
+_ORDINAL_TAILS = frozenset({"st", "nd", "rd", "th"})
+# The rank of one of the deal's units is a fact, in digits or words alike: "our 3rd location" and "our third
+# location" are 3 (and differ from "our 5th location"); "the 3rd time", "3rd party" rank nothing of the deal.
+_UNIT_RANK = re.compile(rf"(?<![\w.,])(?:(?P<d>\d{{1,2}})(?:st|nd|rd|th)|(?P<w>{ORDINAL_WORD}))"
+                        rf"\s+(?:new\s+|next\s+)?(?:{UNITS})\b", re.IGNORECASE)
+# Cents: "5 cents" is 0.05, "0.79 US cents" 0.0079 US dollars (the currency only when named).
+_CENTS = re.compile(r"(?<![\w.,])(?P<n>\d+(?:\.\d+)?)\s?(?P<cur>US\s+|euro\s+)?(?:cents?\b|¢)", re.IGNORECASE)
+# Dots between thousands, as euro amounts are written in much of Europe ("40.000 €", "€ 1.250", "1.200.000"):
+# two dot groups always, one dot group only next to the euro (a dollar amount "$1.250" keeps its decimals).
+_DOT_THOUSANDS = re.compile(r"[1-9]\d{0,2}(?:\.\d{3})+")
+_EURO_AFTER = re.compile(r"\s?(?:€|eur\b|euros?\b)", re.IGNORECASE)
+# A version is one fact however it is written: "version 3", "v3", "V 3.2", "ver. 3.2.1" are "v3", "v3.2", "v3.2.1"
+# (the bare count 3 no longer, and "v3" was read as nothing).
+_VERSION = re.compile(r"(?<![\w.])(?:version|ver\.?|v)\s?(?P<v>\d+(?:\.\d+)*)(?![\w%]|\.\d)", re.IGNORECASE)
 _ENUMERATOR = re.compile(r"(^|\s)\(?\d\)\s|^\s*\d{1,2}(?:[.)]|\s[-–])\s+(?!\d)", re.MULTILINE)
 
 
@@ -80,7 +102,7 @@ class Quantities:
     """The number facts of a text: counts and amounts, clock times, and lengths of time and rates."""
 
     numbers: frozenset[str]  # "18000", "12.5", "x2" (a multiplier), "currency:eur"
-    clock: frozenset[str]    # "at 14:00"; and days of the month, "day 14" (engine/text/days.py)
+    clock: frozenset[str]    # "at 14:00"; days of the month, "day 14" (days.py); periods, "q2" (periods.py)
     lengths: frozenset[str]  # "30 minute", "14 day", "24 month", "per month", "few day"
 
 
@@ -110,19 +132,30 @@ def _currencies(text: str) -> list[re.Match[str]]:
 
 def blank_currencies(text: str) -> str:
     """`text` with currency codes, names and symbols blanked ("priced in US dollars" -> "priced in   ")."""
+    text = _CENTS.sub(lambda match: " " * len(match.group(0)), text)  # "0.79 US cents" names no region
     return _CURRENCY.sub(lambda match: " " * len(match.group(0)), text)
 
 
 def read_quantities(text: str) -> Quantities:
     """The number facts of a (cleaned) message; see the module docstring for what is left out."""
+    periods, text = named_periods(text)  # "the second quarter" is Q2: a time, not the count 2
     clock, text = clock_times(text)
     days, text = days_of_month(text)  # after the clock: "14 March at 10" is a day and an hour
-    clock |= days
+    clock |= days | periods
     lengths, text = lengths_of_time(text)
     text = _ENUMERATOR.sub(" ", text)
     found: set[str] = set()
+    for match in _VERSION.finditer(text):
+        found.add(f"v{match.group('v')}")
+        text = blank(text, match.span())
+    for match in _CENTS.finditer(text):
+        found.add(f"{float(match.group('n')) / 100:g}")
+        if match.group("cur"):
+            found.add("currency:" + ("usd" if match.group("cur").strip().lower() == "us" else "eur"))
+        text = blank(text, match.span())
     for match in _MULTIPLIER.finditer(text):
-        times = 2 if match.group("twice") else 3 if match.group("thrice") else None
+        times = 2 if match.group("twice") or match.group("twice2") else \
+            3 if match.group("thrice") or match.group("thrice2") else None
         if times is None:
             n = (match.group("n") or match.group("w")).lower()
             times = int(n) if n.isdigit() else UNIT_WORDS[n]
@@ -134,11 +167,22 @@ def read_quantities(text: str) -> Quantities:
             name for name, value in match.groupdict().items() if value)
         found.add(f"currency:{code}")
     text = _AGREEMENT.sub(" ", text)
+    for match in _UNIT_RANK.finditer(text):
+        rank = int(match.group("d")) if match.group("d") else ordinal_value(match.group("w"))
+        if rank > 1:
+            found.add(f"{rank}")
+        text = blank(text, (match.start(), match.end("d") + 2 if match.group("d") else match.end("w")))
     for match in _DIGITS.finditer(text):
         if not match.group("cur") and not match.group("mult") and match.group("tail") != "%" \
                 and _meta_count(text, match.end()):
             continue
-        value = float(re.sub(r"[,'’\u00a0\u202f ]", "", match.group("num")))
+        if not match.group("cur") and match.group("tail") in _ORDINAL_TAILS:
+            continue  # "the 3rd time": a rank, said as often "the third" (days are read by days.py, units' ranks above)
+        number = match.group("num")
+        if _DOT_THOUSANDS.fullmatch(number) and (number.count(".") > 1 or "€" in (match.group("cur") or "")
+                                                 or _EURO_AFTER.match(text, match.end())):
+            number = number.replace(".", "")
+        value = float(re.sub(r"[,'’\u00a0\u202f ]", "", number))
         value *= SCALES.get((match.group("mult") or "").lower(), 1.0)
         if value != 1 or match.group("cur") or match.group("tail") == "%":
             found.add(f"{value:g}")
