@@ -47,6 +47,11 @@ class Read:
     view: View
     encoded: Encoded
     reading: IntentReading
+    # What the semantic cache's intent gate and the verifier read: the LR reader's reading, the one the
+    # shipped verifier was trained on (re-trained on the fine-tuned reader's distributions it kept 0.01
+    # of paraphrases at zero wrong out of fold, against 0.04: issue 12, session 6). Offline reading and
+    # template choice read `reading`.
+    gate: IntentReading
 
 
 class MeaningModels:
@@ -57,6 +62,7 @@ class MeaningModels:
         self.state: State = "not loaded"
         self.detail = ""
         self._intent: IntentReader | None = None
+        self._gate: IntentModel | None = None
         self._verifier: PairVerifier | None = None
         self._lock = threading.Lock()
 
@@ -94,6 +100,7 @@ class MeaningModels:
             try:
                 self.embedder.load()
                 self._intent = load_intent(self.embedder)
+                self._gate = self._intent if isinstance(self._intent, IntentModel) else IntentModel.load()
                 self._verifier = PairVerifier.load()
             except Exception as exc:  # a broken install must not stop drafting: say so on /healthz
                 self.state, self.detail = "unavailable", f"{type(exc).__name__}: {exc}"
@@ -116,12 +123,16 @@ class MeaningModels:
         and read its intent; the models must be ready."""
         encoded = (await encode_many(self.embedder, [view], projection=self.verifier.projection,
                                      layer=self.intent.layer))[0]
-        return Read(view=view, encoded=encoded, reading=self.intent.read(encoded))
+        gate = self._gate if self._gate is not None else self.intent
+        reading = self.intent.read(encoded)
+        return Read(view=view, encoded=encoded, reading=reading,
+                    gate=reading if gate is self.intent else gate.read(encoded))
 
     def side(self, read: Read, *, tokens: frozenset[str]) -> Side:
         """What the verifier needs of a read thread (`tokens`: its message's word hashes, from the facts)."""
-        mass = dict(zip(self.intent.labels, read.reading.probabilities.tolist(), strict=True))
-        return Side.of(read.encoded, read.reading.probabilities, version=self.verifier.version,
+        labels = (self._gate or self.intent).labels
+        mass = dict(zip(labels, read.gate.probabilities.tolist(), strict=True))
+        return Side.of(read.encoded, read.gate.probabilities, version=self.verifier.version,
                        decline=sum(mass.get(label, 0.0) for label in DECLINE),
                        go_ahead=sum(mass.get(label, 0.0) for label in GO_AHEAD), tokens=tokens)
 
