@@ -59,7 +59,6 @@ from verifier_cv import Config, Data, by_series, choose_cut, cross_logits, fit_p
 import engine  # noqa: E402,F401  (offline model environment)
 from engine.meaning.encoding import View, encode_views, view_of  # noqa: E402
 from engine.meaning.facts import facts_agree, facts_of_view  # noqa: E402
-from engine.meaning.finetuned import FT_WEIGHTS  # noqa: E402
 from engine.meaning.intent import DECLINE, GO_AHEAD, INTENT_WEIGHTS, IntentModel, reads_question  # noqa: E402
 from engine.meaning.pairs import BASE_FEATURES, SENTENCE_FEATURES, Side, pair_features  # noqa: E402
 from engine.meaning.tokens import TOKEN_SCALARS  # noqa: E402
@@ -83,10 +82,11 @@ HARD_WEIGHT = 5.0     # a hard negative (same situation, one meaning change) cou
 MARGIN = 0.5          # logit units above the highest out-of-fold negative
 # The candidate score the cache searches by: the message views' cosine (`message`, what the cache does), or
 # the best of it and any two sentences' cosine (`max_sentence`, measured as an alternative; not in the cache).
-# The intent weights the verifier reads (--intent NPZ: candidate weights, to compare before shipping them);
-# by default the shipped reader's: the fine-tuned one when its weights ship (engine/meaning/models.py).
-INTENT = (Path(sys.argv[sys.argv.index("--intent") + 1]) if "--intent" in sys.argv
-          else FT_WEIGHTS if FT_WEIGHTS.exists() else INTENT_WEIGHTS)
+# The intent weights the verifier reads (--intent NPZ: candidate weights, to compare before shipping them).
+# The cache's gate and verifier read the LR reader (engine/meaning/models.py `Read.gate`); `--intent
+# engine/meaning/weights/intent_ft.npz` cross-fits the fine-tuned reader instead (tried in session 6:
+# 0.01 of paraphrases at zero wrong out of fold against 0.04, not shipped).
+INTENT = Path(sys.argv[sys.argv.index("--intent") + 1]) if "--intent" in sys.argv else INTENT_WEIGHTS
 CANDIDATE_SCORE = sys.argv[sys.argv.index("--candidate-score") + 1] if "--candidate-score" in sys.argv else "message"
 
 
