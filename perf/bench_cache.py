@@ -164,6 +164,12 @@ async def bench_replay() -> dict[str, Any]:
                 self.tokens.update(zip(missing, tokens, strict=True))
             return self.encode_sync(texts), [self.tokens[t] for t in wanted]
 
+        def encode_rows(self, texts: Any, *, rows: Any, layer: Any = None) -> Any:
+            return shared.encode_rows(texts, rows=rows, layer=layer)  # the fine-tuned reader's states: not memoised
+
+        def state(self) -> Any:
+            return shared.state()
+
     memo = Memo()
     scores: dict[str, Any] = {}
     for threshold in THRESHOLDS:

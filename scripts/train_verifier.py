@@ -52,7 +52,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "scripts"))
 
-from intent_crossfit import cross_fitted  # noqa: E402
+from intent_crossfit import cross_fitted, load_reader  # noqa: E402
 from memo_embedder import MemoEmbedder  # noqa: E402
 from verifier_cv import Config, Data, by_series, choose_cut, cross_logits, fit_projection, nested  # noqa: E402
 
@@ -83,6 +83,9 @@ MARGIN = 0.5          # logit units above the highest out-of-fold negative
 # The candidate score the cache searches by: the message views' cosine (`message`, what the cache does), or
 # the best of it and any two sentences' cosine (`max_sentence`, measured as an alternative; not in the cache).
 # The intent weights the verifier reads (--intent NPZ: candidate weights, to compare before shipping them).
+# The cache's gate and verifier read the LR reader (engine/meaning/models.py `Read.gate`); `--intent
+# engine/meaning/weights/intent_ft.npz` cross-fits the fine-tuned reader instead (tried in session 6:
+# 0.01 of paraphrases at zero wrong out of fold against 0.04, not shipped).
 INTENT = Path(sys.argv[sys.argv.index("--intent") + 1]) if "--intent" in sys.argv else INTENT_WEIGHTS
 CANDIDATE_SCORE = sys.argv[sys.argv.index("--candidate-score") + 1] if "--candidate-score" in sys.argv else "message"
 
@@ -230,7 +233,9 @@ def sides_of(items: list[Item], memo: MemoEmbedder, version: str, readings: list
     intent probabilities (cross-fitted: scripts/intent_crossfit.py); None: the shipped weights' own."""
     encoded = encode_views(memo, [item.view for item in items])  # type: ignore[arg-type]
     _, raw = memo.encode_with_tokens([item.view.embedded for item in items], rows=range(len(items)))
-    intent = IntentModel.load(INTENT)
+    intent = load_reader(INTENT)
+    if readings is None and not isinstance(intent, IntentModel):
+        raise SystemExit("--in-sample reads with LR intent weights only: the fine-tuned reader is cross-fitted")
     facts = [facts_of_view(item.thread, item.view) for item in items]
     sides, committed = [], []
     for n, (enc, fact) in enumerate(zip(encoded, facts, strict=True)):

@@ -13,9 +13,10 @@ import json
 import threading
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from engine import keys
-from engine.cache.embedder import Embedder, Vectors
+from engine.cache.embedder import Embedder, RowOutputs, Vectors
 from engine.cache.semantic import SemanticAnalyses
 from engine.cache.setup import build_caches, start_caches
 from engine.cache.store import SQLiteStore
@@ -59,6 +60,13 @@ class GatedEmbedder(Embedder):
     def encode_with_tokens(self, texts: Sequence[str], *, rows: Sequence[int]) -> tuple[Vectors, list[Vectors]]:
         self._wait()  # a lookup's one forward pass (with the verifier's word pieces)
         return self.inner.encode_with_tokens(texts, rows=rows)
+
+    def encode_rows(self, texts: Sequence[str], *, rows: Sequence[int], layer: int | None = None) -> RowOutputs:
+        self._wait()  # the same pass, also keeping the fine-tuned intent reader's hidden states
+        return self.inner.encode_rows(texts, rows=rows, layer=layer)
+
+    def state(self) -> dict[str, Any]:
+        return self.inner.state()
 
 
 async def crew_engine(fake: FakeOpenAI, data_dir: Path, embedder: Embedder) -> tuple[Engine, SemanticAnalyses]:

@@ -219,7 +219,7 @@ class SemanticAnalyses:
         took = time.perf_counter() - started
         self._fastest_read_s = took if self._fastest_read_s is None else min(self._fastest_read_s, took)
         seen = _Seen(read=read, side=self.models.side(read, tokens=facts.message.words),
-                     intent=read.reading.intent, facts=facts)
+                     intent=read.gate.intent, facts=facts)  # the reading the verifier was trained with
         self._recent[thread] = seen
         while len(self._recent) > 256:
             self._recent.pop(next(iter(self._recent)))

@@ -1,7 +1,9 @@
 """What the models look at: the prospect's latest message and, for a short reply, the rep's question.
 
 With a token projection (the verifier's), the same forward pass also keeps the message view's
-contextual token embeddings, reduced (engine/meaning/tokens.py): what the verifier aligns.
+contextual token embeddings, reduced (engine/meaning/tokens.py): what the verifier aligns. With a
+`layer` (the fine-tuned intent reader's, engine/meaning/finetuned.py), it keeps the message view's hidden
+states after that layer too: the reader runs only the layers above it again.
 
 "Yes, that works!" means whatever the rep asked, so every message is embedded together with the
 rep's message before it, in one call to the embedder (two rows of one batch). Only short messages
@@ -82,6 +84,9 @@ class Encoded:
     words: int
     # The message view's word pieces, reduced by the verifier's projection; no rows without one.
     tokens: Vectors = field(default_factory=lambda: np.zeros((0, 0), dtype=np.float32))
+    # The message view's hidden states after the fine-tuned reader's layer ([CLS]/[SEP] kept); no rows
+    # unless asked for.
+    states: Vectors = field(default_factory=lambda: np.zeros((0, 0), dtype=np.float32))
 
 
 def view_of(thread: str) -> View:
@@ -100,34 +105,43 @@ def _texts(view: View) -> list[str]:
     return [view.embedded, *([view.context] if _with_context(view) else []), *view.sentences]
 
 
-def _encoded(view: View, vectors: Vectors, tokens: Vectors | None) -> Encoded:
+_NONE = np.zeros((0, 0), dtype=np.float32)
+
+
+def _encoded(view: View, vectors: Vectors, tokens: Vectors | None, states: Vectors | None) -> Encoded:
     at = 2 if _with_context(view) else 1
     context = vectors[1] if _with_context(view) else np.zeros(DIMENSIONS, dtype=np.float32)
-    if tokens is None:
-        tokens = np.zeros((0, 0), dtype=np.float32)
     return Encoded(message=vectors[0], sentences=vectors[at:], context=context, short=view.short,
-                   words=view.words, tokens=tokens)
+                   words=view.words, tokens=_NONE if tokens is None else tokens,
+                   states=_NONE if states is None else states)
 
 
-def encode_views(embedder: Embedder, views: Sequence[View], *,
-                 projection: TokenProjection | None = None) -> list[Encoded]:
+def encode_views(embedder: Embedder, views: Sequence[View], *, projection: TokenProjection | None = None,
+                 layer: int | None = None) -> list[Encoded]:
     """Encode many views in the calling thread: every text of every view in one forward pass (with a
-    `projection`, each message view's reduced token embeddings come from that same pass)."""
+    `projection`, each message view's reduced token embeddings come from that same pass; with a `layer`,
+    each message view's hidden states after it)."""
     texts = [_texts(view) for view in views]
     flat = [text for group in texts for text in group]
     starts = np.cumsum([0, *map(len, texts)])[:-1].tolist()
     tokens: list[Vectors | None] = [None] * len(views)
-    if projection is None:
+    states: list[Vectors | None] = [None] * len(views)
+    if projection is None and layer is None:
         vectors = embedder.encode_sync(flat)
-    else:
+    elif layer is None:
         vectors, raw = embedder.encode_with_tokens(flat, rows=starts)
-        tokens = [projection.reduce(row) for row in raw]
-    return [_encoded(view, vectors[at:at + len(group)], token_rows)
-            for view, group, at, token_rows in zip(views, texts, starts, tokens, strict=True)]
+        tokens = [projection.reduce(row) if projection else None for row in raw]
+    else:
+        outputs = embedder.encode_rows(flat, rows=starts, layer=layer)
+        vectors = outputs.vectors
+        tokens = [projection.reduce(row) if projection else None for row in outputs.tokens]
+        states = list(outputs.states)
+    return [_encoded(view, vectors[at:at + len(group)], token_rows, state_rows)
+            for view, group, at, token_rows, state_rows in zip(views, texts, starts, tokens, states, strict=True)]
 
 
-async def encode_many(embedder: Embedder, views: Sequence[View], *,
-                      projection: TokenProjection | None = None) -> list[Encoded]:
+async def encode_many(embedder: Embedder, views: Sequence[View], *, projection: TokenProjection | None = None,
+                      layer: int | None = None) -> list[Encoded]:
     """`encode_views` off the event loop: one thread hop and one forward pass for all the views of a
     lookup (a lookup that needs another view adds it to the list, not another call)."""
-    return await asyncio.to_thread(partial(encode_views, embedder, views, projection=projection))
+    return await asyncio.to_thread(partial(encode_views, embedder, views, projection=projection, layer=layer))

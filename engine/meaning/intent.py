@@ -36,8 +36,8 @@ import numpy.typing as npt
 from engine.meaning.encoding import Encoded
 from engine.models import Intent
 
-__all__ = ["DECLINE", "GO_AHEAD", "INTENT_WEIGHTS", "IntentModel", "IntentReading", "intent_features",
-           "reads_question", "sentence_rows"]
+__all__ = ["DECLINE", "GO_AHEAD", "INTENT_WEIGHTS", "IntentModel", "IntentReading", "decide_label",
+           "intent_features", "reads_question", "sentence_rows", "softmax"]
 
 INTENT_WEIGHTS = Path(__file__).parent / "weights" / "intent.npz"
 # Readings that must never be swapped for one another (issue 12): declining vs going ahead.
@@ -150,24 +150,17 @@ class IntentModel:
 
     def message_probabilities(self, encoded: Encoded) -> Floats:
         """One message's probabilities over the labels."""
-        probabilities: Floats = _softmax(self.logits(encoded)[None, :])[0]
+        probabilities: Floats = softmax(self.logits(encoded)[None, :])[0]
         return probabilities
+
+    # The LR reader reads the lookup's sentence vectors only: no lower layer's hidden states needed.
+    layer: int | None = None
 
     def decide(self, probabilities: Floats, *, question: bool = False) -> tuple[str, float]:
         """The committed label for one probability row: `general` when unsure or torn across the divide
         (`question`: the message is a short reply read with the rep's question)."""
-        order = np.argsort(-probabilities)
-        top = self.labels[int(order[0])]
-        confidence = float(probabilities[order[0]])
-        if confidence < self.min_confidence:
-            return "general", confidence
-        # Committing to a decline (or a go-ahead) needs the other side's total probability below
-        # `flip_mass`: a reply that assumes the wrong one of the two is the costliest mistake.
-        other = GO_AHEAD if top in DECLINE else DECLINE if top in GO_AHEAD else frozenset()
-        mass = sum(float(p) for label, p in zip(self.labels, probabilities, strict=True) if label in other)
-        if mass >= (self.question_flip_mass if question else self.flip_mass):
-            return "general", confidence
-        return top, confidence
+        return decide_label(probabilities, self.labels, min_confidence=self.min_confidence,
+                            flip_mass=self.question_flip_mass if question else self.flip_mass)
 
     def read(self, encoded: Encoded) -> IntentReading:
         """Read one encoded message."""
@@ -177,7 +170,26 @@ class IntentModel:
                              confidence=confidence)
 
 
-def _softmax(logits: Floats) -> Floats:
+def decide_label(probabilities: Floats, labels: list[str], *, min_confidence: float, flip_mass: float,
+                 ) -> tuple[str, float]:
+    """The label a probability row commits to: `general` below `min_confidence`, or when the other side
+    of decline / go-ahead keeps `flip_mass` or more."""
+    order = np.argsort(-probabilities)
+    top = labels[int(order[0])]
+    confidence = float(probabilities[order[0]])
+    if confidence < min_confidence:
+        return "general", confidence
+    # Committing to a decline (or a go-ahead) needs the other side's total probability below
+    # `flip_mass`: a reply that assumes the wrong one of the two is the costliest mistake.
+    other = GO_AHEAD if top in DECLINE else DECLINE if top in GO_AHEAD else frozenset()
+    mass = sum(float(p) for label, p in zip(labels, probabilities, strict=True) if label in other)
+    if mass >= flip_mass:
+        return "general", confidence
+    return top, confidence
+
+
+def softmax(logits: Floats) -> Floats:
+    """Row-wise softmax, float32."""
     shifted = logits - logits.max(axis=-1, keepdims=True)
     exp = np.exp(shifted)
     out: Floats = (exp / exp.sum(axis=-1, keepdims=True)).astype(np.float32)
