@@ -128,14 +128,11 @@ def encode_views(embedder: Embedder, views: Sequence[View], *, projection: Token
     states: list[Vectors | None] = [None] * len(views)
     if projection is None and layer is None:
         vectors = embedder.encode_sync(flat)
-    elif layer is None:
-        vectors, raw = embedder.encode_with_tokens(flat, rows=starts)
-        tokens = [projection.reduce(row) if projection else None for row in raw]
     else:
         outputs = embedder.encode_rows(flat, rows=starts, layer=layer)
         vectors = outputs.vectors
         tokens = [projection.reduce(row) if projection else None for row in outputs.tokens]
-        states = list(outputs.states)
+        states = list(outputs.states) if layer is not None else states
     return [_encoded(view, vectors[at:at + len(group)], token_rows, state_rows)
             for view, group, at, token_rows, state_rows in zip(views, texts, starts, tokens, states, strict=True)]
 
