@@ -32,6 +32,12 @@
   solar installers, ski resorts, semiconductor fabs …, facts written differently, forwarded and
   mixed-language mail, warm declines and grumpy go-aheads). Asked for by name, measured once before and
   once after that session.
+- `blind7`: perf/data/held_blind7.jsonl (e01–e22), 110 threads in 22 situations, written at the start of
+  the seventh session the same way by two more writers, committed before any model of that session was
+  trained (agricultural co-ops, museums, shipping brokers, dental labs, ferry operators, seed companies,
+  theatre ticketing …; latest replies that lean on earlier messages, texting style and non-native
+  English; procurement mails with numbered points, phone-typed fragments, answers to two questions at
+  once). Asked for by name, measured once before and once after that session.
 
 - `written:<series>` (e.g. `written:wxs`): the written training threads of those series (the first letter
   of their ids) from scripts/data/pairs_written.jsonl. Out of sample only for weights trained without
@@ -63,7 +69,7 @@ BLIND = ROOT / "perf" / "data" / "held_blind.jsonl"
 WRITTEN = ROOT / "scripts" / "data" / "pairs_written.jsonl"
 # The blind sets asked for by name: each measured once before and once after the session that wrote it.
 BLIND_BY_NAME = {name: ROOT / "perf" / "data" / f"held_{name}.jsonl"
-                 for name in ("blind3", "blind4", "blind5", "blind6")}
+                 for name in ("blind3", "blind4", "blind5", "blind6", "blind7")}
 SPLIT_SEED = 12
 SETS = ("tuning", "held", "new", "fresh", "blind")
 
