@@ -2,6 +2,7 @@
 
     .venv/bin/python scripts/gate_series.py --memo /tmp/gate7_memo.npz --mix-logits /tmp/ftintent_logits.npz
         [--labels /work/tools/labels7] [--folds 4] [--out perf/results/gate_series.json]
+        [--mix-weights FILE]   (the mix reader whose temperature and thresholds commit; default: the shipped one)
 
 The pairs are scripts/train_verifier.py's, built by its own functions (current facts, the LR gate read out
 of fold as the shipped trainer reads it). Four variants:
@@ -44,6 +45,7 @@ from memo_embedder import MemoEmbedder  # noqa: E402
 from mix_readings import mix_committed  # noqa: E402
 from verifier_cv import Config, Data, _features  # noqa: E402
 
+from engine.meaning.finetuned import FT_WEIGHTS  # noqa: E402
 from engine.meaning.pairs import SENTENCE_FEATURES, pair_features  # noqa: E402
 from engine.meaning.verifier import PairVerifier  # noqa: E402
 
@@ -93,6 +95,7 @@ def main() -> None:
     readings = cross_fitted(memo, items, tv.fold_of(items), tv.INTENT)  # as the shipped trainer reads them
     sides, committed, facts, raw = tv.sides_of(items, memo, "training", readings)
     mix = mix_committed(items, memo, Path(_arg("--mix-logits", "/tmp/ftintent_logits.npz")),
+                        weights=Path(_arg("--mix-weights", str(FT_WEIGHTS))),
                         lower_memo=Path(_arg("--lower-memo", "/tmp/gate7_lower4.npz")))
     pairs = tv.candidate_pairs(items, sides, facts)
     series = np.array([item.key.split(":", 1)[1][:1] if item.source == "written" else "" for item in items])
