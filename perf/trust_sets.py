@@ -42,8 +42,6 @@
 - `written:<series>` (e.g. `written:wxs`): the written training threads of those series (the first letter
   of their ids) from scripts/data/pairs_written.jsonl. Out of sample only for weights trained without
   them: session 5 used it to score session 4's shipped weights on the seven series written after them.
-  Since session 7 the fine-tuned reader (intent_ft.npz, the offline reading) is trained on every series,
-  c and l included; intent.npz and verifier.npz (the cache's gate) are still session 5's, without c and l.
 
 The fourth session's blind set (`blind2`, z01–z22) was measured once before and once after that session
 and is training data since (scripts/data/pairs_written.jsonl).

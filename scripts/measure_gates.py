@@ -1,6 +1,7 @@
 """Which gate refuses each training pair before the verifier sees it: the candidate stage or the facts.
 
     .venv/bin/python scripts/measure_gates.py [--memo FILE] [--label before] [--show N] [--sources written,tuning]
+                                              [--dual]
 
 Reads only training data: scripts/data/pairs_written*.jsonl (each file a source of its own, so threads
 that landed later are reported apart) and the tuning half of the shared samples. Pairs:
@@ -12,13 +13,16 @@ For each pair, the gates in the cache's order: the candidate stage (cosine of th
 then the exact facts (engine/meaning/facts.py, the first kind that differs), then the committed intents
 and the shipped verifier at its threshold. Prints per gate and fact kind the paraphrase pairs refused and
 the hard negatives caught (by kind), the fact sets of refused paraphrases side by side (`--show`), and
-candidate recall per cosine threshold and top-k for several candidate scores. Writes
+candidate recall per cosine threshold and top-k for several candidate scores. --dual: the intent gate of
+the dual-gate cache (issue 12 session 7): the shipped fine-tuned mix reader must commit to one intent on
+both threads as well (its layer-4 states memoised in FILE.lower4.npz beside --memo). Writes
 perf/results/gates_<label>.json.
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import sys
 from collections import Counter, defaultdict
@@ -177,6 +181,7 @@ def main() -> None:
     parser.add_argument("--label", default="before")
     parser.add_argument("--threshold", type=float, default=0.60)
     parser.add_argument("--top-k", type=int, default=5)
+    parser.add_argument("--dual", action="store_true", help="the dual intent gate (LR and fine-tuned mix reader)")
     parser.add_argument("--show", type=int, default=0, help="print the facts of this many refused paraphrases")
     parser.add_argument("--sources", default="pairs_written,tuning",
                         help="files of scripts/data and `tuning`; pairs_written_u: the u threads of pairs_written")
@@ -196,6 +201,10 @@ def main() -> None:
                              decline=sum(mass.get(k, 0.0) for k in DECLINE),
                              go_ahead=sum(mass.get(k, 0.0) for k in GO_AHEAD), tokens=fact.message.words))
         committed.append(intent.decide(probabilities)[0])
+    if args.dual:  # the fine-tuned mix reader's commitments (the shipped weights, as the cache reads)
+        committed_ft = mix_commitments(encoded, views, args.memo)
+        committed = [f"{lr}|{ft}" if "general" not in (lr, ft) else "general"
+                     for lr, ft in zip(committed, committed_ft, strict=True)]
     candidate_scores = scores(encoded)
     cos = candidate_scores["message"]
     pairs = make_pairs(threads)
@@ -222,6 +231,24 @@ def main() -> None:
     out = RESULTS / f"gates_{args.label}.json"
     out.write_text(json.dumps(report, indent=1) + "\n")
     print(f"wrote {out.relative_to(ROOT)}")
+
+
+def mix_commitments(encoded: list[Encoded], views: list[Any], memo: Path | None) -> list[str]:
+    """The shipped fine-tuned mix reader's committed intent for each thread."""
+    from ft_intent_lora import base_state, lower_states
+
+    from engine.meaning.finetuned import FinetunedIntent
+
+    reader = FinetunedIntent.load()
+    reader.bind(base_state())
+    states = lower_states([view.embedded for view in views], start=reader.start,
+                          memo=memo.with_suffix(".lower4.npz") if memo else None)
+    out = []
+    for enc, view in zip(encoded, views, strict=True):
+        probabilities = reader.message_probabilities(dataclasses.replace(enc, states=states[view.embedded]
+                                                                         .astype(np.float32)))
+        out.append(reader.decide(probabilities)[0])
+    return out
 
 
 def print_tables(source: str, pairs: list[Pair], threads: list[Thread], facts: list[Facts], *,

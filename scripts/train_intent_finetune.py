@@ -2,8 +2,7 @@
 the shipped logistic-regression reader by writer series, and optionally write its weights.
 
     nice -n 10 .venv/bin/python scripts/train_intent_finetune.py [--start 4] [--epochs 4] [--rank 8]
-        [--unseen SERIES,...] [--memo /tmp/ftintent] [--out perf/results/intent_finetune_series_cl.json]
-        [--ship ft|mix] [--weights PATH]
+        [--unseen c,l] [--memo /tmp/ftintent] [--out perf/results/intent_finetune_series.json] [--ship ft|mix]
 
 What it reads: the view the reader reads (engine/meaning/encoding.py: the latest prospect message, behind
 the rep's question when the reply is short), from scripts/intent_data.py's rows (examples, contrasts,
@@ -15,17 +14,13 @@ How it measures (the same for both readers, on the same folds):
   - For a scored fold, the temperature and the `general` thresholds (intent_training.choose, a flip
     costing --flip-cost right readings, 300 as shipped) are chosen on the out-of-fold logits of the
     OTHER folds' rows only: the scored fold's labels choose nothing it is scored on.
-  - `--unseen` series (none by default; session 6 kept c and l out this way before they joined the folds)
-    are never trained on: read by a model trained on every other row, through thresholds chosen on all
-    the out-of-fold logits; and by the shipped LR weights as they are.
+  - `--unseen` series (c, l: written after the models) are never trained on: read by a model trained
+    on every other row, through thresholds chosen on all the out-of-fold logits; and by the shipped LR
+    weights as they are.
 The LR reader is the shipped recipe (`whole`: softmax regression on the whole-message features).
-`mix` is the two readers' logits added. `--ship ft|mix` writes engine/meaning/weights/intent_ft.npz (or
---weights PATH), trained on every row but --unseen (`mix` with the LR weights in it), with the temperature
-and thresholds chosen on all the out-of-fold logits of that reader, and its recipe. The shipped weights
-are `--ship mix` with no --unseen: every series, c and l included (perf/results/intent_finetune_series_cl.json;
-session 6's run with c and l unseen is perf/results/intent_finetune_series.json).
-Every run also writes the out-of-fold logits `{memo}_logits.npz`: `y`, `folds`, `series`, `lr`, `ft`, `mix`,
-one row per scripts/intent_data.training_rows() row, in that order.
+`mix` is the two readers' logits added. `--ship ft|mix` writes engine/meaning/weights/intent_ft.npz
+(trained on every row but --unseen; `mix` with the LR weights in it) with the temperature and
+thresholds chosen on all the out-of-fold logits of that reader, and its recipe.
 """
 
 from __future__ import annotations
@@ -55,10 +50,8 @@ from engine.meaning.finetuned import FT_WEIGHTS  # noqa: E402
 from engine.meaning.intent import IntentModel  # noqa: E402
 
 SEED = 12
-# Whole writer series per fold, balanced by written threads: t 650; u, v, w, l 720; x, s, r, z 578;
-# q, k, m, c 640. c and l (160 each, session 6's unseen check) went to the two smallest folds (560, 480):
-# any other placement leaves a wider spread (e.g. both in one fold: 560-800).
-SERIES_FOLDS = (("t",), ("u", "v", "w", "l"), ("x", "s", "r", "z"), ("q", "k", "m", "c"))
+# Whole writer series per fold, about 500-650 threads each (t alone is 650).
+SERIES_FOLDS = (("t",), ("u", "v", "w"), ("x", "s", "r", "z"), ("q", "k", "m"))
 
 
 def _option(flag: str, default: str) -> str:
@@ -167,9 +160,7 @@ def main() -> None:
         final = fit_lora([states[i] for i in seen], y[seen], labels, start=start, rank=rank, epochs=epochs, base=base)
         report["fit_seconds_all"] = round(time.monotonic() - began)
         w, b = fit(features[seen], y[seen], len(labels))
-        # With no --unseen series there is nothing left to read (predict cannot stack zero rows).
-        final_logits = {"ft": predict(final, [states[i] for i in left], base=base) if len(left)
-                        else np.zeros((0, len(labels))), "lr": features[left] @ w + b}
+        final_logits = {"ft": predict(final, [states[i] for i in left], base=base), "lr": features[left] @ w + b}
         final_logits["mix"] = final_logits["ft"] + final_logits["lr"]
         unseen_table = []
         for name, logits in readers.items():

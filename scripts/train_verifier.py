@@ -4,6 +4,14 @@
                                                [--candidate-score max_sentence] [--by-series] [--in-sample]
                                                [--cross-fit-series] [--intent NPZ]
                                                [--l2s 30,100] [--levels 0.9]
+                                               [--mix-logits FILE] [--labels DIR]
+
+The dual gate (--mix-logits FILE, as the cache gates since issue 12 session 7): a pair is shown to the
+verifier only when the LR reader and the fine-tuned mix reader each commit to one non-`general` intent on
+both threads; the mix reader's commitments are read out of fold from FILE (scripts/mix_readings.py).
+Cleaned labels (--labels DIR): a cross-group pair that an annotator who never saw a score labelled `same`
+(DIR/labels_*.tsv: pair, label, reason; only the first two columns are read) is no negative: it is
+neither trained on nor counted in the bar. `different`, `unsure` and unlabelled pairs stay negatives.
 
 Cross-fitting (scripts/intent_crossfit.py): the intent gate and the intent features read each training
 thread out of fold, by an intent model re-trained by the shipped weights' recipe without the thread's
@@ -54,6 +62,7 @@ sys.path.insert(0, str(ROOT / "scripts"))
 
 from intent_crossfit import cross_fitted, load_reader  # noqa: E402
 from memo_embedder import MemoEmbedder  # noqa: E402
+from mix_readings import mix_committed  # noqa: E402
 from verifier_cv import Config, Data, by_series, choose_cut, cross_logits, fit_projection, nested  # noqa: E402
 
 import engine  # noqa: E402,F401  (offline model environment)
@@ -206,6 +215,19 @@ def candidate_pairs(items: list[Item], sides: list[Side], facts: list) -> Pairs:
                  hard=arr[:, 4].astype(bool))
 
 
+def same_labelled(items: list[Item], pairs: Pairs, folder: Path) -> np.ndarray:
+    """Which negative pairs an annotator labelled `same` (folder/labels_*.tsv: `pair` is two item keys
+    joined by `~`; the `reason` column is never read)."""
+    same: set[frozenset[str]] = set()
+    for path in sorted(folder.glob("labels_*.tsv")):
+        with path.open(encoding="utf-8") as handle:
+            for row in csv.DictReader(handle, delimiter="\t"):
+                if row["label"].strip() == "same":
+                    same.add(frozenset(part.strip() for part in row["pair"].split("~", 1)))
+    return np.array([pairs.label[k] == 0 and frozenset((items[i].key, items[j].key)) in same
+                     for k, (i, j) in enumerate(zip(pairs.i, pairs.j, strict=True))])
+
+
 def fold_of(items: list[Item]) -> np.ndarray:
     situations = sorted({item.situation for item in items})
     order = np.random.default_rng(SEED).permutation(len(situations))
@@ -276,6 +298,16 @@ def main() -> None:
     positives = int(pairs.label.sum())
     # The verifier scores only pairs whose intent readings commit to the same intent: train on those.
     keep = np.array([committed[i] == committed[j] != "general" for i, j in zip(pairs.i, pairs.j, strict=True)])
+    if "--mix-logits" in sys.argv:  # the dual gate: the fine-tuned mix reader must agree too (out of fold)
+        mix = mix_committed(items, memo, Path(sys.argv[sys.argv.index("--mix-logits") + 1]),
+                            lower_memo=memo.path.with_suffix(".lower4.npz") if memo.path else None)
+        agree = np.array([mix[i] == mix[j] != "general" for i, j in zip(pairs.i, pairs.j, strict=True)])
+        print(f"dual gate: the mix reader agrees on {int((keep & agree).sum())} of {int(keep.sum())} LR-gated pairs")
+        keep &= agree
+    if "--labels" in sys.argv:  # cleaned labels: a cross-group pair labelled `same` is no negative
+        same = same_labelled(items, pairs, Path(sys.argv[sys.argv.index("--labels") + 1]))
+        print(f"cleaned labels: {int((keep & same).sum())} gated negatives labelled `same` are dropped")
+        keep &= ~same
     print(f"pairs above cosine {FLOOR} with equal facts: {positives} positive, {int((1 - pairs.label).sum())} "
           f"negative ({int(pairs.hard.sum())} hard: same situation); the same committed intent: "
           f"{int(pairs.label[keep].sum())} positive, {int((1 - pairs.label[keep]).sum())} negative "

@@ -9,8 +9,7 @@ reading costs the top layers once more (a few ms), not a second model.
 Its logits may have the logistic-regression reader's added (`lr_weights`: a softmax regression on
 engine/meaning/intent.py's whole-message features, fitted on the same rows and shipped in the same file):
 the two read different things (pooled sentence vectors vs. the re-run top layers), and together they made
-half as many `general` readings at zero flips by writer series (perf/results/intent_finetune_series.json;
-with all 13 series, c and l included, in the folds: intent_finetune_series_cl.json, what the weights are).
+half as many `general` readings at zero flips by writer series (perf/results/intent_finetune_series.json).
 Like the LR reader it divides its logits by a temperature and says `general`
 when unsure or torn across decline / go-ahead, with thresholds the trainer chose on out-of-series logits.
 Only the deltas and the head ship (engine/meaning/weights/intent_ft.npz, float16, well under 1 MB); the
