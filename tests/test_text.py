@@ -17,7 +17,7 @@ from engine.steps.heuristics import analyse_thread
 from engine.templates.variables import extract_variables
 from engine.text.facts import extract_facts
 from engine.text.names import first_name, is_title
-from engine.text.scrub import scrub_analysis
+from engine.text.scrub import scrub_analysis, scrub_text
 from engine.text.scrub import scrub_sentence as scrub
 from engine.text.standards import STANDARDS, find_standards
 from engine.text.thread import (
@@ -177,6 +177,18 @@ def test_one_scrub_names_roles_and_sweeps_the_rest() -> None:
     assert clean.summary == "the prospect of their company asks the rep for pricing ([email], [phone])."
     assert clean.key_facts == ["the prospect's fleet: 40 vans", "their company uses Samsara"]
     assert scrub_analysis(clean, thread=thread) == clean  # a second pass changes nothing
+
+
+def test_a_view_text_is_scrubbed_as_its_analysis_is() -> None:
+    # What a shared cache entry may keep of the message itself (scripts/cross_data.py, scripts/rerank_eval.py).
+    thread = ("Rep (Jordan Lee): Hi Mateus, saw Rotaverde is growing.\n"
+              "Mateus Oliveira: Pricing for 40 vans? Write to m.oliveira@rotaverde.example or +1 555 010 2000.")
+    text = "Mateus here: pricing for 40 vans for Rotaverde? m.oliveira@rotaverde.example"
+    clean = scrub_text(text, thread=thread)
+    for leak in ("Mateus", "Oliveira", "Rotaverde", "rotaverde", "@"):
+        assert leak not in clean
+    assert "pricing for 40 vans" in clean
+    assert scrub_text(clean, thread=thread) == clean
 
 
 @pytest.mark.parametrize("written", ["SOC 2 Type II", "soc2 type 2", "SOC2 Type II"])

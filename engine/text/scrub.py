@@ -21,7 +21,7 @@ from engine.text.names import COMMON_ACRONYMS, NOT_NAMES, ROLE_WORDS
 from engine.text.patterns import DOMAIN, EMAIL, PHONE, URL, fold
 from engine.text.thread import Message, names_in_thread, parse_messages
 
-__all__ = ["PLACEHOLDER", "person_terms", "scrub_analysis", "scrub_sentence"]
+__all__ = ["PLACEHOLDER", "person_terms", "scrub_analysis", "scrub_sentence", "scrub_text"]
 
 PLACEHOLDER = "[name]"
 _GENERIC_DOMAINS = {"gmail", "outlook", "hotmail", "yahoo", "icloud", "proton", "protonmail", "live",
@@ -105,16 +105,17 @@ def _clean(text: str, by_role: Replacements, terms: set[str], squashed: set[str]
     return re.sub(rf"(\s*{re.escape(PLACEHOLDER)})+", f" {PLACEHOLDER}", text).strip()
 
 
-def scrub_analysis(analysis: ThreadAnalysis, *, thread: str, extra: Iterable[str] = ()) -> ThreadAnalysis:
-    """The analysis without the thread's people, companies, addresses, links or phone numbers."""
+def _cleaner(thread: str, extra: Iterable[str] = ()) -> Callable[[str], str]:
     messages = parse_messages(thread)
     by_role = _by_role(thread, messages)
     terms = person_terms(thread, extra=extra, messages=messages)
     squashed = {t for t in terms if len(t) > 3}  # "Saffron Trail" and the domain "saffrontrail" are one
+    return lambda value: _clean(value, by_role, terms, squashed)
 
-    def clean(value: str) -> str:
-        return _clean(value, by_role, terms, squashed)
 
+def scrub_analysis(analysis: ThreadAnalysis, *, thread: str, extra: Iterable[str] = ()) -> ThreadAnalysis:
+    """The analysis without the thread's people, companies, addresses, links or phone numbers."""
+    clean = _cleaner(thread, extra)
     return analysis.model_copy(update={
         "key_facts": [clean(v) for v in analysis.key_facts],
         "questions": [clean(v) for v in analysis.questions],
@@ -122,6 +123,12 @@ def scrub_analysis(analysis: ThreadAnalysis, *, thread: str, extra: Iterable[str
         "scenario": clean(analysis.scenario),
         "summary": clean(analysis.summary),
     })
+
+
+def scrub_text(text: str, *, thread: str) -> str:
+    """Words of `thread` (e.g. its latest message) without its people, companies, addresses, links or
+    phone numbers, cleaned as `scrub_analysis` cleans an analysis: what a shared cache entry may keep."""
+    return _cleaner(thread)(text)
 
 
 def scrub_sentence(sentence: str, names: Iterable[str]) -> str | None:
