@@ -40,6 +40,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "scripts"))
 
 import train_verifier as tv  # noqa: E402
+from cross_data import ALWAYS_TRAIN, series_folds  # noqa: E402  (the same folds as the cross-encoder's)
 from intent_crossfit import cross_fitted  # noqa: E402
 from memo_embedder import MemoEmbedder  # noqa: E402
 from mix_readings import mix_committed  # noqa: E402
@@ -49,9 +50,8 @@ from engine.meaning.finetuned import FT_WEIGHTS  # noqa: E402
 from engine.meaning.pairs import SENTENCE_FEATURES, pair_features  # noqa: E402
 from engine.meaning.verifier import PairVerifier  # noqa: E402
 
-__all__ = ["read_labels", "series_folds"]
+__all__ = ["read_labels"]
 
-ALWAYS_TRAIN = -1  # the fold of the tuning half and the labelled messages: trained on, never scored
 CACHE_COSINE = 0.70
 
 
@@ -68,20 +68,6 @@ def read_labels(folder: Path) -> dict[frozenset[str], str]:
                 a, _, b = row["pair"].partition("~")
                 out[frozenset((a.strip(), b.strip()))] = row["label"].strip()
     return out
-
-
-def series_folds(series: np.ndarray, folds: int) -> tuple[np.ndarray, list[list[str]]]:
-    """Each item's fold (ALWAYS_TRAIN when it has no series) and the series of each fold: the series, most
-    threads first, each dealt to the fold with the fewest threads so far (as ftcross's cross_data.py)."""
-    names = sorted(set(series.tolist()) - {""}, key=lambda s: (-int((series == s).sum()), s))
-    members: list[list[str]] = [[] for _ in range(folds)]
-    sizes = [0] * folds
-    for name in names:
-        k = sizes.index(min(sizes))
-        members[k].append(name)
-        sizes[k] += int((series == name).sum())
-    fold = {name: k for k, group in enumerate(members) for name in group}
-    return np.array([fold.get(s, ALWAYS_TRAIN) for s in series.tolist()]), [sorted(m) for m in members]
 
 
 def _bar(logits: np.ndarray, negatives: np.ndarray) -> float:
