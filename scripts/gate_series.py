@@ -1,7 +1,7 @@
 """The verifier by whole writer series: main's recipe against the dual intent gate and the cleaned labels.
 
     .venv/bin/python scripts/gate_series.py --memo /tmp/gate7_memo.npz --mix-logits /tmp/ftintent_logits.npz
-        [--labels /work/tools/labels7] [--folds 4] [--out perf/results/gate_series.json]
+        [--labels scripts/data/labels7] [--folds 4] [--out perf/results/gate_series.json]
         [--mix-weights FILE]   (the mix reader whose temperature and thresholds commit; default: the shipped one)
 
 The pairs are scripts/train_verifier.py's, built by its own functions (current facts, the LR gate read out
@@ -95,7 +95,7 @@ def main() -> None:
     pairs = pairs.subset(lr_gate)
     mix_gate, all_four, fold_i, fold_j = mix_gate[lr_gate], all_four[lr_gate], fold_i[lr_gate], fold_j[lr_gate]
     keys = [item.key for item in items]
-    annotated = read_labels(Path(_arg("--labels", "/work/tools/labels7")))
+    annotated = read_labels(Path(_arg("--labels", str(ROOT / "scripts" / "data" / "labels7"))))
     label_of = [annotated.get(frozenset((keys[i], keys[j])), "") for i, j in zip(pairs.i, pairs.j, strict=True)]
     same = np.array([label == "same" for label in label_of]) & (pairs.label == 0)
     print(f"{len(items)} threads; folds of series: {members}; LR gate: {int(pairs.label.sum())} positive, "

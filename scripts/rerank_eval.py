@@ -220,8 +220,9 @@ def main() -> None:
     models = {"(a) lr": [lr], "(b) rr": [rr], "(c) rr+lr": [rr, lr], "(d) lr+rrfeat": [lr_rr],
               "(b') rr context": [rr_ctx], "(c') rr context+lr": [rr_ctx, lr],
               "(d') lr+rrfeat view+context": [lr_rr_ctx]}
-    labels = read_labels([Path(p) for p in _arg("--labels", "/work/tools/labels7/labels_a.tsv,"
-                                                 "/work/tools/labels7/labels_b.tsv").split(",")])
+    annotated = ROOT / "scripts" / "data" / "labels7"
+    labels = read_labels([Path(p) for p in _arg("--labels", f"{annotated}/labels_a.tsv,"
+                                                 f"{annotated}/labels_b.tsv").split(",")])
     pair_labels = [labels.get(frozenset((keys[a], keys[b])), []) for a, b in zip(pairs.i, pairs.j, strict=True)]
     negative = pairs.label == 0
     same_any = negative & np.array([("same" in ls) for ls in pair_labels])
