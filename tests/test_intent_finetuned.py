@@ -15,7 +15,7 @@ from engine.meaning.encoding import View, encode_views
 from engine.meaning.finetuned import FT_WEIGHTS, FinetunedIntent
 from engine.meaning.intent import DECLINE, GO_AHEAD
 from engine.meaning.models import load_intent
-from tests.test_intent_model import CONTRASTS
+from tests.test_intent_model import CONTRASTS, assert_contrasts_on_their_side
 
 pytestmark = pytest.mark.skipif(not FT_WEIGHTS.exists(), reason="no fine-tuned intent weights ship")
 
@@ -48,12 +48,7 @@ def test_zero_deltas_give_minilm_back_from_the_lookups_own_pass(reader: Finetune
 
 
 def test_contrast_messages_are_read_on_their_side(reader: FinetunedIntent, embedder: Embedder) -> None:
-    said = read(reader, embedder, [(context, text) for context, text, _ in CONTRASTS])
-    opposite = [(text, got) for (_, text, side), got in zip(CONTRASTS, said, strict=True)
-                if got in (GO_AHEAD if side is DECLINE else DECLINE)]
-    assert not opposite, opposite
-    right = sum(got in side for (_, _, side), got in zip(CONTRASTS, said, strict=True))
-    assert right >= 5, said
+    assert_contrasts_on_their_side(read(reader, embedder, [(context, text) for context, text, _ in CONTRASTS]))
 
 
 def test_messages_that_say_nothing_do_not_commit_across_the_divide(reader: FinetunedIntent,

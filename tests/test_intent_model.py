@@ -60,16 +60,21 @@ def read(model: IntentModel, embedder: Embedder, pairs: list[tuple[str, str]]) -
     return [model.read(e).intent for e in encoded]
 
 
-def test_contrast_messages_are_read_on_their_side(model: IntentModel, embedder: Embedder) -> None:
-    said = read(model, embedder, [(context, text) for context, text, _ in CONTRASTS])
+def assert_contrasts_on_their_side(said: list[str]) -> None:
+    """No contrast message read on the other side of decline / go-ahead, and at least half of them
+    committed to their own side (not `general` for everything)."""
     opposite = [(text, got) for (_, text, side), got in zip(CONTRASTS, said, strict=True)
                 if got in (GO_AHEAD if side is DECLINE else DECLINE)]
     assert not opposite, opposite
-    # Not by saying `general` to everything: half of them commit, and to the right side. (The flip mass
-    # chosen with a flip costing 300 right readings is 0.001, so a reading that keeps more than 0.1% on
-    # the other side asks instead: 5 of these 10 commit; the top label is on the right side for all.)
     right = sum(got in side for (_, _, side), got in zip(CONTRASTS, said, strict=True))
     assert right >= 5, said
+
+
+def test_contrast_messages_are_read_on_their_side(model: IntentModel, embedder: Embedder) -> None:
+    # (The flip mass chosen with a flip costing 300 right readings is 0.001, so a reading that keeps more
+    # than 0.1% on the other side asks instead: 5 of these 10 commit; the top label is on the right side
+    # for all.)
+    assert_contrasts_on_their_side(read(model, embedder, [(context, text) for context, text, _ in CONTRASTS]))
     encoded = encode_views(embedder, [View(text=text, context=context) for context, text, _ in CONTRASTS])
     top = [model.labels[int(np.argmax(model.message_probabilities(e)))] for e in encoded]
     assert all(label in side for (_, _, side), label in zip(CONTRASTS, top, strict=True)), top

@@ -87,9 +87,7 @@ class Embedder:
         """The transformer's tensors by their names (`encoder.layer.N....`): the base weights the
         fine-tuned intent reader adds its deltas to (loads the model first)."""
         self.load()
-        module = self._model[0]
-        encoder = getattr(module, "auto_model", None) or module.model
-        return dict(encoder.state_dict())
+        return dict(_encoder(self._model[0]).state_dict())
 
     def encode_sync(self, texts: Sequence[str]) -> Vectors:
         """Encode in the calling thread (for benchmarks and worker threads)."""
@@ -101,7 +99,7 @@ class Embedder:
     def _hook(self, module: Any) -> None:
         """Forward hooks that, while the calling thread asks for a layer, put that layer's output into the
         transformer module's features (a batch-first tensor: sentence-transformers splits it per row)."""
-        encoder = getattr(module, "auto_model", None) or module.model
+        encoder = _encoder(module)
         capture = self._capture
 
         def keep(layer: int) -> Any:
@@ -148,6 +146,11 @@ class Embedder:
             if layer is not None:
                 states.append(np.ascontiguousarray(output[_STATES][keep].float().numpy(), dtype=np.float32))
         return RowOutputs(vectors=np.ascontiguousarray(vectors, dtype=np.float32), tokens=tokens, states=states)
+
+
+def _encoder(module: Any) -> Any:
+    """The BERT model inside sentence-transformers' transformer module (named by version)."""
+    return getattr(module, "auto_model", None) or module.model
 
 
 _shared: Embedder | None = None

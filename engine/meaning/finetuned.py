@@ -46,8 +46,7 @@ Floats = npt.NDArray[np.float32]
 def base_weights(state: Mapping[str, Any], layers: range) -> dict[str, Any]:
     """The packaged MiniLM's tensors of `layers`, by their state-dict names (`encoder.layer.N.`...)."""
     keep = tuple(f"encoder.layer.{n}." for n in layers)
-    return {name.split("auto_model.", 1)[-1]: tensor for name, tensor in state.items()
-            if name.split("auto_model.", 1)[-1].startswith(keep)}
+    return {name: tensor for name, tensor in state.items() if name.startswith(keep)}
 
 
 def layer_forward(x: Any, mask: Any, weight: Any) -> Any:

@@ -79,6 +79,14 @@ class MeaningModels:
         return self._intent
 
     @property
+    def gate(self) -> IntentModel:
+        """The LR reader the cache's intent gate and the verifier read (`intent` itself without fine-tuned
+        weights; load first)."""
+        if self._gate is None:
+            raise RuntimeError("the meaning models are not loaded yet")
+        return self._gate
+
+    @property
     def verifier(self) -> PairVerifier:
         """The pair verifier (load first)."""
         if self._verifier is None:
@@ -123,15 +131,13 @@ class MeaningModels:
         and read its intent; the models must be ready."""
         encoded = (await encode_many(self.embedder, [view], projection=self.verifier.projection,
                                      layer=self.intent.layer))[0]
-        gate = self._gate if self._gate is not None else self.intent
         reading = self.intent.read(encoded)
         return Read(view=view, encoded=encoded, reading=reading,
-                    gate=reading if gate is self.intent else gate.read(encoded))
+                    gate=reading if self.gate is self.intent else self.gate.read(encoded))
 
     def side(self, read: Read, *, tokens: frozenset[str]) -> Side:
         """What the verifier needs of a read thread (`tokens`: its message's word hashes, from the facts)."""
-        labels = (self._gate or self.intent).labels
-        mass = dict(zip(labels, read.gate.probabilities.tolist(), strict=True))
+        mass = dict(zip(self.gate.labels, read.gate.probabilities.tolist(), strict=True))
         return Side.of(read.encoded, read.gate.probabilities, version=self.verifier.version,
                        decline=sum(mass.get(label, 0.0) for label in DECLINE),
                        go_ahead=sum(mass.get(label, 0.0) for label in GO_AHEAD), tokens=tokens)
